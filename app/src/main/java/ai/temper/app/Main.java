@@ -1,0 +1,18 @@
+package ai.temper.app;
+
+import ai.temper.app.cli.Cli;
+
+/**
+ * The entry point of temper.jar. It must not extend javafx.application.Application, so the
+ * jar starts from the class path; with no arguments it opens the GUI, else it runs a command.
+ */
+public final class Main {
+  private Main() {}
+
+  public static void main(String[] args) {
+    if (args.length == 0 || (args.length == 2 && args[0].equals("--home"))) {
+      System.exit(Gui.launch(args.length == 2 ? java.nio.file.Path.of(args[1]) : null));
+    }
+    System.exit(Cli.run(args));
+  }
+}

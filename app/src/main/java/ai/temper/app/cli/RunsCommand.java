@@ -1,0 +1,125 @@
+package ai.temper.app.cli;
+
+import ai.temper.engine.TemperException;
+import ai.temper.engine.store.MetricRepository.Metric;
+import ai.temper.engine.store.RunRepository.Run;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+/** {@code temper runs ...}: what the database holds about training runs. */
+@Command(name = "runs", description = "List and inspect training runs.",
+    mixinStandardHelpOptions = true,
+    subcommands = {RunsCommand.ListRuns.class, RunsCommand.Show.class, RunsCommand.Metrics.class})
+public final class RunsCommand {
+  @ParentCommand TemperCommand root;
+
+  @Command(name = "list", description = "List all runs.", mixinStandardHelpOptions = true)
+  static final class ListRuns implements Callable<Integer> {
+    @ParentCommand RunsCommand parent;
+
+    @Override
+    public Integer call() {
+      Table t = new Table("ID", "KIND", "NAME", "STATUS", "BASE MODEL", "CREATED", "ENDED");
+      for (Run r : parent.root.workbench().db().runs().list()) {
+        t.add(r.id(), r.kind(), r.name(), r.status(), r.baseModel(), r.createdAt(), r.endedAt());
+      }
+      t.print(System.out);
+      return 0;
+    }
+  }
+
+  @Command(name = "show", description = "Show one run and its config.",
+      mixinStandardHelpOptions = true)
+  static final class Show implements Callable<Integer> {
+    @ParentCommand RunsCommand parent;
+    @Parameters(paramLabel = "RUN", description = "Run id.") long id;
+
+    @Override
+    public Integer call() {
+      Run r = parent.root.workbench().db().runs().find(id)
+          .orElseThrow(() -> new TemperException("No run with id " + id + "."));
+      System.out.println("id:          " + r.id());
+      System.out.println("kind:        " + r.kind());
+      System.out.println("name:        " + nz(r.name()));
+      System.out.println("status:      " + r.status());
+      System.out.println("base model:  " + nz(r.baseModel()));
+      System.out.println("datasets:    " + nz(r.datasets()));
+      System.out.println("output dir:  " + nz(r.outputDir()));
+      System.out.println("created:     " + r.createdAt());
+      System.out.println("started:     " + nz(r.startedAt()));
+      System.out.println("ended:       " + nz(r.endedAt()));
+      if (r.error() != null) {
+        System.out.println("error:       " + r.error());
+      }
+      List<String> names = parent.root.workbench().db().metrics().names(id);
+      System.out.println("metrics:     " + (names.isEmpty() ? "-" : String.join(", ", names)));
+      System.out.println("config:");
+      System.out.println(r.config() == null ? "  -" : r.config().strip().indent(2).stripTrailing());
+      return 0;
+    }
+
+    private static String nz(Object o) {
+      return o == null ? "-" : o.toString();
+    }
+  }
+
+  @Command(name = "metrics", description = "Print a run's metrics, one row per step.",
+      mixinStandardHelpOptions = true)
+  static final class Metrics implements Callable<Integer> {
+    @ParentCommand RunsCommand parent;
+    @Parameters(paramLabel = "RUN", description = "Run id.") long id;
+    @Option(names = "--csv", description = "Comma-separated values with a header line.")
+    boolean csv;
+
+    @Override
+    public Integer call() {
+      parent.root.workbench().db().runs().find(id)
+          .orElseThrow(() -> new TemperException("No run with id " + id + "."));
+      List<String> names = parent.root.workbench().db().metrics().names(id);
+      Map<Long, Map<String, Double>> bySteps = new TreeMap<>();
+      for (Metric m : parent.root.workbench().db().metrics().forRun(id)) {
+        bySteps.computeIfAbsent(m.step(), k -> new TreeMap<>()).put(m.name(), m.value());
+      }
+      String[] header = new String[names.size() + 1];
+      header[0] = "step";
+      for (int i = 0; i < names.size(); i++) {
+        header[i + 1] = names.get(i);
+      }
+      if (csv) {
+        System.out.println(String.join(",", header));
+      }
+      Table t = new Table(header);
+      for (var e : bySteps.entrySet()) {
+        Object[] cells = new Object[header.length];
+        cells[0] = e.getKey();
+        for (int i = 0; i < names.size(); i++) {
+          Double v = e.getValue().get(names.get(i));
+          cells[i + 1] = v == null ? "" : formatValue(v);
+        }
+        if (csv) {
+          StringBuilder sb = new StringBuilder();
+          for (int i = 0; i < cells.length; i++) {
+            sb.append(i == 0 ? "" : ",").append(cells[i]);
+          }
+          System.out.println(sb);
+        } else {
+          t.add(cells);
+        }
+      }
+      if (!csv) {
+        t.print(System.out);
+      }
+      return 0;
+    }
+
+    private static String formatValue(double v) {
+      return Double.toString(v);
+    }
+  }
+}

@@ -1,0 +1,47 @@
+package ai.temper.app.cli;
+
+import ai.temper.engine.Workbench;
+import java.nio.file.Path;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The root of the command line. Global options live here; every subcommand reaches the
+ * workbench through {@link #workbench()}, so the home is opened once and closed by Main.
+ */
+@Command(
+    name = "temper",
+    mixinStandardHelpOptions = true,
+    versionProvider = VersionProvider.class,
+    description = "Temper: a desktop workbench for language-model post-training.%n"
+        + "With no command it opens the workbench GUI.",
+    subcommands = {
+      RunsCommand.class,
+      JobsCommand.class,
+    })
+public final class TemperCommand {
+
+  @Option(names = "--home", paramLabel = "DIR",
+      description = "Workbench home (database, checkpoints, model cache, logs). "
+          + "Default: $TEMPER_HOME or ~/.temper")
+  Path home;
+
+  private Workbench workbench;
+
+  /** The home chosen on the command line, from the environment, or the default. */
+  public Path home() {
+    return Workbench.resolveHome(home);
+  }
+
+  /** Opens the workbench on first use; Main closes it when the command ends. */
+  public synchronized Workbench workbench() {
+    if (workbench == null) {
+      workbench = Workbench.open(home());
+    }
+    return workbench;
+  }
+
+  synchronized Workbench openedWorkbench() {
+    return workbench;
+  }
+}

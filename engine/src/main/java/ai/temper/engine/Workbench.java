@@ -1,0 +1,95 @@
+package ai.temper.engine;
+
+import ai.temper.engine.jobs.JobRunner;
+import ai.temper.engine.store.Database;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * One opened workbench home: the embedded database, the job runner and the folders for
+ * checkpoints, the model cache and logs. The GUI and the command line both work through it.
+ */
+public final class Workbench implements AutoCloseable {
+  public static final String HOME_ENV = "TEMPER_HOME";
+
+  private final Path home;
+  private final HomeLock lock;
+  private final Database database;
+  private final JobRunner jobs;
+
+  private Workbench(Path home, HomeLock lock, Database database) {
+    this.home = home;
+    this.lock = lock;
+    this.database = database;
+    this.jobs = new JobRunner(database.jobs());
+  }
+
+  /** The explicit home if given, else $TEMPER_HOME, else ~/.temper. */
+  public static Path resolveHome(Path explicit) {
+    if (explicit != null) {
+      return explicit.toAbsolutePath().normalize();
+    }
+    String env = System.getenv(HOME_ENV);
+    if (env != null && !env.isBlank()) {
+      return Path.of(env).toAbsolutePath().normalize();
+    }
+    return Path.of(System.getProperty("user.home"), ".temper").toAbsolutePath().normalize();
+  }
+
+  /**
+   * Opens (creating if needed) the home at {@code home}. Fails with a {@link TemperException}
+   * when another process holds it or its database is damaged; a damaged file is left as it is.
+   */
+  public static Workbench open(Path home) {
+    Path dir = home.toAbsolutePath().normalize();
+    try {
+      Files.createDirectories(dir);
+      for (String sub : new String[] {"checkpoints", "models", "logs"}) {
+        Files.createDirectories(dir.resolve(sub));
+      }
+    } catch (IOException e) {
+      throw new TemperException("Cannot create the Temper home " + dir + ": " + e.getMessage(), e);
+    }
+    HomeLock lock = HomeLock.acquire(dir);
+    try {
+      Database db = Database.open(dir);
+      db.jobs().markInterrupted();
+      return new Workbench(dir, lock, db);
+    } catch (RuntimeException e) {
+      lock.close();
+      throw e;
+    }
+  }
+
+  public Path home() {
+    return home;
+  }
+
+  public Path checkpointsDir() {
+    return home.resolve("checkpoints");
+  }
+
+  public Path modelsDir() {
+    return home.resolve("models");
+  }
+
+  public Path logsDir() {
+    return home.resolve("logs");
+  }
+
+  public Database db() {
+    return database;
+  }
+
+  public JobRunner jobs() {
+    return jobs;
+  }
+
+  @Override
+  public void close() {
+    jobs.close();
+    database.close();
+    lock.close();
+  }
+}

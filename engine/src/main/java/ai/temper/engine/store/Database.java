@@ -1,0 +1,149 @@
+package ai.temper.engine.store;
+
+import ai.temper.engine.TemperException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.Arrays;
+import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.FlywayException;
+import org.h2.jdbcx.JdbcConnectionPool;
+
+/**
+ * The embedded H2 database of one home, its schema kept by versioned Flyway migrations
+ * ({@code db/migration/V*__*.sql}). The repositories reached from here are the only code
+ * that talks SQL.
+ */
+public final class Database implements AutoCloseable {
+  public static final String FILE_NAME = "temper.mv.db";
+
+  private final Path file;
+  private final JdbcConnectionPool pool;
+  private final Sql sql;
+
+  private Database(Path file, JdbcConnectionPool pool) {
+    this.file = file;
+    this.pool = pool;
+    this.sql = new Sql(pool);
+  }
+
+  /** Opens the database of {@code home}, creating or upgrading its schema. */
+  public static Database open(Path home) {
+    Path file = home.resolve(FILE_NAME);
+    boolean existed = Files.exists(file);
+    if (existed) {
+      checkLooksLikeH2(file);
+      verifyReadOnly(home, file);
+    }
+    // Never let H2 repair a damaged file behind the user's back.
+    String url = "jdbc:h2:file:" + home.resolve("temper") + ";DB_CLOSE_ON_EXIT=FALSE"
+        + ";RECOVER_TEST=FALSE";
+    JdbcConnectionPool pool = JdbcConnectionPool.create(url, "temper", "");
+    pool.setMaxConnections(16);
+    try {
+      Flyway.configure()
+          .dataSource(pool)
+          .locations("classpath:db/migration")
+          .failOnMissingLocations(true)
+          .load()
+          .migrate();
+    } catch (FlywayException e) {
+      pool.dispose();
+      throw new TemperException("Cannot prepare the database " + file + ": "
+          + rootMessage(e), e);
+    }
+    return new Database(file, pool);
+  }
+
+  /** A file that is not H2's is refused before H2 touches it. */
+  private static void checkLooksLikeH2(Path file) {
+    byte[] head = new byte[64];
+    int n;
+    try (InputStream in = Files.newInputStream(file)) {
+      n = in.readNBytes(head, 0, head.length);
+    } catch (IOException e) {
+      throw new TemperException("Cannot read the database " + file + ": " + e.getMessage(), e);
+    }
+    String start = new String(Arrays.copyOf(head, n), StandardCharsets.ISO_8859_1);
+    if (!start.startsWith("H:2,")) {
+      throw new TemperException("The database " + file + " is not a Temper (H2 2.x) database"
+          + (n == 0 ? " (the file is empty)" : "")
+          + ". It was left untouched; move it away or choose another home with --home.");
+    }
+  }
+
+  /**
+   * Opens an existing file read-only and reads the whole schema history first: a truncated or
+   * damaged file fails here, while H2 cannot yet write to it.
+   */
+  private static void verifyReadOnly(Path home, Path file) {
+    String url = "jdbc:h2:file:" + home.resolve("temper") + ";ACCESS_MODE_DATA=r"
+        + ";DB_CLOSE_ON_EXIT=FALSE";
+    try (Connection c = java.sql.DriverManager.getConnection(url, "temper", "");
+        var st = c.createStatement()) {
+      try (var rs = st.executeQuery("SELECT COUNT(*) FROM INFORMATION_SCHEMA.TABLES")) {
+        rs.next();
+      }
+      if (st.executeQuery("SELECT COUNT(*) FROM INFORMATION_SCHEMA.TABLES "
+          + "WHERE TABLE_NAME = 'flyway_schema_history'").next()) {
+        try (var rs = st.executeQuery("SELECT COUNT(*) FROM \"flyway_schema_history\"")) {
+          rs.next();
+        } catch (SQLException missing) {
+          // a new database has no history yet
+        }
+      }
+      st.execute("SHUTDOWN");
+    } catch (SQLException e) {
+      throw new TemperException("The database " + file + " is damaged and cannot be opened ("
+          + firstLine(e.getMessage()) + "). It was left untouched; restore it from a backup or "
+          + "choose another home with --home.", e);
+    }
+  }
+
+  private static String firstLine(String s) {
+    if (s == null) {
+      return "unknown error";
+    }
+    int nl = s.indexOf('\n');
+    return nl < 0 ? s : s.substring(0, nl);
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null) {
+      t = t.getCause();
+    }
+    return firstLine(t.getMessage());
+  }
+
+  public Path file() {
+    return file;
+  }
+
+  /** The JDBC helper the repositories share. */
+  public Sql sql() {
+    return sql;
+  }
+
+  public JobRepository jobs() {
+    return new JobRepository(sql);
+  }
+
+  public RunRepository runs() {
+    return new RunRepository(sql);
+  }
+
+  public MetricRepository metrics() {
+    return new MetricRepository(sql);
+  }
+
+  @Override
+  public void close() {
+    // H2 closes the file cleanly when the last pooled connection goes.
+    pool.dispose();
+  }
+}
