@@ -18,6 +18,8 @@ import picocli.CommandLine.Option;
     subcommands = {
       RunsCommand.class,
       JobsCommand.class,
+      GenerateCommand.class,
+      BenchCommand.class,
     })
 public final class TemperCommand {
 

@@ -10,10 +10,6 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.temper.engine.TemperException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
-import java.nio.LongBuffer;
 
 /**
  * Incremental decoding of a batch of rows with a preallocated KV cache. All rows advance
@@ -41,15 +37,12 @@ public final class DecodeSession implements AutoCloseable {
   private final PtNDArray[] values;
   private final PtNDArray[][] keysTPrefix;
   private final PtNDArray[][] valuesPrefix;
+  private final PtNDArray[][] slots;
+  private final PtNDArray zero;
   private final PtNDArray ropeTable;
   private final PtNDArray[] ropeRows;
-  private final PtNDArray ids;
-  private final PtNDArray positions;
   private final PtNDArray mask;
   private final PtNDArray[] maskPrefix;
-  private final ByteBuffer idsBuf;
-  private final ByteBuffer posBuf;
-  private final ByteBuffer maskBuf;
   private final boolean[][] valid;
   private final int[] nextPos;
   private int length;
@@ -75,20 +68,20 @@ public final class DecodeSession implements AutoCloseable {
     values = new PtNDArray[layers];
     keysTPrefix = new PtNDArray[layers][capacity + 1];
     valuesPrefix = new PtNDArray[layers][capacity + 1];
+    slots = new PtNDArray[layers][capacity];
+    long rows = (long) batch * kvHeads;
     for (int l = 0; l < layers; l++) {
       cache[l] = hold(manager.zeros(new Shape(batch, kvHeads, capacity, 2, headDim)));
-      keysT[l] = hold(cache[l].get(new NDIndex(":, :, :, 0")).transpose(0, 1, 3, 2));
-      values[l] = hold(cache[l].get(new NDIndex(":, :, :, 1")));
+      // (B*KV, S, 2, hd) views: the attention matmuls are plain 3-d bmm calls
+      PtNDArray merged = hold(JniUtils.reshape(cache[l], new long[] {rows, capacity, 2, headDim}));
+      keysT[l] = hold(merged.get(new NDIndex(":, :, 0")).transpose(0, 2, 1));
+      values[l] = hold(merged.get(new NDIndex(":, :, 1")));
     }
+    zero = hold(manager.create(0f));
     ropeTable = hold(manager.create(ropeTable(w, capacity), new Shape(capacity, 2L * w.n)));
     ropeRows = new PtNDArray[capacity];
-    ids = hold(manager.zeros(new Shape(batch), DataType.INT64));
-    positions = hold(manager.zeros(new Shape(batch), DataType.INT64));
-    mask = hold(manager.zeros(new Shape(batch, 1, 1, capacity)));
+    mask = hold(manager.zeros(new Shape((long) batch * kvHeads, 1, capacity)));
     maskPrefix = new PtNDArray[capacity + 1];
-    idsBuf = ByteBuffer.allocateDirect(batch * 8).order(ByteOrder.nativeOrder());
-    posBuf = ByteBuffer.allocateDirect(batch * 8).order(ByteOrder.nativeOrder());
-    maskBuf = ByteBuffer.allocateDirect(batch * capacity * 4).order(ByteOrder.nativeOrder());
     valid = new boolean[batch][capacity];
     nextPos = new int[batch];
   }
@@ -138,6 +131,10 @@ public final class DecodeSession implements AutoCloseable {
   /** Forgets all rows; the cache and its views are kept for the next sequences. */
   public void reset() {
     checkOpen();
+    for (PtNDArray c : cache) {
+      // steps add k and v into zeroed slots (an in-place add is the cheapest write)
+      JniUtils.indexSet(c, zero, new long[] {0}, new long[] {batch}, new long[] {1});
+    }
     length = 0;
     padded = false;
     java.util.Arrays.fill(nextPos, 0);
@@ -192,6 +189,9 @@ public final class DecodeSession implements AutoCloseable {
     }
     length = start + t;
     int n = length;
+    if (padded) {
+      writeMask(); // later steps only add slots that are real for every row
+    }
     float[] bias = new float[batch * t * n];
     for (int b = 0; b < batch; b++) {
       for (int i = 0; i < t; i++) {
@@ -219,12 +219,12 @@ public final class DecodeSession implements AutoCloseable {
             new long[] {1, 1, 1});
         PtNDArray q = JniUtils.reshape(JniUtils.permute(JniUtils.reshape(
             (PtNDArray) parts.get(0), new long[] {batch, t, kvHeads, g, headDim}),
-            new long[] {0, 2, 1, 3, 4}), new long[] {batch, kvHeads, (long) t * g, headDim});
-        PtNDArray scores = JniUtils.reshape(JniUtils.matmul(q, keysT(l, n)),
+            new long[] {0, 2, 1, 3, 4}), new long[] {(long) batch * kvHeads, (long) t * g, headDim});
+        PtNDArray scores = JniUtils.reshape(JniUtils.bmm(q, keysT(l, n)),
             new long[] {batch, kvHeads, t, g, n});
         PtNDArray probs = JniUtils.reshape(JniUtils.softmax(JniUtils.add(scores, maskArr), -1,
-            DataType.FLOAT32), new long[] {batch, kvHeads, (long) t * g, n});
-        PtNDArray o = JniUtils.matmul(probs, values(l, n));
+            DataType.FLOAT32), new long[] {(long) batch * kvHeads, (long) t * g, n});
+        PtNDArray o = JniUtils.bmm(probs, values(l, n));
         o = JniUtils.reshape(JniUtils.permute(JniUtils.reshape(o,
             new long[] {batch, kvHeads, t, g, headDim}), new long[] {0, 2, 1, 3, 4}),
             new long[] {(long) batch * t, qDim});
@@ -256,11 +256,11 @@ public final class DecodeSession implements AutoCloseable {
     int slot = length;
     int p0 = nextPos[0];
     boolean samePosition = true;
-    LongBuffer idsView = idsBuf.clear().asLongBuffer();
-    LongBuffer posView = posBuf.clear().asLongBuffer();
+    PtNDArray[] rows = new PtNDArray[batch];
+    PtNDArray[] rowPositions = new PtNDArray[batch];
     for (int b = 0; b < batch; b++) {
-      idsView.put(tokens[b]);
-      posView.put(nextPos[b]);
+      rows[b] = w.embedRow(tokens[b]);
+      rowPositions[b] = ropeRow(nextPos[b]);
       samePosition &= nextPos[b] == p0;
       valid[b][slot] = true;
       nextPos[b]++;
@@ -268,41 +268,26 @@ public final class DecodeSession implements AutoCloseable {
     length = slot + 1;
     int n = length;
     try (NDScope scope = new NDScope()) {
-      JniUtils.set(ids, idsBuf);
-      PtNDArray x = JniUtils.embedding(ids, w.embed, false);
-      PtNDArray cs;
-      if (samePosition) {
-        cs = ropeRow(p0);
-      } else {
-        JniUtils.set(positions, posBuf);
-        cs = JniUtils.reshape(JniUtils.embedding(positions, ropeTable, false),
-            new long[] {batch, 2, w.n});
-      }
-      PtNDArray bias = null;
-      if (padded) {
-        writeMask();
-        bias = maskPrefix(n);
-      }
+      // embedding rows and RoPE rows are prepared views: one row needs no op at all
+      PtNDArray x = batch == 1 ? rows[0] : JniUtils.cat(rows, 0);
+      PtNDArray cs = samePosition ? rowPositions[0] : JniUtils.cat(rowPositions, 0);
+      PtNDArray bias = padded ? maskPrefix(n) : null;
       long qDim = (long) heads * headDim;
-      long[] qShape = {batch, kvHeads, heads / kvHeads, headDim};
+      long[] qShape = {(long) batch * kvHeads, heads / kvHeads, headDim};
       long[] kvShape = {batch, kvHeads, 1, 2, headDim};
-      long[] from = {0, 0, slot};
-      long[] to = {batch, kvHeads, slot + 1};
-      long[] step = {1, 1, 1};
       long[] oShape = {batch, qDim};
       long[] split = {qDim, w.n - qDim};
       for (int l = 0; l < cache.length; l++) {
         PtNDArray r = rotated(x, l, cs);
         NDList parts = JniUtils.split(r, split, 1);
-        JniUtils.indexSet(cache[l], JniUtils.reshape((PtNDArray) parts.get(1), kvShape), from,
-            to, step);
+        slot(l, slot).addi(JniUtils.reshape((PtNDArray) parts.get(1), kvShape));
         PtNDArray q = JniUtils.reshape((PtNDArray) parts.get(0), qShape);
-        PtNDArray scores = JniUtils.matmul(q, keysT(l, n));
+        PtNDArray scores = JniUtils.bmm(q, keysT(l, n));
         if (bias != null) {
           scores = JniUtils.add(scores, bias);
         }
         PtNDArray probs = JniUtils.softmax(scores, -1, DataType.FLOAT32);
-        PtNDArray o = JniUtils.reshape(JniUtils.matmul(probs, values(l, n)), oShape);
+        PtNDArray o = JniUtils.reshape(JniUtils.bmm(probs, values(l, n)), oShape);
         x = JniUtils.linear(o, w.out[l], x); // residual add as the bias
         x = mlp(x, l);
       }
@@ -340,20 +325,30 @@ public final class DecodeSession implements AutoCloseable {
     }
   }
 
+  /** The additive padding mask (B*KV, 1, S): slots that are padding for a row are masked. */
   private void writeMask() {
-    FloatBuffer f = maskBuf.clear().asFloatBuffer();
+    float[] f = new float[batch * kvHeads * capacity];
     for (int b = 0; b < batch; b++) {
-      for (int j = 0; j < capacity; j++) {
-        f.put(j < length && valid[b][j] ? 0f : LlamaModel.MASKED);
+      for (int j = 0; j < length; j++) {
+        if (!valid[b][j]) {
+          for (int h = 0; h < kvHeads; h++) {
+            f[(b * kvHeads + h) * capacity + j] = LlamaModel.MASKED;
+          }
+        }
       }
     }
-    JniUtils.set(mask, maskBuf);
+    try (NDScope scope = new NDScope()) {
+      // a copy into the kept array, so that the prepared views of it stay valid
+      NDArray values = manager.create(f, mask.getShape());
+      JniUtils.indexSet(mask, (PtNDArray) values, new long[] {0}, new long[] {mask.size(0)},
+          new long[] {1});
+    }
   }
 
   private PtNDArray keysT(int l, int n) {
     PtNDArray v = keysTPrefix[l][n];
     if (v == null) {
-      v = hold(JniUtils.slice(keysT[l], 3, 0, n, 1));
+      v = hold(JniUtils.slice(keysT[l], 2, 0, n, 1));
       keysTPrefix[l][n] = v;
     }
     return v;
@@ -362,8 +357,18 @@ public final class DecodeSession implements AutoCloseable {
   private PtNDArray values(int l, int n) {
     PtNDArray v = valuesPrefix[l][n];
     if (v == null) {
-      v = hold(JniUtils.slice(values[l], 2, 0, n, 1));
+      v = hold(JniUtils.slice(values[l], 1, 0, n, 1));
       valuesPrefix[l][n] = v;
+    }
+    return v;
+  }
+
+  /** The cache slot of position {@code slot}: (B, KV, 1, 2, hd), written by adding. */
+  private PtNDArray slot(int l, int slot) {
+    PtNDArray v = slots[l][slot];
+    if (v == null) {
+      v = hold(JniUtils.slice(cache[l], 2, slot, slot + 1, 1));
+      slots[l][slot] = v;
     }
     return v;
   }
@@ -371,12 +376,13 @@ public final class DecodeSession implements AutoCloseable {
   private PtNDArray maskPrefix(int n) {
     PtNDArray v = maskPrefix[n];
     if (v == null) {
-      v = hold(JniUtils.slice(mask, 3, 0, n, 1));
+      v = hold(JniUtils.slice(mask, 2, 0, n, 1));
       maskPrefix[n] = v;
     }
     return v;
   }
 
+  /** The [cos | sin] row of position {@code p}: (1, 2, N). */
   private PtNDArray ropeRow(int p) {
     PtNDArray v = ropeRows[p];
     if (v == null) {

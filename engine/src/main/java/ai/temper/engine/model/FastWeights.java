@@ -40,6 +40,7 @@ final class FastWeights implements AutoCloseable {
   final PtNDArray[] out;
   final PtNDArray[] gateUp;
   final PtNDArray[] down;
+  private PtNDArray[] embedRows;
   private boolean closed;
 
   private FastWeights(LlamaConfig c, NDManager manager, Rope rope) {
@@ -175,6 +176,23 @@ final class FastWeights implements AutoCloseable {
       kept.attach(keepIn);
       return (PtNDArray) kept;
     }
+  }
+
+  /** The (1, width) embedding row of token {@code id}, a view prepared on first use. */
+  PtNDArray embedRow(int id) {
+    if (id < 0 || id >= config.vocabSize()) {
+      throw new IllegalArgumentException("token id " + id + " outside the vocabulary");
+    }
+    if (embedRows == null) {
+      embedRows = new PtNDArray[config.vocabSize()];
+    }
+    PtNDArray row = embedRows[id];
+    if (row == null) {
+      row = ai.djl.pytorch.jni.JniUtils.slice(embed, 0, id, id + 1, 1);
+      NDScope.unregister(row);
+      embedRows[id] = row;
+    }
+    return row;
   }
 
   boolean isClosed() {
