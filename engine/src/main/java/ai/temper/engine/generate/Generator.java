@@ -4,7 +4,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import ai.temper.engine.TorchRuntime;
 import ai.temper.engine.model.DecodeSession;
+import ai.temper.engine.model.LlamaConfig;
 import ai.temper.engine.model.LlamaModel;
 import ai.temper.engine.tokenizer.Tokenizer;
 import java.util.ArrayList;
@@ -71,10 +73,22 @@ public final class Generator {
     synchronized (model) {
       for (int from = 0; from < prompts.size(); from += maxBatch) {
         List<int[]> chunk = prompts.subList(from, Math.min(prompts.size(), from + maxBatch));
-        out.addAll(new Batch(chunk, from, params, listener, seed).run());
+        Batch batch = new Batch(chunk, from, params, listener, seed);
+        TorchRuntime.withThreads(TorchRuntime.threadsForStep(stepMacs(chunk.size())), () -> {
+          out.addAll(batch.run());
+          return 0;
+        });
       }
     }
     return out;
+  }
+
+  /** Multiply-adds of one decode step of {@code rows} rows (embedding lookups excluded). */
+  private long stepMacs(int rows) {
+    LlamaConfig c = model.config();
+    long perToken = c.parameterCount() - (long) c.vocabSize() * c.hiddenSize()
+        * (c.tieWordEmbeddings() ? 0 : 1);
+    return rows * perToken;
   }
 
   private void requireTokenizer() {

@@ -32,6 +32,8 @@ public final class DecodeSession implements AutoCloseable {
   private final int heads;
   private final int kvHeads;
   private final int headDim;
+  /** Sizes of q, kv, rot(q), rot(kv) in the big matmul's output. */
+  private final long[] quarters;
   private final PtNDArray[] cache;
   private final PtNDArray[] keysT;
   private final PtNDArray[] values;
@@ -62,6 +64,8 @@ public final class DecodeSession implements AutoCloseable {
     this.kvHeads = c.numKeyValueHeads();
     this.headDim = c.headDim();
     int layers = c.numHiddenLayers();
+    long qDim = (long) heads * headDim;
+    this.quarters = new long[] {qDim, w.n - qDim, qDim, w.n - qDim};
     this.manager = w.manager.newSubManager();
     cache = new PtNDArray[layers];
     keysT = new PtNDArray[layers];
@@ -206,19 +210,17 @@ public final class DecodeSession implements AutoCloseable {
       PtNDArray idArr = (PtNDArray) manager.create(flatIds);
       PtNDArray posArr = (PtNDArray) manager.create(pos);
       PtNDArray maskArr = (PtNDArray) manager.create(bias, new Shape(batch, 1, t, 1, n));
-      PtNDArray cs = JniUtils.reshape(JniUtils.embedding(posArr, ropeTable, false),
-          new long[] {(long) batch * t, 2, w.n});
+      PtNDArray cs = JniUtils.embedding(posArr, ropeTable, false);
       PtNDArray x = JniUtils.embedding(idArr, w.embed, false);
       long qDim = (long) heads * headDim;
       for (int l = 0; l < cache.length; l++) {
-        PtNDArray r = rotated(x, l, cs);
-        NDList parts = JniUtils.split(r, new long[] {qDim, w.n - qDim}, 1);
-        PtNDArray kv = JniUtils.permute(JniUtils.reshape((PtNDArray) parts.get(1),
+        PtNDArray[] parts = rotated(x, l, cs);
+        PtNDArray kv = JniUtils.permute(JniUtils.reshape(parts[1],
             new long[] {batch, t, kvHeads, 2, headDim}), new long[] {0, 2, 1, 3, 4});
         JniUtils.indexSet(cache[l], kv, new long[] {0, 0, start}, new long[] {batch, kvHeads, n},
             new long[] {1, 1, 1});
         PtNDArray q = JniUtils.reshape(JniUtils.permute(JniUtils.reshape(
-            (PtNDArray) parts.get(0), new long[] {batch, t, kvHeads, g, headDim}),
+            parts[0], new long[] {batch, t, kvHeads, g, headDim}),
             new long[] {0, 2, 1, 3, 4}), new long[] {(long) batch * kvHeads, (long) t * g, headDim});
         PtNDArray scores = JniUtils.reshape(JniUtils.bmm(q, keysT(l, n)),
             new long[] {batch, kvHeads, t, g, n});
@@ -276,12 +278,10 @@ public final class DecodeSession implements AutoCloseable {
       long[] qShape = {(long) batch * kvHeads, heads / kvHeads, headDim};
       long[] kvShape = {batch, kvHeads, 1, 2, headDim};
       long[] oShape = {batch, qDim};
-      long[] split = {qDim, w.n - qDim};
       for (int l = 0; l < cache.length; l++) {
-        PtNDArray r = rotated(x, l, cs);
-        NDList parts = JniUtils.split(r, split, 1);
-        slot(l, slot).addi(JniUtils.reshape((PtNDArray) parts.get(1), kvShape));
-        PtNDArray q = JniUtils.reshape((PtNDArray) parts.get(0), qShape);
+        PtNDArray[] parts = rotated(x, l, cs);
+        slot(l, slot).addi(JniUtils.reshape(parts[1], kvShape));
+        PtNDArray q = JniUtils.reshape(parts[0], qShape);
         PtNDArray scores = JniUtils.bmm(q, keysT(l, n));
         if (bias != null) {
           scores = JniUtils.add(scores, bias);
@@ -295,17 +295,33 @@ public final class DecodeSession implements AutoCloseable {
     }
   }
 
-  /** RMSNorm, the big q/k/v matmul and RoPE: rows [q | k0 v0 | k1 v1 ...] (rows, N). */
-  private PtNDArray rotated(PtNDArray x, int l, PtNDArray cs) {
-    PtNDArray h = JniUtils.normalize(x, 2, -1, 1e-12);
-    PtNDArray big = JniUtils.linear(h, w.attn[l], w.attnBias[l]);
-    PtNDArray pairs = JniUtils.reshape(big, new long[] {-1, 2, w.n});
-    return JniUtils.sum(JniUtils.mul(pairs, cs), new long[] {1}, false);
+  /**
+   * RMSNorm, the big q/k/v matmul and RoPE: returns q (rows, heads*hd) and the interleaved
+   * k/v of each KV head (rows, 2*kv*hd). The matmul gives [A | rot(A)]; times [cos | sin] and
+   * split in four, q and kv are each the sum of two parts.
+   */
+  private PtNDArray[] rotated(PtNDArray x, int l, PtNDArray cs) {
+    PtNDArray h = rmsNorm(x);
+    PtNDArray big = JniUtils.mul(JniUtils.linear(h, w.attn[l], w.attnBias[l]), cs);
+    NDList p = JniUtils.split(big, quarters, 1);
+    return new PtNDArray[] {JniUtils.add((PtNDArray) p.get(0), (PtNDArray) p.get(2)),
+        JniUtils.add((PtNDArray) p.get(1), (PtNDArray) p.get(3))};
   }
+
+  /**
+   * RMSNorm with the gain folded away: x / |x| over the stream with its constant component
+   * (never zero, so no epsilon guard). A norm and a division are two native calls where
+   * torch's normalize makes four.
+   */
+  private static PtNDArray rmsNorm(PtNDArray x) {
+    return JniUtils.div(x, JniUtils.norm(x, 2, LAST_AXIS, true));
+  }
+
+  private static final int[] LAST_AXIS = {-1};
 
   /** RMSNorm, SwiGLU and down projection with the residual as its bias. */
   private PtNDArray mlp(PtNDArray x, int l) {
-    PtNDArray h = JniUtils.normalize(x, 2, -1, 1e-12);
+    PtNDArray h = rmsNorm(x);
     PtNDArray gu = JniUtils.linear(h, w.gateUp[l], null);
     NDList parts = JniUtils.split(gu, w.config.intermediateSize(), 1); // chunks of this size
     PtNDArray gate = (PtNDArray) parts.get(0);
@@ -315,7 +331,7 @@ public final class DecodeSession implements AutoCloseable {
   }
 
   private PtNDArray head(PtNDArray x) {
-    return JniUtils.linear(JniUtils.normalize(x, 2, -1, 1e-12), w.lmHead, null);
+    return JniUtils.linear(rmsNorm(x), w.lmHead, null);
   }
 
   private void ensureRoom(int t) {
@@ -382,12 +398,11 @@ public final class DecodeSession implements AutoCloseable {
     return v;
   }
 
-  /** The [cos | sin] row of position {@code p}: (1, 2, N). */
+  /** The [cos | sin] row of position {@code p}: (1, 2N). */
   private PtNDArray ropeRow(int p) {
     PtNDArray v = ropeRows[p];
     if (v == null) {
-      v = hold(JniUtils.reshape(JniUtils.slice(ropeTable, 0, p, p + 1, 1),
-          new long[] {1, 2, w.n}));
+      v = hold(JniUtils.slice(ropeTable, 0, p, p + 1, 1));
       ropeRows[p] = v;
     }
     return v;
