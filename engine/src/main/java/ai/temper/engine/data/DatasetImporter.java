@@ -125,7 +125,7 @@ public final class DatasetImporter {
     String container = (RowSource.isGzip(file) ? "gzip+" : "")
         + RowSource.container(file, options.format()).name().toLowerCase(Locale.ROOT);
     long datasetId = repo.create(options.name(), kind.id(), format.id(),
-        file.toAbsolutePath().toString(), sha256, null);
+        file.toAbsolutePath().normalize().toString(), sha256, null);
 
     List<RowError> errors = new ArrayList<>();
     long errorCount = 0;
@@ -220,7 +220,7 @@ public final class DatasetImporter {
       String container, Options options, long rows, long errorCount, List<RowError> errors) {
     ObjectNode p = JsonNodeFactory.instance.objectNode();
     p.put("operation", "import");
-    p.put("source", file.toAbsolutePath().toString());
+    p.put("source", file.toAbsolutePath().normalize().toString());
     p.put("sha256", sha256);
     p.put("format", format.id());
     p.put("container", container);
