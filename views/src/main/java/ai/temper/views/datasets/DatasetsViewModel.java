@@ -19,8 +19,6 @@ import java.util.Objects;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import javafx.application.Platform;
@@ -43,19 +41,14 @@ import javafx.collections.ObservableList;
  * The Datasets page without a window: the datasets, one page of the selected dataset's
  * examples (paged and searched in SQL), the example opened in the detail pane, statistics and
  * the import dialog's state. Properties change on the FX thread only; database work runs off
- * it: short queries on one background thread (newest request wins), imports and statistics
- * as jobs of the workbench's {@link ai.temper.engine.jobs.JobRunner}. Methods that start work
+ * it on the workbench's {@link ai.temper.engine.jobs.JobRunner}: short queries as background
+ * work (the newest page request wins), imports and statistics as recorded jobs. Methods that start work
  * return a future that completes once its result is visible in the properties.
  */
-public final class DatasetsViewModel implements AutoCloseable {
+public final class DatasetsViewModel {
   public static final int DEFAULT_PAGE_SIZE = 50;
 
   private final Workbench workbench;
-  private final ExecutorService queries = Executors.newSingleThreadExecutor(r -> {
-    Thread t = new Thread(r, "temper-datasets-query");
-    t.setDaemon(true);
-    return t;
-  });
   private final AtomicLong pageRequest = new AtomicLong();
 
   private final ObservableList<DatasetInfo> datasets = FXCollections.observableArrayList();
@@ -355,7 +348,7 @@ public final class DatasetsViewModel implements AutoCloseable {
   private <T> CompletableFuture<Void> query(Supplier<T> work,
       java.util.function.Consumer<T> apply) {
     CompletableFuture<Void> done = new CompletableFuture<>();
-    CompletableFuture.supplyAsync(work, queries).whenComplete((value, error) ->
+    workbench.jobs().background(work::get).whenComplete((value, error) ->
         Platform.runLater(() -> {
           if (error != null) {
             loading.set(false);
@@ -380,10 +373,5 @@ public final class DatasetsViewModel implements AutoCloseable {
       t = t.getCause();
     }
     return t;
-  }
-
-  @Override
-  public void close() {
-    queries.shutdownNow();
   }
 }

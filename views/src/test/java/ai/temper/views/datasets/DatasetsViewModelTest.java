@@ -49,7 +49,6 @@ class DatasetsViewModelTest {
 
   @AfterEach
   void tearDown() {
-    model.close();
     workbench.close();
   }
 

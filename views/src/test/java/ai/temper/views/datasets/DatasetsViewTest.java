@@ -54,7 +54,6 @@ class DatasetsViewTest {
   @AfterEach
   void close() throws TimeoutException {
     FxToolkit.cleanupStages();
-    model.close();
     workbench.close();
   }
 
