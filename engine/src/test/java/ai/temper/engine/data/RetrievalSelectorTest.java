@@ -11,8 +11,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,11 +21,11 @@ import org.junit.jupiter.api.io.TempDir;
  * questions. A sensible selection takes math problems, and a near-duplicate first.
  */
 class RetrievalSelectorTest {
-  @TempDir Path home;
-  Database db;
+  @TempDir static Path home;
+  static Database db;
 
-  @BeforeEach
-  void setUp() throws Exception {
+  @BeforeAll
+  static void setUp() throws Exception {
     assumeTrue(DataFixtures.present(), "../shared/data is absent");
     db = Database.open(home);
     DatasetImporter importer = new DatasetImporter(db);
@@ -58,14 +58,14 @@ class RetrievalSelectorTest {
         JobContext.none());
   }
 
-  @AfterEach
-  void tearDown() {
+  @AfterAll
+  static void tearDown() {
     if (db != null) {
       db.close();
     }
   }
 
-  private long mathShare(String name, long[] total) {
+  private static long mathShare(String name, long[] total) {
     long[] math = {0};
     db.datasets().forEach(db.datasets().find(name).orElseThrow().id(), 1000, page ->
         page.forEach(e -> {
@@ -116,14 +116,5 @@ class RetrievalSelectorTest {
     assertThat(r.method()).isEqualTo("embedding:tfidf-4096");
     long[] total = {0};
     assertThat(mathShare("by-vectors", total) / (double) total[0]).isGreaterThan(0.9);
-  }
-
-  @Test
-  void cosineKnnReturnsTheMostSimilarFirst() {
-    CosineKnn knn = new CosineKnn(List.of(new float[] {1, 0}, new float[] {0, 1},
-        new float[] {1, 1}, new float[] {-1, 0}));
-    assertThat(knn.nearest(new float[] {2, 0.1f}, 3)).containsExactly(0, 2, 1);
-    assertThat(knn.nearest(new float[] {0, 5}, 1)).containsExactly(1);
-    assertThat(knn.nearest(new float[] {1, 0}, 10)).hasSize(4);
   }
 }
