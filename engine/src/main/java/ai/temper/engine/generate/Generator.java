@@ -176,10 +176,9 @@ public final class Generator {
       try (NDManager manager = NDManager.newBaseManager()) {
         DecodeSession session = kvCache ? model.pooledSession(b, maxPrompt + steps) : null;
         List<int[]> history = new ArrayList<>(); // no-cache mode: every fed column
-        NDManager stepManager = manager.newSubManager();
         NDArray logits;
         if (session != null) {
-          logits = session.prefill(tokens, real, stepManager, false);
+          logits = session.prefill(tokens, real, manager, false);
         } else {
           for (int t = 0; t < maxPrompt; t++) {
             int[] col = new int[b];
@@ -188,11 +187,14 @@ public final class Generator {
             }
             history.add(col);
           }
-          logits = fullForwardLogits(history, real, stepManager);
+          logits = fullForwardLogits(history, real, manager);
         }
         while (true) {
-          int[] next = pick(logits);
-          stepManager.close();
+          int[] next;
+          try (NDManager step = manager.newSubManager()) {
+            logits.attach(step); // freed with what pick() derives from it
+            next = pick(logits);
+          }
           boolean any = false;
           for (int i = 0; i < b; i++) {
             if (rows[i].finish == null) {
@@ -206,12 +208,14 @@ public final class Generator {
           if (!any) {
             return;
           }
-          stepManager = manager.newSubManager();
           if (session != null) {
-            logits = session.step(next, stepManager);
+            logits = session.step(next, manager);
           } else {
             history.add(next);
-            logits = fullForwardLogits(history, real, stepManager);
+            try (NDManager step = manager.newSubManager()) {
+              logits = fullForwardLogits(history, real, step);
+              logits.attach(manager);
+            }
           }
         }
       }
