@@ -4,9 +4,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.temper.engine.TorchRuntime;
 import ai.temper.engine.model.DecodeSession;
-import ai.temper.engine.model.LlamaConfig;
 import ai.temper.engine.model.LlamaModel;
 import ai.temper.engine.tokenizer.Tokenizer;
 import java.util.ArrayList;
@@ -25,6 +25,8 @@ public final class Generator {
   private final Tokenizer tokenizer;
   private boolean kvCache = true;
   private int maxBatch = 32;
+  /** Thread-count tuners per batch size, kept across calls. */
+  private final java.util.Map<Integer, ThreadTuner> tuners = new java.util.HashMap<>();
 
   /** {@code tokenizer} may be null for id-level generation (no text, no stop strings). */
   public Generator(LlamaModel model, Tokenizer tokenizer) {
@@ -74,21 +76,15 @@ public final class Generator {
       for (int from = 0; from < prompts.size(); from += maxBatch) {
         List<int[]> chunk = prompts.subList(from, Math.min(prompts.size(), from + maxBatch));
         Batch batch = new Batch(chunk, from, params, listener, seed);
-        TorchRuntime.withThreads(TorchRuntime.threadsForStep(stepMacs(chunk.size())), () -> {
+        int before = JniUtils.getNumThreads();
+        try {
           out.addAll(batch.run());
-          return 0;
-        });
+        } finally {
+          JniUtils.setNumThreads(before);
+        }
       }
     }
     return out;
-  }
-
-  /** Multiply-adds of one decode step of {@code rows} rows (embedding lookups excluded). */
-  private long stepMacs(int rows) {
-    LlamaConfig c = model.config();
-    long perToken = c.parameterCount() - (long) c.vocabSize() * c.hiddenSize()
-        * (c.tieWordEmbeddings() ? 0 : 1);
-    return rows * perToken;
   }
 
   private void requireTokenizer() {
@@ -106,6 +102,8 @@ public final class Generator {
     private final Set<Integer> stopIds = new HashSet<>();
     private final int maxPrompt;
     private final int pad;
+    private final ThreadTuner tuner;
+    private int threadsNow;
 
     Batch(List<int[]> prompts, int offset, SamplingParams params, TokenListener listener,
         long seed) {
@@ -142,6 +140,22 @@ public final class Generator {
         stopIds.addAll(params.stopIds());
       }
       pad = tokenizer != null ? tokenizer.padId() : Math.max(0, model.config().eosTokenId());
+      tuner = tuners.computeIfAbsent(rows.length, k -> TorchRuntime.isAutomatic()
+          ? ThreadTuner.upTo(TorchRuntime.threads()) : ThreadTuner.fixed(TorchRuntime.threads()));
+      threadsNow = JniUtils.getNumThreads();
+    }
+
+    /** Runs one decode step on the thread count the tuner picks, and tells it the time. */
+    private NDArray timedStep(DecodeSession session, int[] next, NDManager out) {
+      int threads = tuner.next();
+      if (threads != threadsNow) {
+        JniUtils.setNumThreads(threads);
+        threadsNow = threads;
+      }
+      long t0 = System.nanoTime();
+      NDArray logits = session.step(next, out);
+      tuner.record(System.nanoTime() - t0);
+      return logits;
     }
 
     List<Generation> run() {
@@ -209,7 +223,7 @@ public final class Generator {
             return;
           }
           if (session != null) {
-            logits = session.step(next, manager);
+            logits = timedStep(session, next, manager);
           } else {
             history.add(next);
             try (NDManager step = manager.newSubManager()) {

@@ -10,6 +10,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.temper.engine.TemperException;
+import java.util.Arrays;
 
 /**
  * Incremental decoding of a batch of rows with a preallocated KV cache. All rows advance
@@ -18,40 +19,46 @@ import ai.temper.engine.TemperException;
  * different prompt lengths, left- or right-padded, give the same logits as each row alone.
  *
  * <p>The cache of each layer is (B, kv heads, S, 2, head_dim): k and v of a slot are written
- * by one copy, and the (B, kv heads) batch dimensions stay mergeable for the attention
- * matmuls. Views of the cache prefixes, the RoPE table rows and the masks are made once and
- * kept, so a step issues only the ops of the math. Each step's temporaries live in an NDScope
- * of their own and are freed when it ends.
+ * in place, and the (B, kv heads) batch dimensions stay mergeable, so the attention matmuls
+ * are plain bmm calls on views. Views of the cache prefixes and slots, the RoPE rows, the
+ * embedding rows and the mask are made once and kept, so a step issues only the ops of the
+ * math. Each step's temporaries live in an NDScope of their own and are freed when it ends.
  */
 public final class DecodeSession implements AutoCloseable {
   private final FastWeights w;
   private final int batch;
   private final int capacity;
-  private final boolean pooled;
   private final NDManager manager;
   private final int heads;
   private final int kvHeads;
   private final int headDim;
-  /** Sizes of q, kv, rot(q), rot(kv) in the big matmul's output. */
-  private final long[] quarters;
+  /** q and k heads: the ones RoPE rotates. */
+  private final int rotated;
+  /** Output sizes of the q/k/v matmul, split: see {@link #project}. */
+  private final long[] parts;
   private final PtNDArray[] cache;
   private final PtNDArray[] keysT;
   private final PtNDArray[] values;
   private final PtNDArray[][] keysTPrefix;
   private final PtNDArray[][] valuesPrefix;
+  /** Cache slots per layer and position: (B, KV, 1, 2, hd) folded, else k and v apart. */
   private final PtNDArray[][] slots;
-  private final PtNDArray zero;
-  private final PtNDArray ropeTable;
-  private final PtNDArray[] ropeRows;
+  private final PtNDArray[][] valueSlots;
+  /** Folded: rows [cos | sin] (S, 2N). Else cos (S, M) and signed sin (S, M), M = q+k dims. */
+  private final PtNDArray cosTable;
+  private final PtNDArray sinTable;
+  private final PtNDArray[] cosRows;
+  private final PtNDArray[] sinRows;
   private final PtNDArray mask;
   private final PtNDArray[] maskPrefix;
+  private final PtNDArray zero;
   private final boolean[][] valid;
   private final int[] nextPos;
   private int length;
   private boolean padded;
   private boolean closed;
 
-  DecodeSession(FastWeights w, int batch, int capacity, boolean pooled) {
+  DecodeSession(FastWeights w, int batch, int capacity) {
     if (batch <= 0 || capacity <= 0) {
       throw new IllegalArgumentException("batch and capacity must be positive");
     }
@@ -59,13 +66,15 @@ public final class DecodeSession implements AutoCloseable {
     this.w = w;
     this.batch = batch;
     this.capacity = capacity;
-    this.pooled = pooled;
     this.heads = c.numAttentionHeads();
     this.kvHeads = c.numKeyValueHeads();
     this.headDim = c.headDim();
+    this.rotated = heads + kvHeads;
+    long q = (long) heads * headDim;
+    long kv = (long) kvHeads * headDim;
+    this.parts = w.foldedRope ? new long[] {q, 2 * kv, q, 2 * kv}
+        : new long[] {(long) rotated * headDim, kv};
     int layers = c.numHiddenLayers();
-    long qDim = (long) heads * headDim;
-    this.quarters = new long[] {qDim, w.n - qDim, qDim, w.n - qDim};
     this.manager = w.manager.newSubManager();
     cache = new PtNDArray[layers];
     keysT = new PtNDArray[layers];
@@ -73,6 +82,7 @@ public final class DecodeSession implements AutoCloseable {
     keysTPrefix = new PtNDArray[layers][capacity + 1];
     valuesPrefix = new PtNDArray[layers][capacity + 1];
     slots = new PtNDArray[layers][capacity];
+    valueSlots = new PtNDArray[layers][capacity];
     long rows = (long) batch * kvHeads;
     for (int l = 0; l < layers; l++) {
       cache[l] = hold(manager.zeros(new Shape(batch, kvHeads, capacity, 2, headDim)));
@@ -81,38 +91,65 @@ public final class DecodeSession implements AutoCloseable {
       keysT[l] = hold(merged.get(new NDIndex(":, :, 0")).transpose(0, 2, 1));
       values[l] = hold(merged.get(new NDIndex(":, :, 1")));
     }
-    zero = hold(manager.create(0f));
-    ropeTable = hold(manager.create(ropeTable(w, capacity), new Shape(capacity, 2L * w.n)));
-    ropeRows = new PtNDArray[capacity];
-    mask = hold(manager.zeros(new Shape((long) batch * kvHeads, 1, capacity)));
+    float[][] tables = ropeTables(w, capacity);
+    long width = tables[0].length / capacity;
+    cosTable = hold(manager.create(tables[0], new Shape(capacity, width)));
+    sinTable = tables[1] == null ? null
+        : hold(manager.create(tables[1], new Shape(capacity, width)));
+    cosRows = new PtNDArray[capacity];
+    sinRows = new PtNDArray[capacity];
+    mask = hold(manager.zeros(new Shape(rows, 1, capacity)));
     maskPrefix = new PtNDArray[capacity + 1];
+    zero = hold(manager.create(0f));
     valid = new boolean[batch][capacity];
     nextPos = new int[batch];
   }
 
-  /** Rows of [cos | sin] per position, laid out like the big attention matmul's output. */
-  private static float[] ropeTable(FastWeights w, int capacity) {
+  /**
+   * RoPE factors per position. Folded: one table of rows [cos | sin] laid out like the big
+   * matmul's output (cos 1, sin 0 on v). Else cos and the sign-folded sin for the q and k heads:
+   * rotate_half(x) * sin = flip(x halves) * [-sin, sin].
+   */
+  private static float[][] ropeTables(FastWeights w, int capacity) {
     LlamaConfig c = w.config;
     int hd = c.headDim();
+    int half = hd / 2;
     float[] cos = new float[hd];
     float[] sin = new float[hd];
-    float[] t = new float[capacity * 2 * w.n];
+    if (w.foldedRope) {
+      float[] t = new float[capacity * 2 * w.n];
+      for (int p = 0; p < capacity; p++) {
+        w.rope.fill(p, false, cos, 0);
+        w.rope.fill(p, true, sin, 0);
+        int base = p * 2 * w.n;
+        int at = 0;
+        for (int h = 0; h < c.numAttentionHeads(); h++, at += hd) {
+          System.arraycopy(cos, 0, t, base + at, hd);
+          System.arraycopy(sin, 0, t, base + w.n + at, hd);
+        }
+        for (int h = 0; h < c.numKeyValueHeads(); h++, at += 2 * hd) {
+          System.arraycopy(cos, 0, t, base + at, hd);
+          System.arraycopy(sin, 0, t, base + w.n + at, hd);
+          Arrays.fill(t, base + at + hd, base + at + 2 * hd, 1f); // v: cos 1, sin 0
+        }
+      }
+      return new float[][] {t, null};
+    }
+    int m = (c.numAttentionHeads() + c.numKeyValueHeads()) * hd;
+    float[] cosT = new float[capacity * m];
+    float[] sinT = new float[capacity * m];
     for (int p = 0; p < capacity; p++) {
       w.rope.fill(p, false, cos, 0);
       w.rope.fill(p, true, sin, 0);
-      int base = p * 2 * w.n;
-      int at = 0;
-      for (int h = 0; h < c.numAttentionHeads(); h++, at += hd) {
-        System.arraycopy(cos, 0, t, base + at, hd);
-        System.arraycopy(sin, 0, t, base + w.n + at, hd);
+      for (int i = 0; i < half; i++) {
+        sin[i] = -sin[i];
       }
-      for (int h = 0; h < c.numKeyValueHeads(); h++, at += 2 * hd) {
-        System.arraycopy(cos, 0, t, base + at, hd);
-        System.arraycopy(sin, 0, t, base + w.n + at, hd);
-        java.util.Arrays.fill(t, base + at + hd, base + at + 2 * hd, 1f); // v: cos 1, sin 0
+      for (int at = p * m; at < (p + 1) * m; at += hd) {
+        System.arraycopy(cos, 0, cosT, at, hd);
+        System.arraycopy(sin, 0, sinT, at, hd);
       }
     }
-    return t;
+    return new float[][] {cosT, sinT};
   }
 
   public int batch() {
@@ -141,9 +178,9 @@ public final class DecodeSession implements AutoCloseable {
     }
     length = 0;
     padded = false;
-    java.util.Arrays.fill(nextPos, 0);
+    Arrays.fill(nextPos, 0);
     for (boolean[] v : valid) {
-      java.util.Arrays.fill(v, false);
+      Arrays.fill(v, false);
     }
   }
 
@@ -168,15 +205,15 @@ public final class DecodeSession implements AutoCloseable {
         allReal &= isReal[b][i];
       }
     }
+    if (t == 0) {
+      throw new IllegalArgumentException("nothing to prefill");
+    }
     if (t == 1 && allReal && !allPositions) {
       int[] col = new int[batch];
       for (int b = 0; b < batch; b++) {
         col[b] = tokens[b][0];
       }
       return step(col, out);
-    }
-    if (t == 0) {
-      throw new IllegalArgumentException("nothing to prefill");
     }
     ensureRoom(t);
     int start = length;
@@ -206,30 +243,45 @@ public final class DecodeSession implements AutoCloseable {
       }
     }
     int g = heads / kvHeads;
+    long rows = (long) batch * t;
     try (NDScope scope = new NDScope()) {
       PtNDArray idArr = (PtNDArray) manager.create(flatIds);
       PtNDArray posArr = (PtNDArray) manager.create(pos);
       PtNDArray maskArr = (PtNDArray) manager.create(bias, new Shape(batch, 1, t, 1, n));
-      PtNDArray cs = JniUtils.embedding(posArr, ropeTable, false);
+      PtNDArray[] rope = {JniUtils.embedding(posArr, cosTable, false), null};
+      if (!w.foldedRope) {
+        long[] shape = {rows, rotated, 2, headDim / 2};
+        rope[0] = JniUtils.reshape(rope[0], shape);
+        rope[1] = JniUtils.reshape(JniUtils.embedding(posArr, sinTable, false), shape);
+      }
       PtNDArray x = JniUtils.embedding(idArr, w.embed, false);
       long qDim = (long) heads * headDim;
+      long[] toCache = {0, 2, 1, 3, 4};
       for (int l = 0; l < cache.length; l++) {
-        PtNDArray[] parts = rotated(x, l, cs);
-        PtNDArray kv = JniUtils.permute(JniUtils.reshape(parts[1],
-            new long[] {batch, t, kvHeads, 2, headDim}), new long[] {0, 2, 1, 3, 4});
-        JniUtils.indexSet(cache[l], kv, new long[] {0, 0, start}, new long[] {batch, kvHeads, n},
-            new long[] {1, 1, 1});
+        PtNDArray[] p = project(x, l, rope);
+        if (w.foldedRope) {
+          PtNDArray kv = JniUtils.permute(JniUtils.reshape(p[1],
+              new long[] {batch, t, kvHeads, 2, headDim}), toCache);
+          JniUtils.indexSet(cache[l], kv, new long[] {0, 0, start},
+              new long[] {batch, kvHeads, n}, new long[] {1, 1, 1});
+        } else {
+          for (int kind = 0; kind < 2; kind++) { // 0: k, 1: v
+            PtNDArray part = JniUtils.permute(JniUtils.reshape(p[1 + kind],
+                new long[] {batch, t, kvHeads, 1, headDim}), toCache);
+            JniUtils.indexSet(cache[l], part, new long[] {0, 0, start, kind},
+                new long[] {batch, kvHeads, n, kind + 1}, new long[] {1, 1, 1, 1});
+          }
+        }
         PtNDArray q = JniUtils.reshape(JniUtils.permute(JniUtils.reshape(
-            parts[0], new long[] {batch, t, kvHeads, g, headDim}),
-            new long[] {0, 2, 1, 3, 4}), new long[] {(long) batch * kvHeads, (long) t * g, headDim});
+            p[0], new long[] {batch, t, kvHeads, g, headDim}), toCache),
+            new long[] {(long) batch * kvHeads, (long) t * g, headDim});
         PtNDArray scores = JniUtils.reshape(JniUtils.bmm(q, keysT(l, n)),
             new long[] {batch, kvHeads, t, g, n});
         PtNDArray probs = JniUtils.reshape(JniUtils.softmax(JniUtils.add(scores, maskArr), -1,
             DataType.FLOAT32), new long[] {(long) batch * kvHeads, (long) t * g, n});
         PtNDArray o = JniUtils.bmm(probs, values(l, n));
         o = JniUtils.reshape(JniUtils.permute(JniUtils.reshape(o,
-            new long[] {batch, kvHeads, t, g, headDim}), new long[] {0, 2, 1, 3, 4}),
-            new long[] {(long) batch * t, qDim});
+            new long[] {batch, kvHeads, t, g, headDim}), toCache), new long[] {rows, qDim});
         x = JniUtils.linear(o, w.out[l], x);
         x = mlp(x, l);
       }
@@ -259,10 +311,12 @@ public final class DecodeSession implements AutoCloseable {
     int p0 = nextPos[0];
     boolean samePosition = true;
     PtNDArray[] rows = new PtNDArray[batch];
-    PtNDArray[] rowPositions = new PtNDArray[batch];
+    PtNDArray[] cosOfRow = new PtNDArray[batch];
+    PtNDArray[] sinOfRow = new PtNDArray[batch];
     for (int b = 0; b < batch; b++) {
       rows[b] = w.embedRow(tokens[b]);
-      rowPositions[b] = ropeRow(nextPos[b]);
+      cosOfRow[b] = cosRow(nextPos[b]);
+      sinOfRow[b] = w.foldedRope ? null : sinRow(nextPos[b]);
       samePosition &= nextPos[b] == p0;
       valid[b][slot] = true;
       nextPos[b]++;
@@ -272,16 +326,24 @@ public final class DecodeSession implements AutoCloseable {
     try (NDScope scope = new NDScope()) {
       // embedding rows and RoPE rows are prepared views: one row needs no op at all
       PtNDArray x = batch == 1 ? rows[0] : JniUtils.cat(rows, 0);
-      PtNDArray cs = samePosition ? rowPositions[0] : JniUtils.cat(rowPositions, 0);
+      PtNDArray[] rope = {samePosition ? cosOfRow[0] : JniUtils.cat(cosOfRow, 0), null};
+      if (!w.foldedRope) {
+        rope[1] = samePosition ? sinOfRow[0] : JniUtils.cat(sinOfRow, 0);
+      }
       PtNDArray bias = padded ? maskPrefix(n) : null;
-      long qDim = (long) heads * headDim;
       long[] qShape = {(long) batch * kvHeads, heads / kvHeads, headDim};
       long[] kvShape = {batch, kvHeads, 1, 2, headDim};
-      long[] oShape = {batch, qDim};
+      long[] kShape = {batch, kvHeads, 1, 1, headDim};
+      long[] oShape = {batch, (long) heads * headDim};
       for (int l = 0; l < cache.length; l++) {
-        PtNDArray[] parts = rotated(x, l, cs);
-        slot(l, slot).addi(JniUtils.reshape(parts[1], kvShape));
-        PtNDArray q = JniUtils.reshape(parts[0], qShape);
+        PtNDArray[] p = project(x, l, rope);
+        if (w.foldedRope) {
+          slot(l, slot).addi(JniUtils.reshape(p[1], kvShape));
+        } else {
+          slot(l, slot).addi(JniUtils.reshape(p[1], kShape));
+          valueSlot(l, slot).addi(JniUtils.reshape(p[2], kShape));
+        }
+        PtNDArray q = JniUtils.reshape(p[0], qShape);
         PtNDArray scores = JniUtils.bmm(q, keysT(l, n));
         if (bias != null) {
           scores = JniUtils.add(scores, bias);
@@ -296,17 +358,29 @@ public final class DecodeSession implements AutoCloseable {
   }
 
   /**
-   * RMSNorm, the big q/k/v matmul and RoPE: returns q (rows, heads*hd) and the interleaved
-   * k/v of each KV head (rows, 2*kv*hd). The matmul gives [A | rot(A)]; times [cos | sin] and
-   * split in four, q and kv are each the sum of two parts.
+   * RMSNorm, the q/k/v matmul and RoPE. Folded: the matmul gives [A | rot(A)]; times
+   * [cos | sin] and split in four, q and the interleaved k/v are each the sum of two parts;
+   * returns {q (rows, H*hd), kv (rows, 2*KV*hd)}. Else returns {q, k, v}: q and k (rows, heads,
+   * 2, hd/2) rotated as x*cos + flip(x halves)*signed sin, v (rows, KV*hd).
    */
-  private PtNDArray[] rotated(PtNDArray x, int l, PtNDArray cs) {
-    PtNDArray h = rmsNorm(x);
-    PtNDArray big = JniUtils.mul(JniUtils.linear(h, w.attn[l], w.attnBias[l]), cs);
-    NDList p = JniUtils.split(big, quarters, 1);
-    return new PtNDArray[] {JniUtils.add((PtNDArray) p.get(0), (PtNDArray) p.get(2)),
-        JniUtils.add((PtNDArray) p.get(1), (PtNDArray) p.get(3))};
+  private PtNDArray[] project(PtNDArray x, int l, PtNDArray[] rope) {
+    PtNDArray y = JniUtils.linear(rmsNorm(x), w.attn[l], w.attnBias[l]);
+    if (w.foldedRope) {
+      NDList p = JniUtils.split(JniUtils.mul(y, rope[0]), parts, 1);
+      return new PtNDArray[] {JniUtils.add((PtNDArray) p.get(0), (PtNDArray) p.get(2)),
+          JniUtils.add((PtNDArray) p.get(1), (PtNDArray) p.get(3))};
+    }
+    NDList p = JniUtils.split(y, parts, 1);
+    PtNDArray qk = JniUtils.reshape((PtNDArray) p.get(0),
+        new long[] {-1, rotated, 2, headDim / 2});
+    PtNDArray roped = JniUtils.add(JniUtils.mul(qk, rope[0]),
+        JniUtils.mul(JniUtils.flip(qk, HALVES), rope[1]));
+    NDList qAndK = JniUtils.split(roped, new long[] {heads, kvHeads}, 1);
+    return new PtNDArray[] {(PtNDArray) qAndK.get(0), (PtNDArray) qAndK.get(1),
+        (PtNDArray) p.get(1)};
   }
+
+  private static final long[] HALVES = {2};
 
   /**
    * RMSNorm with the gain folded away: x / |x| over the stream with its constant component
@@ -321,8 +395,7 @@ public final class DecodeSession implements AutoCloseable {
 
   /** RMSNorm, SwiGLU and down projection with the residual as its bias. */
   private PtNDArray mlp(PtNDArray x, int l) {
-    PtNDArray h = rmsNorm(x);
-    PtNDArray gu = JniUtils.linear(h, w.gateUp[l], null);
+    PtNDArray gu = JniUtils.linear(rmsNorm(x), w.gateUp[l], null);
     NDList parts = JniUtils.split(gu, w.config.intermediateSize(), 1); // chunks of this size
     PtNDArray gate = (PtNDArray) parts.get(0);
     PtNDArray act = JniUtils.mul(JniUtils.mul(gate, JniUtils.sigmoid(gate)),
@@ -379,12 +452,26 @@ public final class DecodeSession implements AutoCloseable {
     return v;
   }
 
-  /** The cache slot of position {@code slot}: (B, KV, 1, 2, hd), written by adding. */
+  /**
+   * The cache slot of position {@code slot}, written by adding into zeros: k and v
+   * (B, KV, 1, 2, hd) when RoPE is folded, else k alone (B, KV, 1, 1, hd).
+   */
   private PtNDArray slot(int l, int slot) {
     PtNDArray v = slots[l][slot];
     if (v == null) {
-      v = hold(JniUtils.slice(cache[l], 2, slot, slot + 1, 1));
+      PtNDArray s = JniUtils.slice(cache[l], 2, slot, slot + 1, 1);
+      v = hold(w.foldedRope ? s : JniUtils.slice(s, 3, 0, 1, 1));
       slots[l][slot] = v;
+    }
+    return v;
+  }
+
+  /** The v part (B, KV, 1, 1, hd) of a cache slot (RoPE not folded). */
+  private PtNDArray valueSlot(int l, int slot) {
+    PtNDArray v = valueSlots[l][slot];
+    if (v == null) {
+      v = hold(JniUtils.slice(JniUtils.slice(cache[l], 2, slot, slot + 1, 1), 3, 1, 2, 1));
+      valueSlots[l][slot] = v;
     }
     return v;
   }
@@ -398,14 +485,30 @@ public final class DecodeSession implements AutoCloseable {
     return v;
   }
 
-  /** The [cos | sin] row of position {@code p}: (1, 2N). */
-  private PtNDArray ropeRow(int p) {
-    PtNDArray v = ropeRows[p];
+  /** RoPE factors of position {@code p}: [cos | sin] (1, 2N) folded, else cos (1, M) shaped
+   * (1, q+k heads, 2, hd/2). */
+  private PtNDArray cosRow(int p) {
+    PtNDArray v = cosRows[p];
     if (v == null) {
-      v = hold(JniUtils.slice(ropeTable, 0, p, p + 1, 1));
-      ropeRows[p] = v;
+      v = hold(ropeRow(cosTable, p));
+      cosRows[p] = v;
     }
     return v;
+  }
+
+  private PtNDArray sinRow(int p) {
+    PtNDArray v = sinRows[p];
+    if (v == null) {
+      v = hold(ropeRow(sinTable, p));
+      sinRows[p] = v;
+    }
+    return v;
+  }
+
+  private PtNDArray ropeRow(PtNDArray table, int p) {
+    PtNDArray row = JniUtils.slice(table, 0, p, p + 1, 1);
+    return w.foldedRope ? row
+        : JniUtils.reshape(row, new long[] {1, rotated, 2, headDim / 2});
   }
 
   /** Keeps a long-lived array in this session's manager, out of any caller's NDScope. */
@@ -426,10 +529,6 @@ public final class DecodeSession implements AutoCloseable {
       throw new IllegalStateException("decoding session is closed (or the model's weights "
           + "were refreshed): start a new one");
     }
-  }
-
-  boolean isPooled() {
-    return pooled;
   }
 
   @Override

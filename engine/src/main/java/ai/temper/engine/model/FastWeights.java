@@ -10,18 +10,21 @@ import ai.djl.pytorch.engine.PtNDArray;
 
 /**
  * Decoding weights derived from a model's parameters so that one decode step needs as few
- * native calls as possible (each costs microseconds, which dominates small models):
+ * native calls as possible (each costs microseconds, which dominates small models) and streams
+ * no more weight bytes than needed (which dominates larger ones):
  *
  * <ul>
  *   <li>The residual stream carries one extra constant component c = sqrt(hidden * eps), so
- *       RMSNorm becomes a single L2 normalisation: x / sqrt(mean(x^2) + eps) equals
- *       sqrt(hidden) * [x, c] / |[x, c]| on the first hidden entries. The norm gains and
- *       sqrt(hidden) fold into the next weights, whose column for c is zero.
- *   <li>One matmul gives [q | k0 v0 | k1 v1 ... | rot(q) | rot(k0) 0 | ...]: the rotate-half
- *       of RoPE is a fixed signed row permutation, so q*cos + rot(q)*sin is two elementwise
- *       ops against a per-position table (cos=1, sin=0 on the v entries). The attention scale
- *       1/sqrt(head_dim) folds into the q rows. k and v of each KV head sit side by side as the
- *       cache slot (KV, 2, head_dim) stores them, so one copy writes both.
+ *       RMSNorm becomes x / |x|: x / sqrt(mean(x^2) + eps) equals sqrt(hidden) * [x, c] / |[x, c]|
+ *       on the first hidden entries. The norm gains and sqrt(hidden) fold into the next
+ *       weights, whose column for c is zero.
+ *   <li>One matmul gives q, k and v, with the attention scale 1/sqrt(head_dim) folded into the
+ *       q rows. For tiny models ({@link #foldedRope}) it also gives rot(q) and rot(k): the
+ *       rotate-half of RoPE is a fixed signed row permutation, so RoPE is then q*cos + rot(q)*sin
+ *       with no data movement; rows are [q | k0 v0 | k1 v1 ... | rot(q) | rot(k0) 0 | ...], k
+ *       and v of a KV head side by side as the cache slot (KV, 2, head_dim) stores them. For
+ *       larger models those extra rows would cost more to stream than the few ops of rotating
+ *       after the matmul (a flip of the head halves), so rows are [q | k | v].
  *   <li>gate and up are one matmul; the residual adds come free as the bias of o_proj and
  *       down_proj (addmm), whose output rows get a zero row for c.
  * </ul>
@@ -30,9 +33,15 @@ final class FastWeights implements AutoCloseable {
   final LlamaConfig config;
   final NDManager manager;
   final Rope rope;
+  /**
+   * Extra weight bytes per layer up to which RoPE is folded into the q/k rows: below this,
+   * streaming them costs less than the ~5 native calls (~12 us) of rotating after the matmul.
+   */
+  static final long FOLD_LIMIT_BYTES = 128 * 1024;
   /** Sizes: hidden+1 (stream width), N = (heads + 2 kv heads) * head_dim. */
   final int width;
   final int n;
+  final boolean foldedRope;
   PtNDArray embed;
   PtNDArray lmHead;
   final PtNDArray[] attn;
@@ -49,6 +58,7 @@ final class FastWeights implements AutoCloseable {
     this.rope = rope;
     this.width = c.hiddenSize() + 1;
     this.n = (c.numAttentionHeads() + 2 * c.numKeyValueHeads()) * c.headDim();
+    this.foldedRope = (long) n * width * 4 <= FOLD_LIMIT_BYTES;
     int layers = c.numHiddenLayers();
     attn = new PtNDArray[layers];
     attnBias = new PtNDArray[layers];
@@ -70,7 +80,7 @@ final class FastWeights implements AutoCloseable {
       for (int l = 0; l < c.numHiddenLayers(); l++) {
         String p = "model.layers." + l + ".";
         NDArray g1 = model.parameter(p + "input_layernorm.weight").mul(rootD);
-        NDArray[] qkv = b.attentionRows(p);
+        NDArray[] qkv = b.attentionRows(p, w.foldedRope);
         w.attn[l] = b.keep(b.padColumn(qkv[0].mul(g1)));
         w.attnBias[l] = qkv[1] == null ? null : b.keep(qkv[1]);
         w.out[l] = b.keep(b.padRow(b.weight(p + "self_attn.o_proj.weight")));
@@ -119,7 +129,7 @@ final class FastWeights implements AutoCloseable {
     }
 
     /** The big attention matrix rows (and bias column, or null), before the norm gain. */
-    NDArray[] attentionRows(String p) {
+    NDArray[] attentionRows(String p, boolean folded) {
       int heads = c.numAttentionHeads();
       int kv = c.numKeyValueHeads();
       int hd = c.headDim();
@@ -127,12 +137,15 @@ final class FastWeights implements AutoCloseable {
       NDArray wq = weight(p + "self_attn.q_proj.weight").mul(scale);
       NDArray wk = weight(p + "self_attn.k_proj.weight");
       NDArray wv = weight(p + "self_attn.v_proj.weight");
-      NDArray rows = assemble(wq, wk, wv, heads, kv, hd);
+      NDArray rows = folded ? assemble(wq, wk, wv, heads, kv, hd)
+          : NDArrays.concat(new NDList(wq, wk, wv), 0);
       NDArray bq = bias(p + "self_attn.q_proj.bias");
       NDArray bias = null;
       if (bq != null) {
-        bias = assemble(bq.mul(scale), bias(p + "self_attn.k_proj.bias"),
-            bias(p + "self_attn.v_proj.bias"), heads, kv, hd).reshape(-1);
+        NDArray bk = bias(p + "self_attn.k_proj.bias");
+        NDArray bv = bias(p + "self_attn.v_proj.bias");
+        bias = (folded ? assemble(bq.mul(scale), bk, bv, heads, kv, hd)
+            : NDArrays.concat(new NDList(bq.mul(scale), bk, bv), 0)).reshape(-1);
       }
       return new NDArray[] {rows, bias};
     }

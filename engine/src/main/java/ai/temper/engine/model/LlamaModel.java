@@ -357,7 +357,7 @@ public final class LlamaModel implements AutoCloseable {
    * max_position_embeddings.
    */
   public DecodeSession newSession(int batch, int capacity) {
-    return new DecodeSession(fastWeights(), batch, capacity, false);
+    return new DecodeSession(fastWeights(), batch, capacity);
   }
 
   /**
@@ -375,7 +375,7 @@ public final class LlamaModel implements AutoCloseable {
       pooled.close();
       pooled = null;
     }
-    pooled = new DecodeSession(w, batch, capacity, true);
+    pooled = new DecodeSession(w, batch, capacity);
     return pooled;
   }
 

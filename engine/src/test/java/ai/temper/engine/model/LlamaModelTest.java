@@ -22,6 +22,24 @@ class LlamaModelTest {
         false, true, 1, 2, 8);
   }
 
+  /**
+   * The same with wide heads (head_dim 64): too big for RoPE folded into the weights, so
+   * decoding rotates after the matmul.
+   */
+  static LlamaConfig wideGqa() {
+    return new LlamaConfig(LlamaConfig.QWEN2, 97, 256, 96, 2, 4, 2, 64, 1e-6, 10000.0, null,
+        false, true, 1, 2, 64);
+  }
+
+  @Test
+  void foldingIsChosenBySize() {
+    try (LlamaModel a = LlamaModel.random(tinyGqa(), 1);
+        LlamaModel b = LlamaModel.random(wideGqa(), 1)) {
+      assertThat(a.fastWeights().foldedRope).isTrue();
+      assertThat(b.fastWeights().foldedRope).isFalse();
+    }
+  }
+
   @Test
   void fastDecodingMatchesTrainingForwardOnStories260K() {
     Stories260K.assumePresent();
@@ -32,8 +50,10 @@ class LlamaModelTest {
 
   @Test
   void fastDecodingMatchesTrainingForwardOnTinyGqaModel() {
-    try (LlamaModel model = LlamaModel.random(tinyGqa(), 7)) {
-      assertFastMatchesForward(model, 2e-4f);
+    for (LlamaConfig c : new LlamaConfig[] {tinyGqa(), wideGqa()}) {
+      try (LlamaModel model = LlamaModel.random(c, 7)) {
+        assertFastMatchesForward(model, 2e-4f);
+      }
     }
   }
 
@@ -86,7 +106,13 @@ class LlamaModelTest {
 
   @Test
   void paddedRowsGiveTheLogitsOfEachRowAlone() {
-    try (LlamaModel model = LlamaModel.random(tinyGqa(), 11);
+    for (LlamaConfig c : new LlamaConfig[] {tinyGqa(), wideGqa()}) {
+      paddedRowsGiveTheLogitsOfEachRowAlone(c);
+    }
+  }
+
+  private void paddedRowsGiveTheLogitsOfEachRowAlone(LlamaConfig c) {
+    try (LlamaModel model = LlamaModel.random(c, 11);
         NDManager m = NDManager.newBaseManager()) {
       int[] a = {1, 5, 9, 13, 17};
       int[] b = {1, 40, 41};
