@@ -8,6 +8,7 @@ import ai.djl.pytorch.jni.JniUtils;
 import ai.temper.engine.TemperException;
 import ai.temper.engine.TorchRuntime;
 import ai.temper.engine.model.DecodeSession;
+import ai.temper.engine.model.LlamaConfig;
 import ai.temper.engine.model.LlamaModel;
 import ai.temper.engine.tokenizer.Tokenizer;
 import java.util.ArrayList;
@@ -91,6 +92,13 @@ public final class Generator {
     return out;
   }
 
+  /** Multiply-adds of one decode step of {@code rows} rows (embedding lookups excluded). */
+  private long stepMacs(int rows) {
+    LlamaConfig c = model.config();
+    long untiedEmbedding = c.tieWordEmbeddings() ? 0 : (long) c.vocabSize() * c.hiddenSize();
+    return rows * (c.parameterCount() - untiedEmbedding);
+  }
+
   private void requireTokenizer() {
     if (tokenizer == null) {
       throw new IllegalStateException("this generator has no tokenizer");
@@ -144,18 +152,23 @@ public final class Generator {
         stopIds.addAll(params.stopIds());
       }
       pad = tokenizer != null ? tokenizer.padId() : Math.max(0, model.config().eosTokenId());
-      tuner = tuners.computeIfAbsent(rows.length, k -> TorchRuntime.isAutomatic()
-          ? ThreadTuner.upTo(TorchRuntime.threads()) : ThreadTuner.fixed(TorchRuntime.threads()));
+      tuner = tuners.computeIfAbsent(rows.length, k -> !TorchRuntime.isAutomatic()
+          ? ThreadTuner.fixed(TorchRuntime.threads())
+          : stepMacs(k) < ThreadTuner.SMALL_STEP_MACS ? ThreadTuner.fixed(1)
+          : ThreadTuner.upTo(TorchRuntime.threads()));
       threadsNow = JniUtils.getNumThreads();
     }
 
-    /** Runs one decode step on the thread count the tuner picks, and tells it the time. */
-    private NDArray timed(Supplier<NDArray> step) {
-      int threads = tuner.next();
+    private void useThreads(int threads) {
       if (threads != threadsNow) {
         JniUtils.setNumThreads(threads);
         threadsNow = threads;
       }
+    }
+
+    /** Runs one decode step on the thread count the tuner picks, and tells it the time. */
+    private NDArray timed(Supplier<NDArray> step) {
+      useThreads(tuner.next());
       long t0 = System.nanoTime();
       NDArray logits = step.get();
       tuner.record(System.nanoTime() - t0);
@@ -191,6 +204,7 @@ public final class Generator {
         System.arraycopy(p, 0, tokens[i], padding, p.length);
         Arrays.fill(real[i], padding, maxPrompt, true);
       }
+      useThreads(tuner.preferred()); // the prefill is not timed: it is no typical step
       try (NDManager manager = NDManager.newBaseManager()) {
         DecodeSession session = kvCache ? model.pooledSession(b, maxPrompt + steps) : null;
         List<int[]> history = new ArrayList<>(); // no-cache mode: every fed column

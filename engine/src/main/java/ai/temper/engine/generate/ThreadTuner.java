@@ -8,6 +8,12 @@ package ai.temper.engine.generate;
  * again now and then, within a small share of the time spent, in case the load has changed.
  */
 final class ThreadTuner {
+  /**
+   * Steps smaller than this many multiply-adds run on one thread without tuning: a second
+   * thread cannot pay for its hand-offs there (stories260K single-stream is ~0.26M), and each
+   * probe of two threads on a busy machine costs tens of milliseconds.
+   */
+  static final long SMALL_STEP_MACS = 2_000_000;
   private static final double ALPHA = 0.3;
   private static final double EXPLORE_SHARE = 0.05;
   private static final int MIN_GAP = 16;
@@ -33,6 +39,14 @@ final class ThreadTuner {
   /** Always {@code n} threads. */
   static ThreadTuner fixed(int n) {
     return new ThreadTuner(n, n);
+  }
+
+  /** The count that has been fastest so far (the larger one until both were tried). */
+  int preferred() {
+    if (arms[0] == arms[1] || samples[0] < 2 || samples[1] < 2) {
+      return arms[0] == arms[1] ? arms[0] : arms[1];
+    }
+    return mean[0] <= mean[1] ? arms[0] : arms[1];
   }
 
   /** The thread count for the next step. */
