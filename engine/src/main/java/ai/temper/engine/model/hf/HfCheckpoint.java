@@ -1,6 +1,7 @@
 package ai.temper.engine.model.hf;
 
 import ai.temper.engine.TemperException;
+import ai.temper.engine.model.Checkpoint;
 import ai.temper.engine.model.LlamaConfig;
 import ai.temper.engine.model.StateDict;
 import ai.temper.engine.model.Tensor;
@@ -25,24 +26,55 @@ import java.util.function.Function;
 import java.util.stream.Stream;
 
 /**
- * A Hugging Face model directory: config.json, model.safetensors (or shards with an index),
+ * Hugging Face model directories: config.json, model.safetensors (or shards with an index),
  * tokenizer files and generation_config.json. Tensors keep their HF names and layout.
- *
- * @param dir              where it was read from (null for one built in memory)
- * @param config           config.json
- * @param weights          every tensor the config implies, shape-checked ({@code lm_head.weight}
- *                         absent when the embeddings are tied)
- * @param tokenizer        the tokenizer files, or null when the directory has no tokenizer.json
- * @param generationConfig generation_config.json, or null
  */
-public record HfCheckpoint(Path dir, LlamaConfig config, StateDict weights,
-    HfTokenizerFiles tokenizer, JsonNode generationConfig) {
+public final class HfCheckpoint {
   public static final String CONFIG = "config.json";
   public static final String GENERATION_CONFIG = "generation_config.json";
   /** Shard size when writing: large models get several files, as transformers writes them. */
   public static final long MAX_SHARD_BYTES = 4L << 30;
   private static final ObjectMapper JSON = new ObjectMapper()
       .enable(SerializationFeature.INDENT_OUTPUT);
+
+  private HfCheckpoint() {}
+
+  /**
+   * Everything a directory holds, read and checked but the tokenizer not yet opened.
+   *
+   * @param dir              where it was read from
+   * @param config           config.json
+   * @param weights          every tensor the config implies, shape-checked
+   *                         ({@code lm_head.weight} absent when the embeddings are tied)
+   * @param tokenizer        the tokenizer files, or null when there is no tokenizer.json
+   * @param generationConfig generation_config.json, or null
+   */
+  public record Contents(Path dir, LlamaConfig config, StateDict weights,
+      HfTokenizerFiles tokenizer, JsonNode generationConfig) {
+    /** The chat template the tokenizer files carry, if any. */
+    public Optional<String> chatTemplate() {
+      return tokenizer == null ? Optional.empty() : Optional.ofNullable(tokenizer.chatTemplate());
+    }
+
+    /**
+     * Opens the directory's tokenizer; fails clearly when there is none or when it has ids
+     * beyond the model's embedding table.
+     */
+    public HfTokenizer openTokenizer() {
+      if (tokenizer == null) {
+        throw new TemperException(dir + ": no tokenizer (" + HfTokenizerFiles.TOKENIZER_JSON
+            + " is missing); give one with --tokenizer");
+      }
+      HfTokenizer t = HfTokenizer.open(dir);
+      if (t.vocabSize() > config.vocabSize()) {
+        int n = t.vocabSize();
+        t.close();
+        throw new TemperException(dir + ": the tokenizer has " + n + " tokens but the model's "
+            + "vocab_size is " + config.vocabSize());
+      }
+      return t;
+    }
+  }
 
   /** Whether {@code dir} looks like a Hugging Face model directory (has config.json). */
   public static boolean isModelDir(Path dir) {
@@ -62,11 +94,22 @@ public record HfCheckpoint(Path dir, LlamaConfig config, StateDict weights,
   }
 
   /**
+   * The checkpoint in {@code dir} as the model loader wants it: config, checked weights, the
+   * tokenizer opened (null when the directory has none), the chat template.
+   */
+  public static Checkpoint read(Path dir) {
+    Contents c = readContents(dir);
+    HfTokenizer tok = c.tokenizer() == null ? null : c.openTokenizer();
+    return new Checkpoint(c.config(), c.weights(), tok, c.chatTemplate().orElse(null),
+        dir.toString());
+  }
+
+  /**
    * Reads the whole directory: config, weights (checked against the config: a missing,
    * unexpected or misshapen tensor fails naming its file), tokenizer files when present,
    * generation config. Pickle weights are refused without being opened.
    */
-  public static HfCheckpoint read(Path dir) {
+  public static Contents readContents(Path dir) {
     LlamaConfig config = readConfig(dir);
     SafetensorsIndex.Weights w = SafetensorsIndex.read(dir);
     StateDict weights = checked(config, w.tensors(),
@@ -82,31 +125,7 @@ public record HfCheckpoint(Path dir, LlamaConfig config, StateDict weights,
         throw new TemperException(genFile + ": invalid JSON: " + e.getMessage(), e);
       }
     }
-    return new HfCheckpoint(dir, config, weights, tok, gen);
-  }
-
-  /** The chat template the tokenizer files carry, if any. */
-  public Optional<String> chatTemplate() {
-    return tokenizer == null ? Optional.empty() : Optional.ofNullable(tokenizer.chatTemplate());
-  }
-
-  /**
-   * Opens the directory's tokenizer; fails clearly when there is none or when it has ids
-   * beyond the model's embedding table.
-   */
-  public HfTokenizer openTokenizer() {
-    if (tokenizer == null) {
-      throw new TemperException(dir + ": no tokenizer (" + HfTokenizerFiles.TOKENIZER_JSON
-          + " is missing); give one with --tokenizer");
-    }
-    HfTokenizer t = HfTokenizer.open(dir);
-    if (t.vocabSize() > config.vocabSize()) {
-      int n = t.vocabSize();
-      t.close();
-      throw new TemperException(dir + ": the tokenizer has " + n + " tokens but the model's "
-          + "vocab_size is " + config.vocabSize());
-    }
-    return t;
+    return new Contents(dir, config, weights, tok, gen);
   }
 
   /** The tensor names and shapes {@code c} implies; optional ones map to null shapes. */
@@ -193,6 +212,16 @@ public record HfCheckpoint(Path dir, LlamaConfig config, StateDict weights,
         + " kv heads of " + c.headDim() + ", intermediate " + c.intermediateSize() + ", vocab "
         + c.vocabSize() + (c.tieWordEmbeddings() ? ", tied head" : "")
         + (c.attentionBias() ? ", attention bias" : "");
+  }
+
+  /**
+   * Writes {@code checkpoint} as float32 with {@code tokenizer}'s files (see
+   * {@link #write(Path, LlamaConfig, StateDict, HfTokenizerFiles, String, JsonNode, DType)}).
+   */
+  public static void write(Path dir, Checkpoint checkpoint, HfTokenizerFiles tokenizer,
+      JsonNode generationConfig) {
+    write(dir, checkpoint.config(), checkpoint.weights(), tokenizer, checkpoint.chatTemplate(),
+        generationConfig, DType.F32);
   }
 
   /** Writes as float32; see {@link #write(Path, LlamaConfig, StateDict, HfTokenizerFiles, String, JsonNode, DType)}. */

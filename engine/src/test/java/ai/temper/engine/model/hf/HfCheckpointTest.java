@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.temper.engine.TemperException;
+import ai.temper.engine.model.Checkpoint;
 import ai.temper.engine.model.LlamaConfig;
 import ai.temper.engine.model.StateDict;
 import ai.temper.engine.model.Tensor;
@@ -48,7 +49,7 @@ class HfCheckpointTest {
     assertThat(Stream.of("config.json", "model.safetensors", "tokenizer.json",
         "tokenizer_config.json", "special_tokens_map.json", "generation_config.json"))
         .allMatch(f -> Files.isRegularFile(dir.resolve(f)));
-    HfCheckpoint back = HfCheckpoint.read(dir);
+    HfCheckpoint.Contents back = HfCheckpoint.readContents(dir);
     assertThat(back.config()).usingRecursiveComparison().isEqualTo(c);
     assertSameWeights(back.weights(), w);
     assertThat(back.weights().contains("lm_head.weight")).isTrue();
@@ -58,6 +59,15 @@ class HfCheckpointTest {
     try (HfTokenizer t = back.openTokenizer()) {
       assertThat(t.encode("Once upon a time", true)[0]).isEqualTo(1);
     }
+    // the model loader's view: the same weights, the tokenizer opened, the template
+    Checkpoint ck = HfCheckpoint.read(dir);
+    try (var t = ck.tokenizer()) {
+      assertThat(t).isInstanceOf(HfTokenizer.class);
+      assertThat(t.vocabSize()).isEqualTo(512);
+    }
+    assertSameWeights(ck.weights(), w);
+    assertThat(ck.chatTemplate()).isEqualTo("{{ messages[0]['content'] }}");
+    assertThat(ck.source()).isEqualTo(dir.toString());
   }
 
   @Test
@@ -69,7 +79,7 @@ class HfCheckpointTest {
     try (SafetensorsFile f = SafetensorsFile.open(dir.resolve("model.safetensors"))) {
       assertThat(f.entry("lm_head.weight")).isNull();
     }
-    assertSameWeights(HfCheckpoint.read(dir).weights(), w);
+    assertSameWeights(HfCheckpoint.readContents(dir).weights(), w);
 
     // another writer kept lm_head.weight in a tied checkpoint: accepted, then tied as HF does
     Map<String, Tensor> withHead = new LinkedHashMap<>(w.asMap());
@@ -77,7 +87,7 @@ class HfCheckpointTest {
     withHead.put("model.layers.0.self_attn.rotary_emb.inv_freq", new Tensor(new long[] {2},
         new float[] {1, 0.5f}));
     SafetensorsWriter.write(dir.resolve("model.safetensors"), withHead, DType.F32);
-    assertSameWeights(HfCheckpoint.read(dir).weights(), w);
+    assertSameWeights(HfCheckpoint.readContents(dir).weights(), w);
   }
 
   @Test
@@ -87,7 +97,7 @@ class HfCheckpointTest {
     Path dir = tmp.resolve("bf16");
     HfCheckpoint.write(dir, c, w, tok512(), null, null, DType.BF16);
     assertThat(Files.readString(dir.resolve("config.json"))).contains("\"torch_dtype\" : \"bfloat16\"");
-    StateDict back = HfCheckpoint.read(dir).weights();
+    StateDict back = HfCheckpoint.readContents(dir).weights();
     float[] a = w.get("model.embed_tokens.weight").data();
     float[] b = back.get("model.embed_tokens.weight").data();
     for (int i = 0; i < a.length; i++) {
@@ -210,7 +220,7 @@ class HfCheckpointTest {
     LlamaConfig c = TinyLlamas.llamaTied(512);
     Path dir = tmp.resolve("notok");
     HfCheckpoint.write(dir, c, TinyLlamas.random(c, 11), null, null, null);
-    HfCheckpoint ck = HfCheckpoint.read(dir);
+    HfCheckpoint.Contents ck = HfCheckpoint.readContents(dir);
     assertThat(ck.tokenizer()).isNull();
     assertThatThrownBy(ck::openTokenizer)
         .isInstanceOf(TemperException.class)
@@ -229,7 +239,7 @@ class HfCheckpointTest {
   void tokenizerLargerThanTheEmbeddingIsRefused() {
     LlamaConfig c = TinyLlamas.llamaTied(300);
     Path dir = written("smallvocab", c, TinyLlamas.random(c, 12));
-    assertThatThrownBy(() -> HfCheckpoint.read(dir).openTokenizer())
+    assertThatThrownBy(() -> HfCheckpoint.readContents(dir).openTokenizer())
         .isInstanceOf(TemperException.class)
         .hasMessageContaining("512 tokens")
         .hasMessageContaining("vocab_size is 300");
