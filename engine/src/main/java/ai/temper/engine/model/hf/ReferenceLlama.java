@@ -163,6 +163,12 @@ public final class ReferenceLlama {
    */
   public static int[] greedy(LlamaConfig c, StateDict w, int[] prompt, int maxLength,
       int stopId) {
+    return greedy(c, w, prompt, maxLength, java.util.Set.of(stopId));
+  }
+
+  /** Greedy decoding that stops after any of {@code stopIds} (the stop token is kept). */
+  public static int[] greedy(LlamaConfig c, StateDict w, int[] prompt, int maxLength,
+      java.util.Set<Integer> stopIds) {
     ReferenceLlama m = new ReferenceLlama(c, w);
     List<Integer> seq = new ArrayList<>();
     float[] logits = null;
@@ -173,7 +179,7 @@ public final class ReferenceLlama {
     while (seq.size() < maxLength && logits != null) {
       int best = argmax(logits);
       seq.add(best);
-      if (best == stopId || seq.size() >= maxLength) {
+      if (stopIds.contains(best) || seq.size() >= maxLength) {
         break;
       }
       logits = m.next(best);
