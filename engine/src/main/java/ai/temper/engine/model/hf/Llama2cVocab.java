@@ -24,6 +24,19 @@ public record Llama2cVocab(List<String> pieces, float[] scores, int maxTokenLeng
   /** The first byte-fallback id: byte b is id {@code BYTE0 + b}. */
   public static final int BYTE0 = 3;
 
+  /** A vocabulary from pieces (spaces as spaces) and their scores, e.g. a loaded tokenizer's. */
+  public static Llama2cVocab of(List<String> pieces, float[] scores) {
+    if (pieces.size() != scores.length || pieces.size() < BYTE0 + 256) {
+      throw new IllegalArgumentException("a llama2.c vocabulary needs unk, BOS, EOS, 256 byte "
+          + "tokens and one score per piece");
+    }
+    int max = 0;
+    for (String p : pieces) {
+      max = Math.max(max, p.getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
+    }
+    return new Llama2cVocab(List.copyOf(pieces), scores.clone(), max);
+  }
+
   public int size() {
     return pieces.size();
   }
