@@ -224,6 +224,15 @@ public final class HfCheckpoint {
         generationConfig, DType.F32);
   }
 
+  /**
+   * Writes a model with its tokenizer (its files are carried over) and chat template (null:
+   * the tokenizer's own), as float32: what trainers call to save a checkpoint.
+   */
+  public static void write(Path dir, LlamaConfig config, StateDict weights,
+      ai.temper.engine.tokenizer.Tokenizer tokenizer, String chatTemplate) {
+    write(dir, config, weights, HfTokenizerFiles.of(tokenizer), chatTemplate, null, DType.F32);
+  }
+
   /** Writes as float32; see {@link #write(Path, LlamaConfig, StateDict, HfTokenizerFiles, String, JsonNode, DType)}. */
   public static void write(Path dir, LlamaConfig config, StateDict weights,
       HfTokenizerFiles tokenizer, String chatTemplate, JsonNode generationConfig) {

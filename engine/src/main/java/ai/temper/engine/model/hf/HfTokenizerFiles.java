@@ -32,6 +32,18 @@ public record HfTokenizerFiles(String tokenizerJson, ObjectNode tokenizerConfig,
     }
   }
 
+  /**
+   * The files to save with a checkpoint for {@code tokenizer}: a Hugging Face tokenizer's own
+   * files. Other tokenizers fail with a clear message.
+   */
+  public static HfTokenizerFiles of(ai.temper.engine.tokenizer.Tokenizer tokenizer) {
+    if (tokenizer instanceof ai.temper.engine.tokenizer.HfTokenizer hf) {
+      return hf.files();
+    }
+    throw new TemperException("cannot save a " + tokenizer.getClass().getSimpleName()
+        + " as Hugging Face tokenizer files");
+  }
+
   /** Whether {@code dir} (or the file's directory) has a tokenizer.json. */
   public static boolean present(Path dirOrFile) {
     Path dir = Files.isDirectory(dirOrFile) ? dirOrFile : dirOrFile.getParent();

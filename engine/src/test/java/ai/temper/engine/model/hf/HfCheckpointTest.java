@@ -91,6 +91,21 @@ class HfCheckpointTest {
   }
 
   @Test
+  void savingWithAnOpenTokenizerCarriesItsFilesAndTemplate() throws IOException {
+    LlamaConfig c = TinyLlamas.llamaTied(512);
+    StateDict w = TinyLlamas.random(c, 13);
+    Path first = tmp.resolve("first");
+    HfCheckpoint.write(first, c, w, tok512(), "T1", null);
+    Path second = tmp.resolve("second");
+    try (HfTokenizer t = HfTokenizer.open(first)) {
+      HfCheckpoint.write(second, c, w, t, null);
+    }
+    assertThat(Files.readString(second.resolve("tokenizer.json")))
+        .isEqualTo(Files.readString(first.resolve("tokenizer.json")));
+    assertThat(HfCheckpoint.readContents(second).chatTemplate()).contains("T1");
+  }
+
+  @Test
   void bfloat16CheckpointReadsBackWithinPrecision() throws IOException {
     LlamaConfig c = TinyLlamas.llamaTied(512);
     StateDict w = TinyLlamas.random(c, 3);
