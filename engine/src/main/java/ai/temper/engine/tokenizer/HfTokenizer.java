@@ -33,6 +33,15 @@ import java.util.Set;
 public final class HfTokenizer implements Tokenizer {
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  static {
+    // DJL's tokenizer factory "calls home" (EC2 metadata address, then a telemetry URL)
+    // unless tracking is opted out; Temper runs offline and sends nothing anywhere.
+    if (System.getenv("OPT_OUT_TRACKING") == null
+        && System.getProperty("OPT_OUT_TRACKING") == null) {
+      System.setProperty("OPT_OUT_TRACKING", "true");
+    }
+  }
+
   private final HuggingFaceTokenizer native_;
   private final HfTokenizerFiles files;
   private final String[] idToToken;
