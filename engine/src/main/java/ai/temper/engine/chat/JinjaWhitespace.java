@@ -82,8 +82,7 @@ final class JinjaWhitespace {
     while (k > dataStart && (out.charAt(k - 1) == ' ' || out.charAt(k - 1) == '\t')) {
       k--;
     }
-    boolean lineStart = k == 0 || out.charAt(k - 1) == '\n' || (k == dataStart && k > 0
-        && out.charAt(k - 1) != '\n' && false);
+    boolean lineStart = k == 0 || out.charAt(k - 1) == '\n';
     if (lineStart) {
       out.setLength(k);
     }
