@@ -18,6 +18,8 @@ import picocli.CommandLine.Option;
     subcommands = {
       RunsCommand.class,
       JobsCommand.class,
+      DatasetsCommand.class,
+      BenchDatasetsCommand.class,
       ConvertCommand.class,
       LogitsCommand.class,
     })
