@@ -141,6 +141,10 @@ public final class Database implements AutoCloseable {
     return new MetricRepository(sql);
   }
 
+  public ModelRepository models() {
+    return new ModelRepository(sql);
+  }
+
   @Override
   public void close() {
     // H2 closes the file cleanly when the last pooled connection goes.
