@@ -1,39 +1,97 @@
 package ai.temper.app;
 
+import ai.temper.engine.Settings;
 import ai.temper.engine.TemperException;
 import ai.temper.engine.Workbench;
+import ai.temper.views.shell.ShellView;
+import ai.temper.views.shell.ShellViewModel;
 import java.nio.file.Path;
+import java.util.Objects;
 import javafx.application.Application;
+import javafx.application.Platform;
+import javafx.geometry.Rectangle2D;
 import javafx.scene.Scene;
-import javafx.scene.control.Label;
+import javafx.scene.control.Alert;
+import javafx.stage.Screen;
 import javafx.stage.Stage;
 
 /** The JavaFX application: opens the home and shows the workbench shell. */
 public final class TemperApp extends Application {
+  public static final String STYLESHEET = "/css/temper.css";
   private static volatile Path homeArg;
+  private static volatile int exitCode;
   private Workbench workbench;
+  private ShellViewModel shell;
+  private Settings settings;
 
   static int launchAndWait(Path home) {
     homeArg = home;
-    try {
-      Application.launch(TemperApp.class);
-      return 0;
-    } catch (TemperException e) {
-      System.err.println("temper: " + e.getMessage());
-      return 1;
-    }
+    Application.launch(TemperApp.class);
+    return exitCode;
   }
 
   @Override
   public void start(Stage stage) {
-    workbench = Workbench.open(Workbench.resolveHome(homeArg));
-    stage.setTitle("Temper");
-    stage.setScene(new Scene(new Label("Temper"), 1200, 800));
+    try {
+      workbench = Workbench.open(Workbench.resolveHome(homeArg));
+    } catch (TemperException e) {
+      System.err.println("temper: " + e.getMessage());
+      Alert alert = new Alert(Alert.AlertType.ERROR, e.getMessage());
+      alert.setHeaderText("Temper cannot open its home");
+      alert.showAndWait();
+      exitCode = 1;
+      Platform.exit();
+      return;
+    }
+    settings = Settings.load(workbench.home());
+    shell = new ShellViewModel(workbench, Pages.create(workbench));
+    ShellView view = new ShellView(shell);
+    settings.get("page").ifPresent(shell::select);
+    Scene scene = new Scene(view, settings.getDouble("window.width", 1280),
+        settings.getDouble("window.height", 820));
+    scene.getStylesheets().add(stylesheet());
+    stage.setTitle("Temper — " + workbench.home());
+    stage.setScene(scene);
+    restoreBounds(stage);
+    stage.setOnCloseRequest(e -> saveBounds(stage));
     stage.show();
+  }
+
+  public static String stylesheet() {
+    return Objects.requireNonNull(TemperApp.class.getResource(STYLESHEET), STYLESHEET)
+        .toExternalForm();
+  }
+
+  private void restoreBounds(Stage stage) {
+    double x = settings.getDouble("window.x", Double.NaN);
+    double y = settings.getDouble("window.y", Double.NaN);
+    if (!Double.isNaN(x) && !Double.isNaN(y)
+        && !Screen.getScreensForRectangle(new Rectangle2D(x, y, 100, 100)).isEmpty()) {
+      stage.setX(x);
+      stage.setY(y);
+    }
+    stage.setMaximized(Boolean.parseBoolean(settings.get("window.maximized").orElse("false")));
+  }
+
+  private void saveBounds(Stage stage) {
+    settings.put("window.maximized", stage.isMaximized());
+    if (!stage.isMaximized()) {
+      settings.put("window.x", stage.getX());
+      settings.put("window.y", stage.getY());
+      settings.put("window.width", stage.getScene().getWidth());
+      settings.put("window.height", stage.getScene().getHeight());
+    }
+    if (shell.selectedProperty().get() != null) {
+      settings.put("page", shell.selectedProperty().get().id());
+    }
+    settings.save();
   }
 
   @Override
   public void stop() {
+    if (shell != null) {
+      shell.close();
+    }
     if (workbench != null) {
       workbench.close();
     }

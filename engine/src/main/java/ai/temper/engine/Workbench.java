@@ -55,6 +55,7 @@ public final class Workbench implements AutoCloseable {
     try {
       Database db = Database.open(dir);
       db.jobs().markInterrupted();
+      db.runs().markInterrupted();
       return new Workbench(dir, lock, db);
     } catch (RuntimeException e) {
       lock.close();

@@ -58,6 +58,23 @@ public final class JobRunner implements AutoCloseable {
     return handle;
   }
 
+  /**
+   * Runs short background work (a page's database query) on the same threads, without a
+   * record or a progress entry: for work that takes milliseconds, not minutes.
+   */
+  public <T> java.util.concurrent.CompletableFuture<T> background(
+      java.util.concurrent.Callable<T> work) {
+    return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+      try {
+        return work.call();
+      } catch (RuntimeException e) {
+        throw e;
+      } catch (Exception e) {
+        throw new java.util.concurrent.CompletionException(e);
+      }
+    }, pool);
+  }
+
   private <T> void execute(JobHandle<T> handle, Job<T> work) {
     handle.setThread(Thread.currentThread());
     try {

@@ -2,13 +2,10 @@ package ai.temper.engine.store;
 
 import ai.temper.engine.TemperException;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.util.Arrays;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
 import org.h2.jdbcx.JdbcConnectionPool;
@@ -36,12 +33,13 @@ public final class Database implements AutoCloseable {
     Path file = home.resolve(FILE_NAME);
     boolean existed = Files.exists(file);
     if (existed) {
-      checkLooksLikeH2(file);
+      H2FileCheck.check(file);
       verifyReadOnly(home, file);
     }
-    // Never let H2 repair a damaged file behind the user's back.
+    // WRITE_DELAY=0: a commit is written to the file before it returns, so labels, runs and
+    // metrics survive a killed process (H2 otherwise buffers commits for up to a second).
     String url = "jdbc:h2:file:" + home.resolve("temper") + ";DB_CLOSE_ON_EXIT=FALSE"
-        + ";RECOVER_TEST=FALSE";
+        + ";WRITE_DELAY=0";
     JdbcConnectionPool pool = JdbcConnectionPool.create(url, "temper", "");
     pool.setMaxConnections(16);
     try {
@@ -57,23 +55,6 @@ public final class Database implements AutoCloseable {
           + rootMessage(e), e);
     }
     return new Database(file, pool);
-  }
-
-  /** A file that is not H2's is refused before H2 touches it. */
-  private static void checkLooksLikeH2(Path file) {
-    byte[] head = new byte[64];
-    int n;
-    try (InputStream in = Files.newInputStream(file)) {
-      n = in.readNBytes(head, 0, head.length);
-    } catch (IOException e) {
-      throw new TemperException("Cannot read the database " + file + ": " + e.getMessage(), e);
-    }
-    String start = new String(Arrays.copyOf(head, n), StandardCharsets.ISO_8859_1);
-    if (!start.startsWith("H:2,")) {
-      throw new TemperException("The database " + file + " is not a Temper (H2 2.x) database"
-          + (n == 0 ? " (the file is empty)" : "")
-          + ". It was left untouched; move it away or choose another home with --home.");
-    }
   }
 
   /**
@@ -98,9 +79,13 @@ public final class Database implements AutoCloseable {
       }
       st.execute("SHUTDOWN");
     } catch (SQLException e) {
-      throw new TemperException("The database " + file + " is damaged and cannot be opened ("
-          + firstLine(e.getMessage()) + "). It was left untouched; restore it from a backup or "
-          + "choose another home with --home.", e);
+      // H2 asks to write when it would have to repair the file: read-only, it cannot.
+      String why = e.getErrorCode() == org.h2.api.ErrorCode.DATABASE_IS_READ_ONLY
+          ? "it is incomplete or inconsistent, perhaps truncated"
+          : firstLine(e.getMessage());
+      TemperException damaged = H2FileCheck.damaged(file, why);
+      damaged.initCause(e);
+      throw damaged;
     }
   }
 
@@ -143,6 +128,18 @@ public final class Database implements AutoCloseable {
 
   public ModelRepository models() {
     return new ModelRepository(sql);
+  }
+
+  public AnnotationRepository annotations() {
+    return new AnnotationRepository(sql);
+  }
+
+  public EvalRepository evals() {
+    return new EvalRepository(sql);
+  }
+
+  public ConversationRepository conversations() {
+    return new ConversationRepository(sql);
   }
 
   @Override

@@ -238,10 +238,9 @@ class ModelLibraryTest {
   void showsEvaluationResultsRecordedForTheModel() throws IOException {
     ModelRow m = library.importLocal(TestModels.hfFolder(disk.resolve("m"), TestModels.TINY,
         false), ImportOptions.byReference(), JobContext.none());
-    wb.db().sql().insert("INSERT INTO eval_results(model_id, suite, task, metric, \"VALUE\", "
-        + "instances) VALUES (?, 'development', 'gsm8k', 'exact_match', 0.25, 200)", m.id());
-    wb.db().sql().insert("INSERT INTO eval_results(model_path, task, metric, \"VALUE\") "
-        + "VALUES (?, 'ifeval', 'accuracy', 0.5)", m.path());
+    wb.db().evals().add(m.id(), m.path(), "development", "gsm8k", "exact_match", 0.25, 200L,
+        null);
+    wb.db().evals().add(null, m.path(), null, "ifeval", "accuracy", 0.5, null, null);
     ModelDetails d = library.details(m.id());
     assertThat(d.evals()).extracting(e -> e.task()).containsExactly("gsm8k", "ifeval");
     assertThat(d.toText()).contains("development/gsm8k  exact_match = 0.2500  (200 instances)");

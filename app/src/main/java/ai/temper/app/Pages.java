@@ -1,0 +1,40 @@
+package ai.temper.app;
+
+import ai.temper.engine.Workbench;
+import ai.temper.views.annotate.AnnotateView;
+import ai.temper.views.chat.ConversationsView;
+import ai.temper.views.common.ListViewModel;
+import ai.temper.views.evaluate.EvaluateView;
+import ai.temper.views.runs.RunsView;
+import ai.temper.views.runs.RunsViewModel;
+import ai.temper.views.shell.Page;
+import java.util.List;
+import javafx.scene.control.Label;
+
+/** Wires the feature views to one workbench, in navigation order. */
+final class Pages {
+  private Pages() {}
+
+  static List<Page> create(Workbench wb) {
+    RunsViewModel runs = new RunsViewModel(wb);
+    var annotate = AnnotateView.model(wb);
+    var chat = ConversationsView.model(wb);
+    var evaluate = EvaluateView.model(wb);
+    return List.of(
+        Page.of("datasets", "Datasets", "▤", placeholder("Datasets"), null),
+        Page.of("annotate", "Annotate", "✎", new AnnotateView(annotate), annotate::refresh),
+        Page.of("train", "Train", "▶", placeholder("Train"), null),
+        Page.of("runs", "Runs", "↗", new RunsView(runs), runs::refresh),
+        Page.of("chat", "Chat", "✉", new ConversationsView(chat), chat::refresh),
+        Page.of("evaluate", "Evaluate", "✓", new EvaluateView(evaluate), evaluate::refresh),
+        Page.of("models", "Models", "◆", placeholder("Models"), null));
+  }
+
+  private static Label placeholder(String name) {
+    return new Label(name);
+  }
+
+  static <T> void refresh(ListViewModel<T> m) {
+    m.refresh();
+  }
+}

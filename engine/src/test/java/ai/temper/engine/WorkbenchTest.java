@@ -1,0 +1,110 @@
+package ai.temper.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class WorkbenchTest {
+  @TempDir Path home;
+
+  @Test
+  void createsHomeWithDatabaseAndFoldersAndReopens() {
+    try (Workbench wb = Workbench.open(home)) {
+      assertThat(wb.db().runs().list()).isEmpty();
+      wb.db().runs().create("sft", "first", "seed: 1\n", "m", "d", null);
+    }
+    assertThat(home.resolve("temper.mv.db")).exists();
+    assertThat(home.resolve("checkpoints")).isDirectory();
+    assertThat(home.resolve("models")).isDirectory();
+    try (Workbench wb = Workbench.open(home)) {
+      assertThat(wb.db().runs().list()).extracting(r -> r.name()).containsExactly("first");
+    }
+  }
+
+  @Test
+  void secondOpenOfAHeldHomeSaysWhoHoldsIt() {
+    try (Workbench wb = Workbench.open(home)) {
+      assertThatThrownBy(() -> Workbench.open(home))
+          .isInstanceOf(TemperException.class)
+          .hasMessageContaining("in use by another Temper process")
+          .hasMessageContaining(home.toString());
+    }
+    Workbench.open(home).close(); // released again
+  }
+
+  @Test
+  void truncatedDatabaseIsRefusedAndLeftByteForByte() throws Exception {
+    try (Workbench wb = Workbench.open(home)) {
+      for (int i = 0; i < 50; i++) {
+        wb.db().runs().create("sft", "run " + i, "x".repeat(2000), "m", "d", null);
+      }
+    }
+    Path db = home.resolve("temper.mv.db");
+    byte[] all = Files.readAllBytes(db);
+    Files.write(db, java.util.Arrays.copyOf(all, all.length / 2));
+    String before = sha256(db);
+    assertThatThrownBy(() -> Workbench.open(home))
+        .isInstanceOf(TemperException.class)
+        .hasMessageContaining(db.toString())
+        .hasMessageContaining("damaged");
+    assertThat(sha256(db)).isEqualTo(before);
+    assertThat(Files.size(db)).isEqualTo(all.length / 2);
+  }
+
+  @Test
+  void foreignFileIsRefusedUntouched() throws Exception {
+    Path db = home.resolve("temper.mv.db");
+    Files.writeString(db, "this is not a database\n");
+    String before = sha256(db);
+    assertThatThrownBy(() -> Workbench.open(home))
+        .isInstanceOf(TemperException.class)
+        .hasMessageContaining(db.toString())
+        .hasMessageContaining("not a Temper");
+    assertThat(sha256(db)).isEqualTo(before);
+  }
+
+  @Test
+  void committedRowsSurviveKillMinusNine() throws Exception {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+        KillTarget.class.getName(), home.toString())
+        .redirectError(home.resolve("target.err").toFile()).start();
+    long committed = 0;
+    try (BufferedReader r = new BufferedReader(
+        new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+      String line;
+      while ((line = r.readLine()) != null) {
+        committed = Long.parseLong(line.trim());
+        if (committed >= 200) {
+          p.destroyForcibly(); // SIGKILL: no shutdown hooks, no clean close
+          break;
+        }
+      }
+    }
+    assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(committed).as(Files.readString(home.resolve("target.err"))).isGreaterThanOrEqualTo(200);
+    try (Workbench wb = Workbench.open(home)) {
+      long runId = wb.db().runs().list().get(0).id();
+      List<?> metrics = wb.db().metrics().series(runId, "loss");
+      assertThat((long) metrics.size()).isGreaterThanOrEqualTo(committed);
+      // a run left RUNNING by the killed process is marked, not lost
+      assertThat(wb.db().runs().find(runId).orElseThrow().status()).isEqualTo("INTERRUPTED");
+    }
+  }
+
+  private static String sha256(Path p) throws Exception {
+    return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+        .digest(Files.readAllBytes(p)));
+  }
+}

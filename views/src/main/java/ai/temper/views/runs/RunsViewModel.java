@@ -1,0 +1,91 @@
+package ai.temper.views.runs;
+
+import ai.temper.engine.Workbench;
+import ai.temper.engine.store.MetricRepository.Metric;
+import ai.temper.engine.store.RunRepository.Run;
+import ai.temper.views.common.Fx;
+import ai.temper.views.common.LineChartPane.Point;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import javafx.beans.property.ObjectProperty;
+import javafx.beans.property.SimpleObjectProperty;
+import javafx.beans.property.SimpleStringProperty;
+import javafx.beans.property.StringProperty;
+import javafx.collections.FXCollections;
+import javafx.collections.ObservableList;
+
+/** The Runs page: all runs, and the curves of the runs picked, overlaid. */
+public final class RunsViewModel {
+  private final Workbench workbench;
+  private final ObservableList<Run> runs = FXCollections.observableArrayList();
+  private final ObservableList<Run> picked = FXCollections.observableArrayList();
+  private final ObservableList<String> metricNames = FXCollections.observableArrayList();
+  private final StringProperty metric = new SimpleStringProperty("loss");
+  private final ObjectProperty<Map<String, List<Point>>> curves =
+      new SimpleObjectProperty<>(Map.of());
+  private final StringProperty error = new SimpleStringProperty("");
+
+  public RunsViewModel(Workbench workbench) {
+    this.workbench = workbench;
+    picked.addListener((javafx.collections.ListChangeListener<Run>) c -> loadCurves());
+    metric.addListener((obs, old, now) -> loadCurves());
+  }
+
+  /** Reloads the run list from the database, off the FX thread. */
+  public void refresh() {
+    Fx.load(workbench.jobs(), () -> workbench.db().runs().list(), runs::setAll,
+        e -> error.set(e.getMessage()));
+  }
+
+  private void loadCurves() {
+    List<Run> chosen = new ArrayList<>(picked);
+    String name = metric.get();
+    Fx.load(workbench.jobs(), () -> {
+      TreeSet<String> names = new TreeSet<>();
+      Map<String, List<Point>> out = new LinkedHashMap<>();
+      for (Run r : chosen) {
+        names.addAll(workbench.db().metrics().names(r.id()));
+        List<Point> pts = new ArrayList<>();
+        for (Metric m : workbench.db().metrics().series(r.id(), name)) {
+          pts.add(new Point(m.step(), m.value()));
+        }
+        out.put("#" + r.id() + " " + (r.name() == null ? r.kind() : r.name()), pts);
+      }
+      return Map.entry(new ArrayList<>(names), out);
+    }, result -> {
+      if (!metricNames.equals(result.getKey())) {
+        metricNames.setAll(result.getKey());
+      }
+      curves.set(result.getValue());
+    }, e -> error.set(e.getMessage()));
+  }
+
+  public ObservableList<Run> runs() {
+    return runs;
+  }
+
+  /** The runs whose curves are overlaid. */
+  public ObservableList<Run> picked() {
+    return picked;
+  }
+
+  public ObservableList<String> metricNames() {
+    return metricNames;
+  }
+
+  public StringProperty metricProperty() {
+    return metric;
+  }
+
+  /** Series name -> points of the chosen metric, one series per picked run. */
+  public ObjectProperty<Map<String, List<Point>>> curvesProperty() {
+    return curves;
+  }
+
+  public StringProperty errorProperty() {
+    return error;
+  }
+}
