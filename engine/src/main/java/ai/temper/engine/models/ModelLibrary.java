@@ -622,6 +622,68 @@ public final class ModelLibrary {
     }
   }
 
+  // ---------------------------------------------------------------- from scratch
+
+  /**
+   * A new model to pretrain from scratch.
+   *
+   * @param tokenizerFrom the id, name or path of a model whose tokenizer it takes (and whose
+   *                      vocabulary size, BOS and EOS ids); e.g. stories260K for the 512-token
+   *                      llama2.c tokenizer
+   * @param name          the library name; null for "PRESET-scratch"
+   * @param seed          the initialisation seed
+   */
+  public record CreateOptions(ModelPreset preset, String tokenizerFrom, String name, long seed) {}
+
+  /**
+   * Creates a randomly initialised model of a preset shape with the tokenizer of an existing
+   * model, written as a Hugging Face folder into the model cache and registered as a base.
+   */
+  public ModelRow create(CreateOptions o, JobContext ctx) {
+    if (o.tokenizerFrom() == null || o.tokenizerFrom().isBlank()) {
+      throw new TemperException("A new model needs a tokenizer: name a model to take it from "
+          + "(e.g. stories260K for a 512-token vocabulary).");
+    }
+    ModelLocation src = locate(o.tokenizerFrom());
+    ModelInspection from = ModelInspector.inspect(src.model(), src.tokenizer());
+    if (from.config() == null || from.tokenizer() == null) {
+      throw new TemperException("'" + o.tokenizerFrom() + "' has no tokenizer Temper reads ("
+          + from.tokenizerKind() + "): pick a model with tokenizer.json or a llama2.c tokenizer.");
+    }
+    LlamaConfig source = from.config();
+    LlamaConfig config = o.preset().config(source.vocabSize(), source.bosTokenId(),
+        source.eosTokenId());
+    String name = o.name() != null && !o.name().isBlank() ? o.name().strip()
+        : uniqueName(o.preset().id() + "-scratch");
+    requireFreeName(name);
+    ctx.progress(0, "initialising " + Sizes.parameters(config.parameterCount()) + " parameters");
+    var weights = ScratchModel.initialise(config, o.seed(), ctx);
+    Path staged = stagingDir().resolve("create-" + UUID.randomUUID());
+    Path installed = null;
+    try {
+      Files.createDirectories(staged);
+      ctx.progress(0.9, "writing " + name);
+      ScratchWriter.write(staged, config, weights, from);
+      installed = install(staged, name);
+      ModelInspection ins = ModelInspector.inspect(installed, null);
+      String tokenizerName = src.entry() != null ? src.entry().name() : src.model().toString();
+      ModelRow row = register(ins, name, ModelRepository.BASE, null, null, null,
+          "scratch:" + o.preset().id() + " seed " + o.seed() + ", tokenizer of " + tokenizerName,
+          true);
+      ctx.progress(1, "created " + name);
+      return row;
+    } catch (IOException e) {
+      FileOps.deleteQuietly(staged);
+      throw FileOps.io("Cannot write the new model " + name, e);
+    } catch (RuntimeException e) {
+      FileOps.deleteQuietly(staged);
+      if (installed != null) {
+        FileOps.deleteQuietly(installed);
+      }
+      throw e;
+    }
+  }
+
   // ---------------------------------------------------------------- names
 
   /** {@code base}, or base-2, base-3... if a model already has that name. */
