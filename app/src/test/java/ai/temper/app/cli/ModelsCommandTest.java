@@ -42,6 +42,9 @@ class ModelsCommandTest {
     assertThat(list.out().lines().toList()).hasSize(2);
     assertThat(list.out()).contains("stories260K").contains("260.0K").contains("llama2c");
 
+    CliRunner.Result tree = temper("models", "list", "--tree");
+    assertThat(tree.out().strip()).isEqualTo("1  stories260K  [base]");
+
     CliRunner.Result show = temper("models", "show", "stories260K");
     assertThat(show.code()).as(show.err()).isZero();
     assertThat(show.out()).contains("parameters:    260,032")

@@ -21,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -393,7 +394,7 @@ public final class ModelLibrary {
     Map<Long, Run> runCache = new HashMap<>();
     List<LineageNode> out = new ArrayList<>();
     for (ModelRow r : roots) {
-      out.add(node(r, children, runCache, new java.util.HashSet<>()));
+      out.add(node(r, children, runCache, new HashSet<>()));
     }
     return out;
   }

@@ -7,9 +7,9 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Adds up the bytes on disk of every file of a pull and reports them to the job, with the
- * rate and time left measured over this session (so a resumed pull does not look faster than
- * it is): "model.safetensors (3/5): 12.3 MB of 45.6 MB, 3.2 MB/s, 0:10 left".
+ * Adds up the bytes on disk of every file of a pull and reports them to the job as the
+ * fraction done (the job's handle derives the time left from it), with the transfer rate of
+ * this session: "model.safetensors (3/5): 12.3 MB of 45.6 MB, 3.2 MB/s".
  */
 final class PullProgress implements HubClient.FileProgress {
   private final JobContext ctx;
@@ -65,9 +65,6 @@ final class PullProgress implements HubClient.FileProgress {
     if (seconds > 0.5 && fresh > 0) {
       double rate = fresh / seconds;
       msg.append(", ").append(Sizes.bytes((long) rate)).append("/s");
-      long left = (long) ((total - done) / rate);
-      msg.append(", ").append(left / 60).append(':').append(String.format("%02d", left % 60))
-          .append(" left");
     }
     ctx.progress(total > 0 ? (double) done / total : -1, msg.toString());
   }
