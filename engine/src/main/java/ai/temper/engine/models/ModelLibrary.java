@@ -580,6 +580,7 @@ public final class ModelLibrary {
     // gigabytes of weights come down.
     files.sort((a, b) -> Boolean.compare(ModelFileSelection.isWeights(a.path()),
         ModelFileSelection.isWeights(b.path())));
+    checkFreeSpace(staging, files, where);
     PullProgress progress = new PullProgress(ctx, files);
     boolean checked = false;
     for (HubFile f : files) {
@@ -610,6 +611,28 @@ public final class ModelLibrary {
     } catch (RuntimeException e) {
       FileOps.deleteQuietly(installed);
       throw e;
+    }
+  }
+
+  /** Refuses a download that cannot fit, before it fills the disk. */
+  private static void checkFreeSpace(Path staging, List<HubFile> files, String where)
+      throws IOException {
+    long needed = 0;
+    for (HubFile f : files) {
+      Path done = staging.resolve(f.path());
+      Path part = staging.resolve(f.path() + HubClient.PARTIAL_SUFFIX);
+      long have = Files.exists(done) ? Files.size(done) : Files.exists(part) ? Files.size(part) : 0;
+      needed += Math.max(0, f.size() - have);
+    }
+    long free = Files.getFileStore(staging).getUsableSpace();
+    if (needed > free) {
+      try (var left = Files.list(staging)) {
+        if (left.findAny().isEmpty()) {
+          Files.delete(staging); // nothing to resume
+        }
+      }
+      throw new TemperException(where + " needs " + Sizes.bytes(needed) + " more, but only "
+          + Sizes.bytes(free) + " is free under " + staging.getParent());
     }
   }
 

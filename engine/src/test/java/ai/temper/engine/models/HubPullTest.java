@@ -180,6 +180,16 @@ class HubPullTest {
   }
 
   @Test
+  void aModelLargerThanTheFreeDiskSpaceIsRefusedBeforeDownloading() throws IOException {
+    hub.reportSize("model.safetensors", 1L << 55);
+    assertThatThrownBy(() -> library.pull(client(), REPO, "main", JobContext.none()))
+        .isInstanceOf(TemperException.class)
+        .hasMessageContaining("more, but only");
+    assertThat(hub.seen()).noneMatch(s -> s.path().contains("/resolve/"));
+    assertNothingInTheLibrary();
+  }
+
+  @Test
   void aHashMismatchIsRejectedAndLeavesNothingBehind() throws IOException {
     hub.reportHash("model.safetensors", "ab".repeat(32));
     assertThatThrownBy(() -> library.pull(client(), REPO, "main", JobContext.none()))
