@@ -19,6 +19,8 @@ import picocli.CommandLine.Option;
       RunsCommand.class,
       JobsCommand.class,
       ModelsCommand.class,
+      DatasetsCommand.class,
+      BenchDatasetsCommand.class,
     })
 public final class TemperCommand {
 
