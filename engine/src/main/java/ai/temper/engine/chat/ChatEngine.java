@@ -9,6 +9,9 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.WeakHashMap;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Chat replies from a loaded model: the conversation is rendered with the model's chat
@@ -21,16 +24,43 @@ public final class ChatEngine implements AutoCloseable {
   static final List<String> TULU_STOPS = List.of("<|user|>", "<|system|>");
 
   private final ModelCache models;
+  private final int maxThreads;
+  private final Semaphore slots;
   /** One generator per model, so its thread tuning is kept from reply to reply. */
   private final Map<LoadedModel, Generator> generators =
       Collections.synchronizedMap(new WeakHashMap<>());
 
-  public ChatEngine(ModelCache models) {
+  /**
+   * @param maxThreads      intra-op threads per reply at most (0: as the runtime decides)
+   * @param parallelReplies replies generated at once; more wait their turn (the two sides of
+   *                        a comparison then take turns)
+   */
+  public ChatEngine(ModelCache models, int maxThreads, int parallelReplies) {
+    if (maxThreads < 0 || parallelReplies < 1) {
+      throw new IllegalArgumentException("maxThreads >= 0 and parallelReplies >= 1");
+    }
     this.models = models;
+    this.maxThreads = maxThreads;
+    this.slots = new Semaphore(parallelReplies, true);
+  }
+
+  /** No thread cap; two replies at once (the two sides of a comparison). */
+  public ChatEngine(ModelCache models) {
+    this(models, 0, 2);
   }
 
   public ChatEngine() {
     this(new ModelCache());
+  }
+
+  /**
+   * For the desktop: generation leaves one core to the GUI, so the window keeps drawing while
+   * tokens stream. Each reply uses at most all cores but one, and the two sides of a
+   * comparison generate together only when at least three cores leave room for it.
+   */
+  public static ChatEngine leavingACore(ModelCache models) {
+    int cores = Runtime.getRuntime().availableProcessors();
+    return new ChatEngine(models, Math.max(1, cores - 1), cores >= 3 ? 2 : 1);
   }
 
   public ModelCache models() {
@@ -98,8 +128,39 @@ public final class ChatEngine implements AutoCloseable {
           + "system prompt or edit an earlier turn.");
     }
     var params = settings.samplingParams(templateStops(encoder.template()));
-    Generator generator = generators.computeIfAbsent(m, k -> new Generator(k.model(),
-        k.tokenizer()));
+    Generator generator = generators.computeIfAbsent(m, k -> {
+      Generator g = new Generator(k.model(), k.tokenizer());
+      return maxThreads > 0 ? g.maxThreads(maxThreads) : g;
+    });
+    waitForSlot(ctx);
+    try {
+      return generate(generator, ids, params, listener, ctx);
+    } finally {
+      slots.release();
+    }
+  }
+
+  private void waitForSlot(JobContext ctx) {
+    boolean told = false;
+    try {
+      while (!slots.tryAcquire(100, TimeUnit.MILLISECONDS)) {
+        ctx.checkCancelled();
+        if (!told) {
+          ctx.progress(-1, "waiting for the other reply");
+          told = true;
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CancellationException("interrupted");
+    }
+    if (told) {
+      ctx.progress(-1, "generating");
+    }
+  }
+
+  private static ChatReply generate(Generator generator, int[] ids,
+      ai.temper.engine.generate.SamplingParams params, ReplyListener listener, JobContext ctx) {
     long start = System.nanoTime();
     long[] first = {0};
     int[] count = {0};
