@@ -24,27 +24,24 @@ final class ChatColumn extends VBox {
   private final ObservableList<ChatItem> items;
   private final VBox content = new VBox(10);
   private final ScrollPane scroll = new ScrollPane(content);
-  private final Label heading = new Label();
   private final Consumer<ChatItem> onCopy;
   private final BiConsumer<ChatItem, String> onEdit;
   private boolean follow = true;
 
-  ChatColumn(String id, ObservableList<ChatItem> items, Consumer<ChatItem> onCopy,
-      BiConsumer<ChatItem, String> onEdit) {
+  ChatColumn(String id, javafx.scene.Node header, ObservableList<ChatItem> items,
+      Consumer<ChatItem> onCopy, BiConsumer<ChatItem, String> onEdit) {
     this.items = items;
     this.onCopy = onCopy;
     this.onEdit = onEdit;
     setId(id);
     getStyleClass().add("chat-column");
-    heading.getStyleClass().add("pair-heading");
-    heading.managedProperty().bind(heading.textProperty().isNotEmpty());
-    heading.visibleProperty().bind(heading.managedProperty());
     content.getStyleClass().add("conversation");
     content.setFillWidth(true);
     scroll.setFitToWidth(true);
     scroll.getStyleClass().add("chat-scroll");
     VBox.setVgrow(scroll, Priority.ALWAYS);
-    getChildren().addAll(heading, scroll);
+    setSpacing(6);
+    getChildren().addAll(header, scroll);
     // keep the newest text in view while it streams, unless the user scrolled up to read
     scroll.vvalueProperty().addListener((obs, old, now) -> {
       if (!adjusting) {
@@ -63,10 +60,6 @@ final class ChatColumn extends VBox {
   }
 
   private boolean adjusting;
-
-  void setHeading(String text) {
-    heading.setText(text == null ? "" : text);
-  }
 
   /** Appends bubbles for items added at the end (a streaming reply); rebuilds otherwise. */
   private void changed(ListChangeListener.Change<? extends ChatItem> c) {
@@ -134,8 +127,13 @@ final class ChatColumn extends VBox {
     Button edit = new Button("Edit");
     edit.getStyleClass().addAll("flat", "bubble-edit");
     edit.disableProperty().bind(item.streamingProperty());
-    HBox header = new HBox(8, role, info, gap, copy, edit);
+    HBox header = new HBox(8, role, gap, copy, edit);
     header.setAlignment(Pos.CENTER_LEFT);
+    for (Region r : new Region[] {role, copy, edit}) {
+      r.setMinWidth(Region.USE_PREF_SIZE);
+    }
+    info.managedProperty().bind(info.textProperty().isNotEmpty());
+    info.visibleProperty().bind(info.managedProperty());
 
     Label text = new Label();
     text.getStyleClass().add("bubble-text");
@@ -143,7 +141,7 @@ final class ChatColumn extends VBox {
     text.textProperty().bind(item.textProperty());
     text.setMinHeight(Region.USE_PREF_SIZE);
 
-    VBox bubble = new VBox(4, header, text);
+    VBox bubble = new VBox(4, header, text, info);
     bubble.getStyleClass().addAll("bubble", item.isUser() ? "user" : "assistant");
     bubble.setId("bubble-" + item.idx() + "-" + item.side());
     bubble.setMaxWidth(720);
@@ -166,7 +164,7 @@ final class ChatColumn extends VBox {
     buttons.setAlignment(Pos.CENTER_LEFT);
     int at = bubble.getChildren().indexOf(text);
     bubble.getChildren().set(at, area);
-    bubble.getChildren().add(buttons);
+    bubble.getChildren().add(at + 1, buttons);
     cancel.setOnAction(e -> {
       bubble.getChildren().remove(buttons);
       bubble.getChildren().set(bubble.getChildren().indexOf(area), text);

@@ -101,6 +101,10 @@ public final class ChatView extends BorderPane {
     conversations.setItems(model.conversations());
     conversations.setPlaceholder(new Label("No conversations yet."));
     conversations.setCellFactory(v -> new ListCell<>() {
+      {
+        setPrefWidth(0); // follow the list's width; long titles end with an ellipsis
+      }
+
       @Override
       protected void updateItem(Summary s, boolean empty) {
         super.updateItem(s, empty);
@@ -154,27 +158,30 @@ public final class ChatView extends BorderPane {
   private BorderPane chatArea() {
     ToggleButton pair = new ToggleButton("Side by side");
     pair.setId("chat-side-by-side");
+    pair.setMinWidth(Region.USE_PREF_SIZE);
     pair.selectedProperty().bindBidirectional(model.sideBySideProperty());
     pair.setTooltip(new Tooltip("Send each message to two models and judge their replies"));
-    ComboBox<ModelChoice> left = modelPicker("chat-model-left", model.leftModelProperty());
-    ComboBox<ModelChoice> right = modelPicker("chat-model-right", model.rightModelProperty());
-    HBox leftPick = new HBox(6, new Label("Model"), left, opener("chat-open-left", 0));
-    HBox rightPick = new HBox(6, new Label("Right"), right, opener("chat-open-right", 1));
-    leftPick.setAlignment(Pos.CENTER_LEFT);
-    rightPick.setAlignment(Pos.CENTER_LEFT);
-    show(rightPick, model.sideBySideProperty());
-    HBox pickers = new HBox(16, pair, leftPick, rightPick);
-    pickers.setAlignment(Pos.CENTER_LEFT);
-    pickers.setPadding(new Insets(0, 0, 10, 0));
+    Label hint = new Label();
+    hint.getStyleClass().add("muted");
+    hint.textProperty().bind(javafx.beans.binding.Bindings.when(model.sideBySideProperty())
+        .then("Each message goes to both models; judge each pair into a preference dataset.")
+        .otherwise("Chat with a model from the library, a checkpoint folder, or a run "
+            + "in progress (its newest checkpoint)."));
+    HBox top = new HBox(12, pair, hint);
+    top.setAlignment(Pos.CENTER_LEFT);
+    top.setPadding(new Insets(0, 0, 10, 0));
 
-    ChatColumn leftColumn = new ChatColumn("chat-column-left", model.leftItems(), this::copy,
-        model::edit);
-    ChatColumn rightColumn = new ChatColumn("chat-column-right", model.rightItems(),
-        this::copy, model::edit);
+    Label leftName = new Label();
+    leftName.textProperty().bind(javafx.beans.binding.Bindings.when(model.sideBySideProperty())
+        .then("Left").otherwise("Model"));
+    ChatColumn leftColumn = new ChatColumn("chat-column-left",
+        pickerRow(leftName, "chat-model-left", "chat-open-left", model.leftModelProperty(), 0),
+        model.leftItems(), this::copy, model::edit);
+    ChatColumn rightColumn = new ChatColumn("chat-column-right",
+        pickerRow(new Label("Right"), "chat-model-right", "chat-open-right",
+            model.rightModelProperty(), 1),
+        model.rightItems(), this::copy, model::edit);
     show(rightColumn, model.sideBySideProperty());
-    model.sideBySideProperty().addListener((obs, old, now) -> leftColumn.setHeading(
-        now ? "Left" : null));
-    rightColumn.setHeading("Right");
     HBox.setHgrow(leftColumn, Priority.ALWAYS);
     HBox.setHgrow(rightColumn, Priority.ALWAYS);
     leftColumn.setPrefWidth(0);
@@ -182,10 +189,26 @@ public final class ChatView extends BorderPane {
     HBox columns = new HBox(12, leftColumn, rightColumn);
 
     BorderPane area = new BorderPane();
-    area.setTop(pickers);
+    area.setTop(top);
     area.setCenter(columns);
     area.setBottom(new VBox(8, preferenceBar(), inputBar(), statusBar()));
     return area;
+  }
+
+  /** A column's header: its name, the model picker and the Open menu. */
+  private HBox pickerRow(Label name, String pickerId, String openId,
+      ObjectProperty<ModelChoice> choice, int side) {
+    ComboBox<ModelChoice> picker = modelPicker(pickerId, choice);
+    picker.setMinWidth(80);
+    picker.setMaxWidth(Double.MAX_VALUE);
+    HBox.setHgrow(picker, Priority.ALWAYS);
+    MenuButton open = opener(openId, side);
+    open.setMinWidth(Region.USE_PREF_SIZE);
+    name.setMinWidth(Region.USE_PREF_SIZE);
+    name.getStyleClass().add("pair-heading");
+    HBox row = new HBox(6, name, picker, open);
+    row.setAlignment(Pos.CENTER_LEFT);
+    return row;
   }
 
   private ComboBox<ModelChoice> modelPicker(String id, ObjectProperty<ModelChoice> choice) {
@@ -218,12 +241,13 @@ public final class ChatView extends BorderPane {
         model.openModel(f.toPath(), side);
       }
     });
-    MenuButton open = new MenuButton("Open folder/file…", null, folder, file);
+    MenuButton open = new MenuButton("Open…", null, folder, file);
+    open.setTooltip(new Tooltip("Open a model folder or file that is not in the library"));
     open.setId(id);
     return open;
   }
 
-  private HBox preferenceBar() {
+  private javafx.scene.layout.FlowPane preferenceBar() {
     Label ask = new Label("Which reply is better?");
     Button leftBetter = judge("◀ Left better", "chat-left-better", Verdict.LEFT);
     Button tie = judge("Tie", "chat-tie", Verdict.TIE);
@@ -252,11 +276,14 @@ public final class ChatView extends BorderPane {
       d.setHeaderText("Name of the new preference dataset");
       d.showAndWait().ifPresent(model::createPreferenceDataset);
     });
-    Region gap = new Region();
-    HBox.setHgrow(gap, Priority.ALWAYS);
-    HBox bar = new HBox(8, ask, leftBetter, tie, rightBetter, gap, new Label("Save into"),
-        datasets, create);
-    bar.setAlignment(Pos.CENTER_LEFT);
+    HBox judge = new HBox(8, ask, leftBetter, tie, rightBetter);
+    judge.setAlignment(Pos.CENTER_LEFT);
+    HBox save = new HBox(8, new Label("Save pairs into"), datasets, create);
+    save.setAlignment(Pos.CENTER_LEFT);
+    for (Region r : new Region[] {ask, leftBetter, tie, rightBetter, create}) {
+      r.setMinWidth(Region.USE_PREF_SIZE);
+    }
+    javafx.scene.layout.FlowPane bar = new javafx.scene.layout.FlowPane(24, 6, judge, save);
     bar.setId("chat-preference-bar");
     show(bar, model.sideBySideProperty());
     return bar;
@@ -307,6 +334,7 @@ public final class ChatView extends BorderPane {
     VBox buttons = new VBox(6, send, stop, regenerate, copy);
     for (var n : buttons.getChildren()) {
       ((Button) n).setMaxWidth(Double.MAX_VALUE);
+      ((Button) n).setMinWidth(Region.USE_PREF_SIZE);
     }
     return new HBox(8, input, buttons);
   }
