@@ -22,6 +22,8 @@ import picocli.CommandLine.Option;
       BenchDatasetsCommand.class,
       GenerateCommand.class,
       BenchCommand.class,
+      ConvertCommand.class,
+      LogitsCommand.class,
     })
 public final class TemperCommand {
 
