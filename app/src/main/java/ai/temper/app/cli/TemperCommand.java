@@ -18,6 +18,7 @@ import picocli.CommandLine.Option;
     subcommands = {
       RunsCommand.class,
       JobsCommand.class,
+      ModelsCommand.class,
       DatasetsCommand.class,
       BenchDatasetsCommand.class,
       GenerateCommand.class,
