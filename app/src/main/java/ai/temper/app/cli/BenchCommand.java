@@ -1,5 +1,6 @@
 package ai.temper.app.cli;
 
+import ai.temper.engine.TorchRuntime;
 import ai.temper.engine.generate.GenerationBenchmark;
 import ai.temper.engine.generate.GenerationBenchmark.Result;
 import ai.temper.engine.model.LlamaModel;
@@ -19,7 +20,7 @@ import picocli.CommandLine.Option;
 /** {@code temper bench ...}: speed measurements; results as a table on stdout. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Measure the engine's speed.",
-    subcommands = {BenchCommand.Generate.class})
+    subcommands = {BenchCommand.Generate.class, BenchDatasetsCommand.class})
 public final class BenchCommand {
 
   @Command(name = "generate", mixinStandardHelpOptions = true,
@@ -50,18 +51,30 @@ public final class BenchCommand {
             + "0 skips those runs.")
     int noCachePositions;
 
-    @Option(names = "--warmup", defaultValue = "3", description = "Warm-up runs.")
+    @Option(names = "--warmup", defaultValue = "3", paramLabel = "N",
+        description = "Warm-up generations, at least (default ${DEFAULT-VALUE}).")
     int warmup;
 
-    @Option(names = "--repeats", defaultValue = "5", description = "Measured runs (median).")
+    @Option(names = "--warmup-seconds", defaultValue = "3", paramLabel = "S",
+        description = "Warm-up time per configuration, at least (default ${DEFAULT-VALUE}).")
+    double warmupSeconds;
+
+    @Option(names = "--repeats", defaultValue = "5", paramLabel = "N",
+        description = "Measured runs; the median is reported (default ${DEFAULT-VALUE}).")
     int repeats;
+
+    @Option(names = "--run-seconds", defaultValue = "1", paramLabel = "S",
+        description = "Each run repeats the generation for this long (default ${DEFAULT-VALUE}).")
+    double runSeconds;
 
     @Mixin ThreadsOption threads;
 
     @Override
     public Integer call() {
       int n = threads.apply();
-      GenerationBenchmark bench = new GenerationBenchmark().warmup(warmup).repeats(repeats);
+      String threadsText = TorchRuntime.isAutomatic() ? "1.." + n + " (tuned)" : "" + n;
+      GenerationBenchmark bench = new GenerationBenchmark().warmup(warmup, warmupSeconds)
+          .repeats(repeats, runSeconds);
       String loadBefore = loadAverage();
       List<Result> results = new ArrayList<>();
       if (!model.equals("none")) {
@@ -76,10 +89,11 @@ public final class BenchCommand {
           run(bench, "random-15M", m, results);
         }
       }
-      System.out.printf(Locale.ROOT, "# %d threads, %d cores, load average %s before, %s after;"
-          + " greedy, BOS-only prompts, median of %d runs after %d warm-up%n", n,
+      System.out.printf(Locale.ROOT, "# %s threads, %d cores, load average %s before, %s after;"
+          + " greedy, BOS-only prompts; median of %d runs of %.1f s after %.1f s warm-up%n",
+          threadsText,
           Runtime.getRuntime().availableProcessors(), loadBefore, loadAverage(), repeats,
-          warmup);
+          runSeconds, warmupSeconds);
       Table t = new Table("MODEL", "PARAMS", "KV CACHE", "BATCH", "POSITIONS", "TOKENS/S",
           "MIN", "MAX");
       for (Result r : results) {

@@ -22,7 +22,8 @@ class BenchCommandTest {
     try {
       System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
       code = Cli.run("bench", "generate", "--no-random-15m", "--batches", "1,2",
-          "--positions", "12", "--no-cache-positions", "6", "--warmup", "0", "--repeats", "1");
+          "--positions", "12", "--no-cache-positions", "6", "--warmup", "0", "--warmup-seconds",
+          "0", "--repeats", "1", "--run-seconds", "0");
     } finally {
       System.setOut(old);
     }

@@ -8,7 +8,9 @@ import java.util.List;
 
 /**
  * Decoding throughput: generated tokens per second of wall time for a batch of BOS-only
- * prompts, greedy, EOS ignored, after warm-up runs; median of several runs.
+ * prompts, greedy, EOS ignored. The JVM and the thread tuner warm up first (for some seconds);
+ * each measured run repeats the generation until about a second has passed, and the median run
+ * is reported.
  */
 public final class GenerationBenchmark {
   /** One measured configuration. */
@@ -17,17 +19,23 @@ public final class GenerationBenchmark {
 
   private int warmup = 3;
   private int repeats = 5;
+  private double warmupSeconds = 3;
+  private double runSeconds = 1;
 
-  public GenerationBenchmark warmup(int runs) {
+  /** Warm-up: at least {@code runs} generations and {@code seconds}. */
+  public GenerationBenchmark warmup(int runs, double seconds) {
     this.warmup = runs;
+    this.warmupSeconds = seconds;
     return this;
   }
 
-  public GenerationBenchmark repeats(int runs) {
+  /** Measured runs, each repeating the generation for at least {@code seconds}. */
+  public GenerationBenchmark repeats(int runs, double seconds) {
     if (runs <= 0) {
       throw new IllegalArgumentException("repeats must be positive");
     }
     this.repeats = runs;
+    this.runSeconds = seconds;
     return this;
   }
 
@@ -46,19 +54,21 @@ public final class GenerationBenchmark {
       prompts.add(new int[] {bos});
     }
     SamplingParams p = SamplingParams.greedy(0).withMaxLength(positions).withIgnoreEos(true);
-    for (int i = 0; i < warmup; i++) {
+    long warmEnd = System.nanoTime() + (long) (warmupSeconds * 1e9);
+    for (int i = 0; i < warmup || System.nanoTime() < warmEnd; i++) {
       g.generateIds(prompts, p, TokenListener.NONE);
     }
     double[] rates = new double[repeats];
     for (int i = 0; i < repeats; i++) {
       long t0 = System.nanoTime();
-      List<Generation> out = g.generateIds(prompts, p, TokenListener.NONE);
-      long t1 = System.nanoTime();
+      long end = t0 + (long) (runSeconds * 1e9);
       long tokens = 0;
-      for (Generation x : out) {
-        tokens += x.completionIds().length;
-      }
-      rates[i] = tokens / ((t1 - t0) / 1e9);
+      do {
+        for (Generation x : g.generateIds(prompts, p, TokenListener.NONE)) {
+          tokens += x.completionIds().length;
+        }
+      } while (System.nanoTime() < end);
+      rates[i] = tokens / ((System.nanoTime() - t0) / 1e9);
     }
     Arrays.sort(rates);
     double median = repeats % 2 == 1 ? rates[repeats / 2]

@@ -5,16 +5,20 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
+import ai.temper.engine.TemperException;
 import ai.temper.engine.TorchRuntime;
 import ai.temper.engine.model.DecodeSession;
 import ai.temper.engine.model.LlamaModel;
 import ai.temper.engine.tokenizer.Tokenizer;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * Generates text from a model: batches of prompts (left-padded, so each row gives the tokens
@@ -26,7 +30,7 @@ public final class Generator {
   private boolean kvCache = true;
   private int maxBatch = 32;
   /** Thread-count tuners per batch size, kept across calls. */
-  private final java.util.Map<Integer, ThreadTuner> tuners = new java.util.HashMap<>();
+  private final Map<Integer, ThreadTuner> tuners = new HashMap<>();
   private int threadCap = Integer.MAX_VALUE;
 
   /** {@code tokenizer} may be null for id-level generation (no text, no stop strings). */
@@ -134,7 +138,7 @@ public final class Generator {
               + "(encode with BOS)");
         }
         if (p.length > maxPositions) {
-          throw new ai.temper.engine.TemperException("prompt " + (offset + b) + " has "
+          throw new TemperException("prompt " + (offset + b) + " has "
               + p.length + " tokens, more than the model's " + maxPositions + " positions");
         }
         // the last chosen token is never run, so it needs no position of its own
@@ -161,14 +165,14 @@ public final class Generator {
     }
 
     /** Runs one decode step on the thread count the tuner picks, and tells it the time. */
-    private NDArray timedStep(DecodeSession session, int[] next, NDManager out) {
+    private NDArray timed(Supplier<NDArray> step) {
       int threads = tuner.next();
       if (threads != threadsNow) {
         JniUtils.setNumThreads(threads);
         threadsNow = threads;
       }
       long t0 = System.nanoTime();
-      NDArray logits = session.step(next, out);
+      NDArray logits = step.get();
       tuner.record(System.nanoTime() - t0);
       return logits;
     }
@@ -238,13 +242,17 @@ public final class Generator {
             return;
           }
           if (session != null) {
-            logits = timedStep(session, next, manager);
+            int[] fed = next;
+            logits = timed(() -> session.step(fed, manager));
           } else {
             history.add(next);
-            try (NDManager step = manager.newSubManager()) {
-              logits = fullForwardLogits(history, real, step);
-              logits.attach(manager);
-            }
+            logits = timed(() -> {
+              try (NDManager step = manager.newSubManager()) {
+                NDArray l = fullForwardLogits(history, real, step);
+                l.attach(manager);
+                return l;
+              }
+            });
           }
         }
       }
