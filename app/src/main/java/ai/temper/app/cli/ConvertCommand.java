@@ -3,6 +3,7 @@ package ai.temper.app.cli;
 import ai.temper.engine.TemperException;
 import ai.temper.engine.model.hf.DType;
 import ai.temper.engine.model.hf.HfCheckpoint;
+import ai.temper.engine.model.hf.Llama2cToHf;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -57,8 +58,7 @@ public final class ConvertCommand implements Callable<Integer> {
       HfCheckpoint.write(to, c.config(), c.weights(), c.tokenizer(), null, c.generationConfig(),
           dt);
     } else {
-      throw new TemperException(from + ": llama2.c checkpoints need the engine's llama2.c "
-          + "reader, which this build does not have yet");
+      Llama2cToHf.convert(from, tokenizer, to, dt);
     }
     System.out.println(to);
     return 0;
