@@ -18,8 +18,8 @@ import picocli.CommandLine.Option;
     subcommands = {
       RunsCommand.class,
       JobsCommand.class,
+      ModelsCommand.class,
       DatasetsCommand.class,
-      BenchDatasetsCommand.class,
       GenerateCommand.class,
       BenchCommand.class,
       ConvertCommand.class,
