@@ -20,7 +20,6 @@ import picocli.CommandLine.Option;
       JobsCommand.class,
       ModelsCommand.class,
       DatasetsCommand.class,
-      BenchDatasetsCommand.class,
       GenerateCommand.class,
       BenchCommand.class,
       ConvertCommand.class,
