@@ -131,6 +131,8 @@ public final class ChatViewModel implements AutoCloseable {
   private final ReadOnlyStringWrapper error = new ReadOnlyStringWrapper("");
 
   private ChatConversation conversation;
+  /** Speeds of the replies of the current launch, by side, for the status line. */
+  private final Map<Integer, Double> speeds = new java.util.TreeMap<>();
   private int judgeIdx = -1;
   private boolean applying;
   private final List<Stream> streams = new ArrayList<>();
@@ -253,12 +255,13 @@ public final class ChatViewModel implements AutoCloseable {
       return;
     }
     status.set("Loading " + c.label() + "…");
-    JobHandle<Void> h = workbench.jobs().submit(JOB_KIND, "Load " + c.label(), ctx -> {
-      try (ModelCache.Lease lease = engine.models().acquire(c.path(), c.tokenizer(), ctx)) {
-        return null;
-      }
-    });
-    h.future().whenComplete((v, failure) -> Fx.run(() -> {
+    // submitted from a runner thread: a job's record is a database write
+    workbench.jobs().background(() -> workbench.jobs().submit(JOB_KIND, "Load " + c.label(),
+        ctx -> {
+          try (ModelCache.Lease lease = engine.models().acquire(c.path(), c.tokenizer(), ctx)) {
+            return null;
+          }
+        }).future()).thenCompose(f -> f).whenComplete((v, failure) -> Fx.run(() -> {
       Throwable t = unwrap(failure);
       if (t == null) {
         if (status.get().startsWith("Loading " + c.label())) {
@@ -507,6 +510,7 @@ public final class ChatViewModel implements AutoCloseable {
     }
     generating.set(true);
     status.set("Generating…");
+    speeds.clear();
     pump.start();
     return out;
   }
@@ -586,6 +590,7 @@ public final class ChatViewModel implements AutoCloseable {
     item.setStreaming(false);
     ChatReply r = stream.reply;
     if (r != null) {
+      speeds.put(item.side(), r.tokensPerSecond());
       item.setText(r.text()); // the same text, as the generator cut it
       item.setInfo(info(r.tokens(), r.tokensPerSecond(), r.finishReason().name()));
     } else {
@@ -599,14 +604,24 @@ public final class ChatViewModel implements AutoCloseable {
     }
     pump.stop();
     generating.set(false);
-    status.set(r == null ? (failure instanceof CancellationException ? "Stopped" : "")
-        : String.format(Locale.ROOT, "%.1f tokens/s", r.tokensPerSecond()));
+    status.set(speeds.isEmpty() ? (failure instanceof CancellationException ? "Stopped" : "")
+        : speedLine());
     refreshConversations();
     ChatConversation c = stream.conversation;
     if (c != null && c.sideBySide() && c == conversation) {
       background(() -> Map.entry(c.turns(), c.verdicts()),
           e -> show(e.getKey(), e.getValue(), true));
     }
+  }
+
+  private String speedLine() {
+    if (speeds.size() == 1 && speeds.containsKey(0)) {
+      return String.format(Locale.ROOT, "%.1f tokens/s", speeds.get(0));
+    }
+    List<String> parts = new ArrayList<>();
+    speeds.forEach((side, tps) -> parts.add(String.format(Locale.ROOT, "%s %.1f tokens/s",
+        side == 0 ? "Left" : "Right", tps)));
+    return String.join(" · ", parts);
   }
 
   /** Moves the text gathered since the last batch into the bubbles. */

@@ -323,6 +323,33 @@ class ChatViewTest {
     assertThat(workbench.db().conversations().verdicts(id)).hasSize(1);
   }
 
+  @Test
+  void aRunInProgressIsOfferedAndAnswersFromItsNewestCheckpoint(FxRobot robot) {
+    Path out = disk.resolve("run-out");
+    ChatTestModels.perturbedCopy(out.resolve("step-100"), 0.0, 1);
+    long run = workbench.db().runs().create("sft", "tulu-tiny", "", "stories260K", "x",
+        out.toString());
+    workbench.db().runs().markRunning(run);
+    robot.interact(model::refresh);
+    waitUntil(() -> fx(() -> model.models().stream()
+        .anyMatch(c -> c.label().equals("Run tulu-tiny (newest checkpoint)"))));
+    robot.interact(() -> {
+      model.leftModelProperty().set(model.models().stream()
+          .filter(c -> c.label().startsWith("Run tulu-tiny")).findFirst().orElseThrow());
+      model.apply(ChatSettings.greedy(20));
+    });
+    send(robot, "Hello.");
+    // the run saves a newer checkpoint; the next reply comes from it
+    ChatTestModels.perturbedCopy(out.resolve("step-200"), 0.02, 2);
+    send(robot, "Again.");
+    Long id = fx(() -> model.conversationIdProperty().get());
+    List<StoredMessage> saved = workbench.db().conversations().messages(id);
+    assertThat(saved.get(1).modelPath()).endsWith("step-100");
+    assertThat(saved.get(3).modelPath()).endsWith("step-200");
+    assertThat(workbench.db().conversations().find(id).orElseThrow().modelPath())
+        .isEqualTo(out.toAbsolutePath().normalize().toString());
+  }
+
   static <T> T fx(Callable<T> c) {
     try {
       return WaitForAsyncUtils.asyncFx(c).get(10, TimeUnit.SECONDS);
