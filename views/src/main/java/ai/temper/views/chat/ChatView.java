@@ -123,6 +123,9 @@ public final class ChatView extends BorderPane {
       if (!syncing && now != null
           && !java.util.Objects.equals(now.id(), model.conversationIdProperty().get())) {
         model.open(now.id());
+        if (model.generatingProperty().get()) {
+          javafx.application.Platform.runLater(this::selectCurrent); // refused: keep the open one
+        }
       }
     });
     // keep the open conversation selected when the list reloads
