@@ -2,11 +2,14 @@ package ai.temper.app;
 
 import ai.temper.engine.Workbench;
 import ai.temper.views.annotate.AnnotateView;
-import ai.temper.views.chat.ConversationsView;
+import ai.temper.views.chat.ChatView;
+import ai.temper.views.chat.ChatViewModel;
 import ai.temper.views.common.ListViewModel;
 import ai.temper.views.datasets.DatasetsView;
 import ai.temper.views.datasets.DatasetsViewModel;
 import ai.temper.views.evaluate.EvaluateView;
+import ai.temper.views.models.ModelsView;
+import ai.temper.views.models.ModelsViewModel;
 import ai.temper.views.runs.RunsView;
 import ai.temper.views.runs.RunsViewModel;
 import ai.temper.views.shell.Page;
@@ -21,17 +24,18 @@ final class Pages {
     RunsViewModel runs = new RunsViewModel(wb);
     DatasetsViewModel datasets = new DatasetsViewModel(wb);
     var annotate = AnnotateView.model(wb);
-    var chat = ConversationsView.model(wb);
+    ChatViewModel chat = new ChatViewModel(wb);
     var evaluate = EvaluateView.model(wb);
+    ModelsViewModel models = new ModelsViewModel(wb);
     return List.of(
         Page.of("datasets", "Datasets", "▤", new DatasetsView(datasets).getRoot(),
             datasets::refreshDatasets),
         Page.of("annotate", "Annotate", "✎", new AnnotateView(annotate), annotate::refresh),
         Page.of("train", "Train", "▶", placeholder("Train"), null),
         Page.of("runs", "Runs", "↗", new RunsView(runs), runs::refresh),
-        Page.of("chat", "Chat", "✉", new ConversationsView(chat), chat::refresh),
+        Page.of("chat", "Chat", "✉", new ChatView(chat), chat::refresh),
         Page.of("evaluate", "Evaluate", "✓", new EvaluateView(evaluate), evaluate::refresh),
-        Page.of("models", "Models", "◆", placeholder("Models"), null));
+        Page.of("models", "Models", "◆", new ModelsView(models), models::refresh));
   }
 
   private static Label placeholder(String name) {

@@ -18,10 +18,12 @@ import picocli.CommandLine.Option;
     subcommands = {
       RunsCommand.class,
       JobsCommand.class,
+      ModelsCommand.class,
       DatasetsCommand.class,
-      BenchDatasetsCommand.class,
       GenerateCommand.class,
       BenchCommand.class,
+      ConvertCommand.class,
+      LogitsCommand.class,
     })
 public final class TemperCommand {
 

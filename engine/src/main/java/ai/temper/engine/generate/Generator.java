@@ -32,6 +32,7 @@ public final class Generator {
   private int maxBatch = 32;
   /** Thread-count tuners per batch size, kept across calls. */
   private final Map<Integer, ThreadTuner> tuners = new HashMap<>();
+  private int threadCap = Integer.MAX_VALUE;
 
   /** {@code tokenizer} may be null for id-level generation (no text, no stop strings). */
   public Generator(LlamaModel model, Tokenizer tokenizer) {
@@ -42,6 +43,19 @@ public final class Generator {
   /** With the KV cache (default) or recomputing the full forward every step (benchmarks). */
   public Generator kvCache(boolean on) {
     this.kvCache = on;
+    return this;
+  }
+
+  /**
+   * At most {@code n} intra-op threads while the thread count is automatic (an explicit
+   * TEMPER_THREADS / --threads wins): an interactive caller leaves a core to the GUI.
+   */
+  public Generator maxThreads(int n) {
+    if (n <= 0) {
+      throw new IllegalArgumentException("maxThreads must be positive");
+    }
+    this.threadCap = n;
+    tuners.clear();
     return this;
   }
 
@@ -155,7 +169,7 @@ public final class Generator {
       tuner = tuners.computeIfAbsent(rows.length, k -> !TorchRuntime.isAutomatic()
           ? ThreadTuner.fixed(TorchRuntime.threads())
           : stepMacs(k) < ThreadTuner.SMALL_STEP_MACS ? ThreadTuner.fixed(1)
-          : ThreadTuner.upTo(TorchRuntime.threads()));
+          : ThreadTuner.upTo(Math.min(threadCap, TorchRuntime.threads())));
       threadsNow = JniUtils.getNumThreads();
     }
 

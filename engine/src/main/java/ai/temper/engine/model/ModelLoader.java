@@ -125,7 +125,7 @@ public final class ModelLoader {
     }
   }
 
-  private static Path siblingTokenizer(Path model, LlamaConfig c) {
+  public static Path siblingTokenizer(Path model, LlamaConfig c) {
     Path dir = model.toAbsolutePath().getParent();
     for (String name : new String[] {"tokenizer.bin", "tok" + c.vocabSize() + ".bin"}) {
       Path p = dir.resolve(name);
