@@ -18,9 +18,11 @@ import java.util.Arrays;
  * (padding), and then those rows never attend to it and their positions skip it. So rows of
  * different prompt lengths, left- or right-padded, give the same logits as each row alone.
  *
- * <p>The cache of each layer is (B, kv heads, S, 2, head_dim): k and v of a slot are written
- * in place, and the (B, kv heads) batch dimensions stay mergeable, so the attention matmuls
- * are plain bmm calls on views. Views of the cache prefixes and slots, the RoPE rows, the
+ * <p>The cache of each layer is (B * kv heads, 2, head_dim, S), k and v with positions last:
+ * k of a slot prefix is a row-major (head_dim, n) matrix and v its transpose, so both attention
+ * matmuls are plain bmm calls on views that BLAS reads without copies (measured twice as fast
+ * at batch 32 as a (B, kv heads, S, 2, head_dim) layout, the same for one row), and a slot's
+ * k and v are written by one in-place add. Views of the cache prefixes and slots, the RoPE rows, the
  * embedding rows and the mask are made once and kept, so a step issues only the ops of the
  * math. Each step's temporaries live in an NDScope of their own and are freed when it ends.
  */
@@ -37,11 +39,13 @@ public final class DecodeSession implements AutoCloseable {
   /** Output sizes of the q/k/v matmul, split: see {@link #project}. */
   private final long[] parts;
   private final PtNDArray[] cache;
+  /** The same as (B, KV, 2, hd, S), for the prefill's copies. */
+  private final PtNDArray[] cache5;
   private final PtNDArray[] keysT;
   private final PtNDArray[] values;
   private final PtNDArray[][] keysTPrefix;
   private final PtNDArray[][] valuesPrefix;
-  /** Cache slots per layer and position: (B, KV, 1, 2, hd) folded, else k and v apart. */
+  /** Cache slots per layer and position: (B*KV, 2, hd, 1) folded, else k and v apart. */
   private final PtNDArray[][] slots;
   private final PtNDArray[][] valueSlots;
   /** Folded: rows [cos | sin] (S, 2N). Else cos (S, M) and signed sin (S, M), M = q+k dims. */
@@ -77,6 +81,7 @@ public final class DecodeSession implements AutoCloseable {
     int layers = c.numHiddenLayers();
     this.manager = w.manager.newSubManager();
     cache = new PtNDArray[layers];
+    cache5 = new PtNDArray[layers];
     keysT = new PtNDArray[layers];
     values = new PtNDArray[layers];
     keysTPrefix = new PtNDArray[layers][capacity + 1];
@@ -85,11 +90,11 @@ public final class DecodeSession implements AutoCloseable {
     valueSlots = new PtNDArray[layers][capacity];
     long rows = (long) batch * kvHeads;
     for (int l = 0; l < layers; l++) {
-      cache[l] = hold(manager.zeros(new Shape(batch, kvHeads, capacity, 2, headDim)));
-      // (B*KV, S, 2, hd) views: the attention matmuls are plain 3-d bmm calls
-      PtNDArray merged = hold(JniUtils.reshape(cache[l], new long[] {rows, capacity, 2, headDim}));
-      keysT[l] = hold(merged.get(new NDIndex(":, :, 0")).transpose(0, 2, 1));
-      values[l] = hold(merged.get(new NDIndex(":, :, 1")));
+      cache[l] = hold(manager.zeros(new Shape(rows, 2, headDim, capacity)));
+      cache5[l] = hold(JniUtils.reshape(cache[l],
+          new long[] {batch, kvHeads, 2, headDim, capacity}));
+      keysT[l] = hold(cache[l].get(new NDIndex(":, 0")));
+      values[l] = hold(cache[l].get(new NDIndex(":, 1")).transpose(0, 2, 1));
     }
     float[][] tables = ropeTables(w, capacity);
     long width = tables[0].length / capacity;
@@ -174,7 +179,7 @@ public final class DecodeSession implements AutoCloseable {
     checkOpen();
     for (PtNDArray c : cache) {
       // steps add k and v into zeroed slots (an in-place add is the cheapest write)
-      JniUtils.indexSet(c, zero, new long[] {0}, new long[] {batch}, new long[] {1});
+      JniUtils.indexSet(c, zero, new long[] {0}, new long[] {c.size(0)}, new long[] {1});
     }
     length = 0;
     padded = false;
@@ -256,24 +261,26 @@ public final class DecodeSession implements AutoCloseable {
       }
       PtNDArray x = JniUtils.embedding(idArr, w.embed, false);
       long qDim = (long) heads * headDim;
-      long[] toCache = {0, 2, 1, 3, 4};
+      long[] toCache = {0, 2, 3, 4, 1}; // (B, T, KV, 2, hd) -> (B, KV, 2, hd, T)
+      long[] toHeads = {0, 2, 1, 3, 4};
+      long[] step5 = {1, 1, 1, 1, 1};
       for (int l = 0; l < cache.length; l++) {
         PtNDArray[] p = project(x, l, rope);
         if (w.foldedRope) {
           PtNDArray kv = JniUtils.permute(JniUtils.reshape(p[1],
               new long[] {batch, t, kvHeads, 2, headDim}), toCache);
-          JniUtils.indexSet(cache[l], kv, new long[] {0, 0, start},
-              new long[] {batch, kvHeads, n}, new long[] {1, 1, 1});
+          JniUtils.indexSet(cache5[l], kv, new long[] {0, 0, 0, 0, start},
+              new long[] {batch, kvHeads, 2, headDim, n}, step5);
         } else {
           for (int kind = 0; kind < 2; kind++) { // 0: k, 1: v
             PtNDArray part = JniUtils.permute(JniUtils.reshape(p[1 + kind],
                 new long[] {batch, t, kvHeads, 1, headDim}), toCache);
-            JniUtils.indexSet(cache[l], part, new long[] {0, 0, start, kind},
-                new long[] {batch, kvHeads, n, kind + 1}, new long[] {1, 1, 1, 1});
+            JniUtils.indexSet(cache5[l], part, new long[] {0, 0, kind, 0, start},
+                new long[] {batch, kvHeads, kind + 1, headDim, n}, step5);
           }
         }
         PtNDArray q = JniUtils.reshape(JniUtils.permute(JniUtils.reshape(
-            p[0], new long[] {batch, t, kvHeads, g, headDim}), toCache),
+            p[0], new long[] {batch, t, kvHeads, g, headDim}), toHeads),
             new long[] {(long) batch * kvHeads, (long) t * g, headDim});
         PtNDArray scores = JniUtils.reshape(JniUtils.bmm(q, keysT(l, n)),
             new long[] {batch, kvHeads, t, g, n});
@@ -281,7 +288,7 @@ public final class DecodeSession implements AutoCloseable {
             DataType.FLOAT32), new long[] {(long) batch * kvHeads, (long) t * g, n});
         PtNDArray o = JniUtils.bmm(probs, values(l, n));
         o = JniUtils.reshape(JniUtils.permute(JniUtils.reshape(o,
-            new long[] {batch, kvHeads, t, g, headDim}), toCache), new long[] {rows, qDim});
+            new long[] {batch, kvHeads, t, g, headDim}), toHeads), new long[] {rows, qDim});
         x = JniUtils.linear(o, w.out[l], x);
         x = mlp(x, l);
       }
@@ -332,8 +339,8 @@ public final class DecodeSession implements AutoCloseable {
       }
       PtNDArray bias = padded ? maskPrefix(n) : null;
       long[] qShape = {(long) batch * kvHeads, heads / kvHeads, headDim};
-      long[] kvShape = {batch, kvHeads, 1, 2, headDim};
-      long[] kShape = {batch, kvHeads, 1, 1, headDim};
+      long[] kvShape = {(long) batch * kvHeads, 2, headDim, 1};
+      long[] kShape = {(long) batch * kvHeads, 1, headDim, 1};
       long[] oShape = {batch, (long) heads * headDim};
       for (int l = 0; l < cache.length; l++) {
         PtNDArray[] p = project(x, l, rope);
@@ -454,23 +461,23 @@ public final class DecodeSession implements AutoCloseable {
 
   /**
    * The cache slot of position {@code slot}, written by adding into zeros: k and v
-   * (B, KV, 1, 2, hd) when RoPE is folded, else k alone (B, KV, 1, 1, hd).
+   * (B*KV, 2, hd, 1) when RoPE is folded, else k alone (B*KV, 1, hd, 1).
    */
   private PtNDArray slot(int l, int slot) {
     PtNDArray v = slots[l][slot];
     if (v == null) {
-      PtNDArray s = JniUtils.slice(cache[l], 2, slot, slot + 1, 1);
-      v = hold(w.foldedRope ? s : JniUtils.slice(s, 3, 0, 1, 1));
+      PtNDArray s = hold(JniUtils.slice(cache[l], 3, slot, slot + 1, 1));
+      v = w.foldedRope ? s : hold(JniUtils.slice(s, 1, 0, 1, 1));
       slots[l][slot] = v;
     }
     return v;
   }
 
-  /** The v part (B, KV, 1, 1, hd) of a cache slot (RoPE not folded). */
+  /** The v part (B*KV, 1, hd, 1) of a cache slot (RoPE not folded). */
   private PtNDArray valueSlot(int l, int slot) {
     PtNDArray v = valueSlots[l][slot];
     if (v == null) {
-      v = hold(JniUtils.slice(JniUtils.slice(cache[l], 2, slot, slot + 1, 1), 3, 1, 2, 1));
+      v = hold(JniUtils.slice(JniUtils.slice(cache[l], 3, slot, slot + 1, 1), 1, 1, 2, 1));
       valueSlots[l][slot] = v;
     }
     return v;
