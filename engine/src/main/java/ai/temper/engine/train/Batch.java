@@ -9,7 +9,8 @@ import java.util.List;
  * Sequences padded on the right to the longest one, as arrays the model and losses take:
  * {@code inputIds} (B,T) int64; {@code labels} (B,T) the next token at each position (0 where
  * there is none); {@code lossMask} (B,T) float, 1 where that next token is a target;
- * {@code lastIndex} (B) int64, the position of each row's last real token (reward heads).
+ * {@code lastIndex} (B) int64, the position of each row's last token that is not the pad id
+ * (where a reward head reads, as Hugging Face's sequence classifiers do).
  *
  * <p>Right padding needs no attention mask: under the causal mask a real token never sees
  * the padding that follows it, and positions count from 0 either way.
@@ -43,7 +44,11 @@ public record Batch(NDArray inputIds, NDArray labels, NDArray lossMask, NDArray 
           }
         }
       }
-      last[i] = Math.max(0, n - 1);
+      int lastReal = n - 1;
+      while (lastReal > 0 && s.ids()[lastReal] == padId) {
+        lastReal--;
+      }
+      last[i] = Math.max(0, lastReal);
       real += n;
     }
     return new Batch(manager.create(ids, new Shape(b, t)), manager.create(labels, new Shape(b, t)),

@@ -1,5 +1,6 @@
 package ai.temper.engine.train;
 
+import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
 
 /**
@@ -12,6 +13,7 @@ public final class NoGrad implements AutoCloseable {
   private final boolean previous;
 
   private NoGrad() {
+    Engine.getInstance(); // loads libtorch before the first native call
     previous = JniUtils.isGradMode();
     JniUtils.setGradMode(false);
   }

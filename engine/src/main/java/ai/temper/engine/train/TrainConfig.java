@@ -96,9 +96,9 @@ public final class TrainConfig {
       f(CHAT_TEMPLATE, STRING, null, true, CHAT, "Model",
           "Chat template: 'tulu', a .jinja file, or empty for the model's own (Tulu if it has"
               + " none)"),
-      f(MODEL_SIZE, STRING, "15M", false, EnumSet.of(TrainKind.PRETRAIN), "Model",
+      f(MODEL_SIZE, STRING, "small", false, EnumSet.of(TrainKind.PRETRAIN), "Model",
           "Size preset of a model created from scratch when model_name_or_path is empty"
-              + " (260K, 15M, 42M, 110M)"),
+              + " (tiny: the stories260K shape, small: 15M, medium: 42M)"),
       f(INIT_RANGE, DOUBLE, 0.02, false, EnumSet.of(TrainKind.PRETRAIN), "Model",
           "Standard deviation of the normal initialisation of a model created from scratch"),
       f(RUN_NAME, STRING, null, true, null, "Run", "A name for the run (shown in the Runs page)"),

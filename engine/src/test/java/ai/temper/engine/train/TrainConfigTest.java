@@ -103,6 +103,6 @@ class TrainConfigTest {
     assertThatThrownBy(() -> TrainConfig.parse("seed: 1\n", "f.yaml", TrainKind.SFT))
         .hasMessageContaining("'model_name_or_path'");
     assertThat(TrainConfig.parse("seed: 1\n", "f.yaml", TrainKind.PRETRAIN).modelSize())
-        .isEqualTo("15M");
+        .isEqualTo("small");
   }
 }

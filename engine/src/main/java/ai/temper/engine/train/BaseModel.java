@@ -1,0 +1,199 @@
+package ai.temper.engine.train;
+
+import ai.temper.engine.TemperException;
+import ai.temper.engine.chat.ChatEncoder;
+import ai.temper.engine.chat.ChatTemplate;
+import ai.temper.engine.model.Checkpoint;
+import ai.temper.engine.model.Llama2cCheckpoint;
+import ai.temper.engine.model.LlamaConfig;
+import ai.temper.engine.model.LlamaModel;
+import ai.temper.engine.model.StateDict;
+import ai.temper.engine.model.Tensor;
+import ai.temper.engine.model.hf.HfCheckpoint;
+import ai.temper.engine.model.hf.HfTokenizerFiles;
+import ai.temper.engine.model.hf.Llama2cTokenizerConverter;
+import ai.temper.engine.tokenizer.HfTokenizer;
+import ai.temper.engine.tokenizer.Llama2cTokenizer;
+import ai.temper.engine.tokenizer.Tokenizer;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * The starting point of a run: the base model's weights, its tokenizer (and the tokenizer
+ * files a checkpoint carries along), and the chat encoder. A Hugging Face directory, a
+ * llama2.c .bin with its tokenizer beside it, or, for pretraining, a new model of a preset
+ * size initialised N(0, initializer_range).
+ */
+public final class BaseModel implements AutoCloseable {
+  private final LlamaModel model;
+  private final Tokenizer tokenizer;
+  private final HfTokenizerFiles tokenizerFiles;
+  private final ChatEncoder chat;
+  private final String description;
+
+  private BaseModel(LlamaModel model, Tokenizer tokenizer, HfTokenizerFiles tokenizerFiles,
+      ChatEncoder chat, String description) {
+    this.model = model;
+    this.tokenizer = tokenizer;
+    this.tokenizerFiles = tokenizerFiles;
+    this.chat = chat;
+    this.description = description;
+  }
+
+  /** Loads (or, for pretraining from scratch, creates) the base of {@code config}. */
+  public static BaseModel load(TrainConfig config) {
+    String name = config.modelNameOrPath();
+    Path tokenizerPath = config.tokenizerName() == null ? null : Path.of(config.tokenizerName());
+    if (name == null) {
+      if (tokenizerPath == null) {
+        throw new TemperException("Config field 'tokenizer_name' is required to create a model "
+            + "from scratch (its vocabulary sizes the model)");
+      }
+      Loaded tok = tokenizer(tokenizerPath);
+      LlamaConfig shape = preset(config.modelSize(), tok.tokenizer);
+      LlamaModel model = LlamaModel.create(shape, initialWeights(shape, config.initializerRange(),
+          config.seed()));
+      return new BaseModel(model, tok.tokenizer, tok.files, chat(config, tok.tokenizer),
+          "new " + config.modelSize() + " model");
+    }
+    Path path = Path.of(name);
+    Checkpoint ckpt;
+    Loaded tok;
+    if (Files.isDirectory(path)) {
+      HfCheckpoint hf = HfCheckpoint.read(path);
+      ckpt = new Checkpoint(hf.config(), hf.weights(), path.toString());
+      tok = tokenizer(tokenizerPath != null ? tokenizerPath : path);
+    } else if (Files.isRegularFile(path)) {
+      ckpt = Llama2cCheckpoint.read(path);
+      tok = tokenizer(tokenizerPath != null ? tokenizerPath : llama2cTokenizerBeside(path));
+    } else {
+      // TODO(models): resolve workbench model names through the model library once it lands.
+      throw new TemperException("model_name_or_path: '" + name + "' is neither a model "
+          + "directory nor a file");
+    }
+    if (tok.tokenizer.vocabSize() > ckpt.config().vocabSize()) {
+      throw new TemperException(name + ": the tokenizer has " + tok.tokenizer.vocabSize()
+          + " tokens but the model only " + ckpt.config().vocabSize());
+    }
+    LlamaModel model = LlamaModel.create(ckpt);
+    return new BaseModel(model, tok.tokenizer, tok.files, chat(config, tok.tokenizer), name);
+  }
+
+  private record Loaded(Tokenizer tokenizer, HfTokenizerFiles files) {}
+
+  private static Loaded tokenizer(Path p) {
+    if (Files.isRegularFile(p) && p.toString().endsWith(".bin")) {
+      return new Loaded(Llama2cTokenizer.read(p), Llama2cTokenizerConverter.convert(p));
+    }
+    HfTokenizer t = HfTokenizer.open(p);
+    return new Loaded(t, t.files());
+  }
+
+  /** llama2.c keeps the tokenizer apart: a tok*.bin or tokenizer.bin next to the model. */
+  private static Path llama2cTokenizerBeside(Path model) {
+    Path dir = model.toAbsolutePath().getParent();
+    List<Path> found = new ArrayList<>();
+    try (DirectoryStream<Path> s = Files.newDirectoryStream(dir, "tok*.bin")) {
+      s.forEach(found::add);
+    } catch (IOException e) {
+      throw new TemperException("Cannot list " + dir + ": " + e.getMessage(), e);
+    }
+    if (found.size() != 1) {
+      throw new TemperException(model + ": a llama2.c model needs its tokenizer; set "
+          + "'tokenizer_name' (" + (found.isEmpty() ? "no tok*.bin beside it"
+              : found.size() + " tok*.bin files beside it") + ")");
+    }
+    return found.get(0);
+  }
+
+  private static ChatEncoder chat(TrainConfig config, Tokenizer tokenizer) {
+    ChatTemplate own = ChatTemplate.forTokenizer(tokenizer);
+    String name = config.chatTemplateName();
+    if (name == null || name.isBlank()) {
+      return new ChatEncoder(own, tokenizer);
+    }
+    if (name.equals("tulu")) {
+      return new ChatEncoder(ChatTemplate.tulu(own.bosToken(), own.eosToken()), tokenizer);
+    }
+    Path file = Path.of(name);
+    try {
+      return new ChatEncoder(ChatTemplate.of(Files.readString(file), own.bosToken(),
+          own.eosToken()), tokenizer);
+    } catch (IOException e) {
+      throw new TemperException("chat_template_name: cannot read " + file + " (use 'tulu', a "
+          + ".jinja file or leave it empty)");
+    }
+  }
+
+  /**
+   * The shape of a preset for this tokenizer. TODO(models): use ai.temper.engine.models'
+   * ModelPreset once it lands in main; these are the same shapes (llama2.c's stories models).
+   */
+  static LlamaConfig preset(String size, Tokenizer tok) {
+    int[] s = switch (size.toLowerCase(java.util.Locale.ROOT)) {
+      case "tiny", "260k" -> new int[] {64, 172, 5, 8, 4, 512};
+      case "small", "15m" -> new int[] {288, 768, 6, 6, 6, 256};
+      case "medium", "42m" -> new int[] {512, 1376, 8, 8, 8, 1024};
+      default -> throw new TemperException("Config field 'model_size': unknown preset '" + size
+          + "' (tiny, small or medium)");
+    };
+    return new LlamaConfig(LlamaConfig.LLAMA, tok.vocabSize(), s[0], s[1], s[2], s[3], s[4], s[5],
+        1e-5, 10000.0, null, true, false, tok.bosId(), tok.eosId(), s[0] / s[3]);
+  }
+
+  /** Weights N(0, std) from {@code seed}, RMSNorm gains 1, biases 0 (HF's _init_weights). */
+  static StateDict initialWeights(LlamaConfig c, double std, long seed) {
+    Random r = new Random(seed);
+    StateDict sd = new StateDict();
+    for (Map.Entry<String, long[]> e : LlamaModel.parameterShapes(c).entrySet()) {
+      long n = 1;
+      for (long d : e.getValue()) {
+        n *= d;
+      }
+      float[] v = new float[Math.toIntExact(n)];
+      String name = e.getKey();
+      if (name.endsWith("norm.weight")) {
+        java.util.Arrays.fill(v, 1f);
+      } else if (!name.endsWith(".bias")) {
+        for (int i = 0; i < v.length; i++) {
+          v[i] = (float) (r.nextGaussian() * std);
+        }
+      }
+      sd.put(name, new Tensor(e.getValue(), v));
+    }
+    return sd;
+  }
+
+  public LlamaModel model() {
+    return model;
+  }
+
+  public Tokenizer tokenizer() {
+    return tokenizer;
+  }
+
+  /** The tokenizer as Hugging Face files, written into every checkpoint. */
+  public HfTokenizerFiles tokenizerFiles() {
+    return tokenizerFiles;
+  }
+
+  public ChatEncoder chat() {
+    return chat;
+  }
+
+  public String description() {
+    return description;
+  }
+
+  /** Closes the tokenizer; the model is owned by whoever wraps it for training. */
+  @Override
+  public void close() {
+    tokenizer.close();
+  }
+}
