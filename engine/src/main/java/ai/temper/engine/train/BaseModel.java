@@ -1,26 +1,23 @@
 package ai.temper.engine.train;
 
 import ai.temper.engine.TemperException;
+import ai.temper.engine.TorchRuntime;
 import ai.temper.engine.chat.ChatEncoder;
 import ai.temper.engine.chat.ChatTemplate;
 import ai.temper.engine.model.Checkpoint;
-import ai.temper.engine.model.Llama2cCheckpoint;
+import ai.temper.engine.model.ModelLoader;
 import ai.temper.engine.model.LlamaConfig;
 import ai.temper.engine.model.LlamaModel;
 import ai.temper.engine.model.StateDict;
 import ai.temper.engine.model.Tensor;
-import ai.temper.engine.model.hf.HfCheckpoint;
 import ai.temper.engine.model.hf.HfTokenizerFiles;
 import ai.temper.engine.model.hf.Llama2cTokenizerConverter;
 import ai.temper.engine.tokenizer.HfTokenizer;
 import ai.temper.engine.tokenizer.Llama2cTokenizer;
 import ai.temper.engine.tokenizer.Tokenizer;
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
@@ -56,6 +53,7 @@ public final class BaseModel implements AutoCloseable {
             + "from scratch (its vocabulary sizes the model)");
       }
       Loaded tok = tokenizer(tokenizerPath);
+      TorchRuntime.configure(null);
       LlamaConfig shape = preset(config.modelSize(), tok.tokenizer);
       LlamaModel model = LlamaModel.create(shape, initialWeights(shape, config.initializerRange(),
           config.seed()));
@@ -63,26 +61,18 @@ public final class BaseModel implements AutoCloseable {
           "new " + config.modelSize() + " model");
     }
     Path path = Path.of(name);
-    Checkpoint ckpt;
-    Loaded tok;
-    if (Files.isDirectory(path)) {
-      HfCheckpoint hf = HfCheckpoint.read(path);
-      ckpt = new Checkpoint(hf.config(), hf.weights(), path.toString());
-      tok = tokenizer(tokenizerPath != null ? tokenizerPath : path);
-    } else if (Files.isRegularFile(path)) {
-      ckpt = Llama2cCheckpoint.read(path);
-      tok = tokenizer(tokenizerPath != null ? tokenizerPath : llama2cTokenizerBeside(path));
-    } else {
+    if (!Files.exists(path)) {
       // TODO(models): resolve workbench model names through the model library once it lands.
       throw new TemperException("model_name_or_path: '" + name + "' is neither a model "
           + "directory nor a file");
     }
-    if (tok.tokenizer.vocabSize() > ckpt.config().vocabSize()) {
-      throw new TemperException(name + ": the tokenizer has " + tok.tokenizer.vocabSize()
-          + " tokens but the model only " + ckpt.config().vocabSize());
-    }
+    Checkpoint ckpt = ModelLoader.readCheckpoint(path, tokenizerPath);
+    HfTokenizerFiles files = ckpt.tokenizer() instanceof HfTokenizer hf ? hf.files()
+        : Llama2cTokenizerConverter.convert(tokenizerPath != null ? tokenizerPath
+            : llama2cTokenizerBeside(path, ckpt.config()));
+    TorchRuntime.configure(null);
     LlamaModel model = LlamaModel.create(ckpt);
-    return new BaseModel(model, tok.tokenizer, tok.files, chat(config, tok.tokenizer), name);
+    return new BaseModel(model, ckpt.tokenizer(), files, chat(config, ckpt.tokenizer()), name);
   }
 
   private record Loaded(Tokenizer tokenizer, HfTokenizerFiles files) {}
@@ -95,21 +85,16 @@ public final class BaseModel implements AutoCloseable {
     return new Loaded(t, t.files());
   }
 
-  /** llama2.c keeps the tokenizer apart: a tok*.bin or tokenizer.bin next to the model. */
-  private static Path llama2cTokenizerBeside(Path model) {
+  /** llama2.c keeps the tokenizer apart: tokenizer.bin or tok<vocab>.bin next to the model. */
+  private static Path llama2cTokenizerBeside(Path model, LlamaConfig c) {
     Path dir = model.toAbsolutePath().getParent();
-    List<Path> found = new ArrayList<>();
-    try (DirectoryStream<Path> s = Files.newDirectoryStream(dir, "tok*.bin")) {
-      s.forEach(found::add);
-    } catch (IOException e) {
-      throw new TemperException("Cannot list " + dir + ": " + e.getMessage(), e);
+    for (String n : new String[] {"tokenizer.bin", "tok" + c.vocabSize() + ".bin"}) {
+      if (Files.isRegularFile(dir.resolve(n))) {
+        return dir.resolve(n);
+      }
     }
-    if (found.size() != 1) {
-      throw new TemperException(model + ": a llama2.c model needs its tokenizer; set "
-          + "'tokenizer_name' (" + (found.isEmpty() ? "no tok*.bin beside it"
-              : found.size() + " tok*.bin files beside it") + ")");
-    }
-    return found.get(0);
+    throw new TemperException(model + ": a llama2.c model needs its tokenizer; set "
+        + "'tokenizer_name'");
   }
 
   private static ChatEncoder chat(TrainConfig config, Tokenizer tokenizer) {

@@ -2,8 +2,7 @@ package ai.temper.engine.train;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import ai.djl.engine.Engine;
-import ai.djl.pytorch.jni.JniUtils;
+import ai.temper.engine.TorchRuntime;
 import ai.temper.engine.Workbench;
 import ai.temper.engine.jobs.JobContext;
 import ai.temper.engine.store.MetricRepository.Metric;
@@ -30,8 +29,7 @@ final class TrainFixtures {
    * threads slow a second thread down by an order of magnitude.
    */
   static void oneThread() {
-    Engine.getInstance();
-    JniUtils.setNumThreads(1);
+    TorchRuntime.configure(1);
   }
 
   /** A config of {@code kind} on stories260K with {@code sets} applied. */
