@@ -341,6 +341,48 @@ public final class TrainConfig {
     return c;
   }
 
+  /**
+   * A copy whose file references are absolute, so the run finds them again when resumed from
+   * another directory: a model, tokenizer, template or dataset path that exists relative to the
+   * working directory, else relative to {@code configDir} (the YAML file's folder; may be
+   * null), becomes absolute; names that are no file (workbench datasets and models) stay.
+   */
+  public TrainConfig resolvePaths(Path configDir) {
+    Map<String, Object> v = new LinkedHashMap<>(values);
+    for (String f : List.of(MODEL, TOKENIZER, CHAT_TEMPLATE)) {
+      String s = (String) v.get(f);
+      if (s != null && !s.equals("tulu")) {
+        v.put(f, resolve(s, configDir));
+      }
+    }
+    if (outputDir() != null) {
+      v.put(OUTPUT_DIR, Path.of(outputDir()).toAbsolutePath().normalize().toString());
+    }
+    for (String f : List.of(MIXER_LIST, EVAL_MIXER_LIST)) {
+      DatasetMix mix = (DatasetMix) v.get(f);
+      if (mix != null) {
+        List<DatasetMix.Entry> entries = new ArrayList<>();
+        for (DatasetMix.Entry e : mix.entries()) {
+          entries.add(new DatasetMix.Entry(resolve(e.source(), configDir), e.fraction(),
+              e.count()));
+        }
+        v.put(f, new DatasetMix(entries));
+      }
+    }
+    return new TrainConfig(kind, v);
+  }
+
+  private static String resolve(String name, Path configDir) {
+    Path p = Path.of(name);
+    if (Files.exists(p)) {
+      return p.toAbsolutePath().normalize().toString();
+    }
+    if (configDir != null && !p.isAbsolute() && Files.exists(configDir.resolve(p))) {
+      return configDir.resolve(p).toAbsolutePath().normalize().toString();
+    }
+    return name;
+  }
+
   /** Checks ranges that the types alone cannot. */
   public void validate() {
     validate(null, Map.of());
