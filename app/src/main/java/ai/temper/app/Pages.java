@@ -8,6 +8,8 @@ import ai.temper.views.evaluate.EvaluateView;
 import ai.temper.views.runs.RunsView;
 import ai.temper.views.runs.RunsViewModel;
 import ai.temper.views.shell.Page;
+import ai.temper.views.train.TrainView;
+import ai.temper.views.train.TrainViewModel;
 import java.util.List;
 import javafx.scene.control.Label;
 
@@ -17,13 +19,17 @@ final class Pages {
 
   static List<Page> create(Workbench wb) {
     RunsViewModel runs = new RunsViewModel(wb);
+    TrainViewModel train = new TrainViewModel(wb);
+    // a run resumed from the Runs page trains (and draws its curves) on the Train page
+    runs.setOnResume(train::resume);
+    train.setOnFinished(checkpoint -> runs.refresh());
     var annotate = AnnotateView.model(wb);
     var chat = ConversationsView.model(wb);
     var evaluate = EvaluateView.model(wb);
     return List.of(
         Page.of("datasets", "Datasets", "▤", placeholder("Datasets"), null),
         Page.of("annotate", "Annotate", "✎", new AnnotateView(annotate), annotate::refresh),
-        Page.of("train", "Train", "▶", placeholder("Train"), null),
+        Page.of("train", "Train", "▶", new TrainView(train), null),
         Page.of("runs", "Runs", "↗", new RunsView(runs), runs::refresh),
         Page.of("chat", "Chat", "✉", new ConversationsView(chat), chat::refresh),
         Page.of("evaluate", "Evaluate", "✓", new EvaluateView(evaluate), evaluate::refresh),
