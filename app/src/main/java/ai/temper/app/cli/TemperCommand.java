@@ -19,6 +19,7 @@ import picocli.CommandLine.Option;
       RunsCommand.class,
       JobsCommand.class,
       TrainCommand.class,
+      BenchCommand.class,
     })
 public final class TemperCommand {
 

@@ -16,7 +16,8 @@ import java.util.List;
  * the padding that follows it, and positions count from 0 either way.
  */
 public record Batch(NDArray inputIds, NDArray labels, NDArray lossMask, NDArray lastIndex,
-    int rows, int width, long realTokens, long targetTokens) {
+    int rows, int width, long realTokens, long targetTokens, long[] targetPositions,
+    long[] targetLabels, int[] targetRows) {
 
   /** Pads {@code seqs} with {@code padId} into arrays of {@code manager}. */
   public static Batch of(NDManager manager, List<TokenSequence> seqs, int padId) {
@@ -31,6 +32,7 @@ public record Batch(NDArray inputIds, NDArray labels, NDArray lossMask, NDArray 
     long[] last = new long[b];
     long real = 0;
     long targets = 0;
+    List<long[]> picked = new java.util.ArrayList<>();
     for (int i = 0; i < b; i++) {
       TokenSequence s = seqs.get(i);
       int n = s.length();
@@ -41,6 +43,7 @@ public record Batch(NDArray inputIds, NDArray labels, NDArray lossMask, NDArray 
           if (s.trained()[j + 1]) {
             mask[i * t + j] = 1f;
             targets++;
+            picked.add(new long[] {(long) i * t + j, s.ids()[j + 1], i});
           }
         }
       }
@@ -51,7 +54,16 @@ public record Batch(NDArray inputIds, NDArray labels, NDArray lossMask, NDArray 
       last[i] = Math.max(0, lastReal);
       real += n;
     }
+    long[] positions = new long[picked.size()];
+    long[] targetLabels = new long[picked.size()];
+    int[] owners = new int[picked.size()];
+    for (int k = 0; k < positions.length; k++) {
+      positions[k] = picked.get(k)[0];
+      targetLabels[k] = picked.get(k)[1];
+      owners[k] = (int) picked.get(k)[2];
+    }
     return new Batch(manager.create(ids, new Shape(b, t)), manager.create(labels, new Shape(b, t)),
-        manager.create(mask, new Shape(b, t)), manager.create(last), b, t, real, targets);
+        manager.create(mask, new Shape(b, t)), manager.create(last), b, t, real, targets,
+        positions, targetLabels, owners);
   }
 }

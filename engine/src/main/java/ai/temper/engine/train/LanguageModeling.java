@@ -38,8 +38,7 @@ final class LanguageModeling implements Objective {
   @Override
   public NDArray loss(int[] items, NDManager nd, MetricSums metrics) {
     Batch b = Batch.of(nd, pick(train, items), padId);
-    NDArray logits = model.model().forward(b.inputIds(), null);
-    NDArray loss = Losses.maskedNll(Losses.tokenLogProbs(logits, b.labels()), b.lossMask());
+    NDArray loss = Losses.targetLogProbs(model.model(), b, nd).mean().neg();
     metrics.add("target_tokens", b.targetTokens());
     return loss;
   }
@@ -62,9 +61,7 @@ final class LanguageModeling implements Objective {
         try (NDScope scope = new NDScope(); NDManager nd = NDManager.newBaseManager()) {
           Batch b = Batch.of(nd, eval.subList(from, Math.min(eval.size(), from + batchSize)),
               padId);
-          NDArray logp = Losses.tokenLogProbs(model.model().forward(b.inputIds(), null),
-              b.labels());
-          nll -= logp.mul(b.lossMask()).sum().getFloat();
+          nll -= Losses.targetLogProbs(model.model(), b, nd).sum().getFloat();
           count += b.targetTokens();
         }
       }

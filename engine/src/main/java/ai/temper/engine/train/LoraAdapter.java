@@ -45,7 +45,10 @@ public final class LoraAdapter implements LinearAdapter {
     NDArray h = training && dropout > 0
         ? x.getNDArrayInternal().dropout(x, dropout, true).singletonOrThrow() : x;
     NDArray down = h.getNDArrayInternal().linear(h, a, null).singletonOrThrow();
-    return down.getNDArrayInternal().linear(down, b, null).singletonOrThrow().muli(scale);
+    // the scale as a tensor of the step (see Losses.scalar): a number operand would be freed
+    // before backward reads it
+    return down.getNDArrayInternal().linear(down, b, null).singletonOrThrow()
+        .mul(x.getManager().create(scale));
   }
 
   @Override

@@ -1,7 +1,10 @@
 package ai.temper.engine.train;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.temper.engine.model.LlamaModel;
 import ai.djl.nn.Activation;
 
 /**
@@ -20,6 +23,31 @@ public final class Losses {
     return logits.logSoftmax(-1).gather(idx, -1).squeeze(-1);
   }
 
+  /**
+   * log p of each target token of {@code batch} (N = batch.targetTokens(), in the batch's
+   * target order). The output head, the largest matmul of a small model, runs only on the
+   * hidden states of target positions: in SFT and DPO most positions are prompt or padding.
+   */
+  public static NDArray targetLogProbs(LlamaModel model, Batch batch, NDManager nd) {
+    NDArray hidden = model.hiddenStates(batch.inputIds(), null);
+    long d = hidden.getShape().get(2);
+    int n = batch.targetPositions().length;
+    NDArray picked = hidden.reshape(-1, d)
+        .gather(nd.create(batch.targetPositions()).reshape(n, 1).broadcast(n, d), 0);
+    NDArray labels = nd.create(batch.targetLabels()).reshape(n, 1);
+    return model.logits(picked).logSoftmax(-1).gather(labels, 1).squeeze(1);
+  }
+
+  /** Sums per-target values (N) into their rows (B): one small (B, N) matmul. */
+  public static NDArray rowSums(NDArray perTarget, Batch batch, NDManager nd) {
+    int n = batch.targetRows().length;
+    float[] owner = new float[batch.rows() * n];
+    for (int k = 0; k < n; k++) {
+      owner[batch.targetRows()[k] * n + k] = 1f;
+    }
+    return nd.create(owner, new Shape(batch.rows(), n)).matMul(perTarget);
+  }
+
   /** Mean negative log-likelihood over the positions where {@code mask} (B,T float) is 1. */
   public static NDArray maskedNll(NDArray tokenLogProbs, NDArray mask) {
     return tokenLogProbs.mul(mask).sum().neg().div(mask.sum().maximum(1f));
@@ -28,6 +56,17 @@ public final class Losses {
   /** Per-row sum of log-probs over the masked positions: log pi(y|x), shape (B). */
   public static NDArray sequenceLogProbs(NDArray tokenLogProbs, NDArray mask) {
     return tokenLogProbs.mul(mask).sum(new int[] {1});
+  }
+
+  /**
+   * A scalar as a tensor of {@code like}'s manager, to use instead of a Java number operand in
+   * anything gradients flow through. DJL turns a number operand into a temporary tensor over a
+   * Java buffer and closes it right after the op; autograd keeps that tensor for the backward
+   * pass of mul/div, and once the collector frees the buffer the gradient reads freed memory
+   * (wrong values, sometimes NaN). A tensor of the step's manager lives until after backward.
+   */
+  public static NDArray scalar(NDArray like, double value) {
+    return like.getManager().create((float) value);
   }
 
   /** log sigmoid(x), computed stably as -softplus(-x). */
@@ -49,7 +88,7 @@ public final class Losses {
   public static PreferenceLoss preference(String lossType, NDArray policyChosen,
       NDArray policyRejected, NDArray refChosen, NDArray refRejected, NDArray chosenLengths,
       NDArray rejectedLengths, double beta, double labelSmoothing, double gammaBetaRatio) {
-    float b = (float) beta;
+    NDArray b = scalar(policyChosen, beta);
     NDArray chosenRatio;
     NDArray rejectedRatio;
     NDArray logits;
@@ -67,13 +106,13 @@ public final class Losses {
       case "simpo" -> {
         chosenRatio = policyChosen.div(chosenLengths);
         rejectedRatio = policyRejected.div(rejectedLengths);
-        logits = chosenRatio.sub(rejectedRatio).sub((float) gammaBetaRatio).mul(b);
+        logits = chosenRatio.sub(rejectedRatio).sub(scalar(policyChosen, gammaBetaRatio)).mul(b);
       }
       default -> throw new IllegalArgumentException("unknown loss_type " + lossType);
     }
-    NDArray losses = logSigmoid(logits).mul((float) -(1 - labelSmoothing));
+    NDArray losses = logSigmoid(logits).mul(scalar(logits, -(1 - labelSmoothing)));
     if (labelSmoothing > 0) {
-      losses = losses.sub(logSigmoid(logits.neg()).mul((float) labelSmoothing));
+      losses = losses.sub(logSigmoid(logits.neg()).mul(scalar(logits, labelSmoothing)));
     }
     return new PreferenceLoss(losses.mean(), chosenRatio.mul(b).stopGradient(),
         rejectedRatio.mul(b).stopGradient());
@@ -87,11 +126,12 @@ public final class Losses {
       double margin, double centerCoef) {
     NDArray diff = chosenRewards.sub(rejectedRewards);
     if (margin != 0) {
-      diff = diff.sub((float) margin);
+      diff = diff.sub(scalar(diff, margin));
     }
     NDArray loss = logSigmoid(diff).mean().neg();
     if (centerCoef > 0) {
-      loss = loss.add(chosenRewards.add(rejectedRewards).square().mean().mul((float) centerCoef));
+      loss = loss.add(chosenRewards.add(rejectedRewards).square().mean()
+          .mul(scalar(loss, centerCoef)));
     }
     return loss;
   }

@@ -89,8 +89,7 @@ final class PreferenceOptimization implements Objective {
       rows.add(p.rejected());
     }
     Batch b = Batch.of(nd, rows, padId);
-    NDArray logp = Losses.tokenLogProbs(model.model().forward(b.inputIds(), null), b.labels());
-    NDArray seq = Losses.sequenceLogProbs(logp, b.lossMask());
+    NDArray seq = Losses.rowSums(Losses.targetLogProbs(model.model(), b, nd), b, nd);
     NDArray lengths = b.lossMask().sum(new int[] {1});
     int n = pairs.size();
     return new NDArray[] {seq.get(new NDIndex("0:{}", n)), seq.get(new NDIndex("{}:", n)),

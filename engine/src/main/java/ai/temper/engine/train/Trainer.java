@@ -252,11 +252,23 @@ final class Trainer {
 
   /** One optimizer step over its micro-batches; returns the step's metrics. */
   private Map<String, Double> trainStep(double lr) {
-    long start = System.nanoTime();
     // dropout and any other sampling draw from libtorch's generator, seeded per step
     JniUtils.setSeed(config.seed() * 1_000_003L + step);
+    Map<String, Double> m = step(objective, optimizer, plan.microBatches(step), lr,
+        config.maxGradNorm(), step);
+    m.put("epoch", plan.epochProgress(step));
+    return m;
+  }
+
+  /**
+   * One optimizer step: each micro-batch's loss (divided by their number) back-propagated
+   * inside its own scope and gradient collector, then global-norm clipping and AdamW. Returns
+   * loss, the objective's metrics, learning_rate, grad_norm and tokens_per_s.
+   */
+  static Map<String, Double> step(Objective objective, AdamW optimizer, List<int[]> micro,
+      double lr, double maxGradNorm, int step) {
+    long start = System.nanoTime();
     MetricSums sums = new MetricSums();
-    List<int[]> micro = plan.microBatches(step);
     long tokens = 0;
     for (int[] items : micro) {
       try (NDScope scope = new NDScope(); NDManager nd = NDManager.newBaseManager();
@@ -268,11 +280,11 @@ final class Trainer {
               + ": lower learning_rate or check the data");
         }
         sums.add("loss", value);
-        gc.backward(micro.size() == 1 ? loss : loss.div(micro.size()));
+        gc.backward(micro.size() == 1 ? loss : loss.div(Losses.scalar(loss, micro.size())));
       }
       tokens += objective.tokens(items);
     }
-    double gradNorm = optimizer.clipGradNorm(config.maxGradNorm());
+    double gradNorm = optimizer.clipGradNorm(maxGradNorm);
     optimizer.step(lr);
     optimizer.zeroGrad();
     double seconds = (System.nanoTime() - start) / 1e9;
@@ -282,7 +294,6 @@ final class Trainer {
     m.put("learning_rate", lr);
     m.put("grad_norm", gradNorm);
     m.put("tokens_per_s", tokens / seconds);
-    m.put("epoch", plan.epochProgress(step));
     return m;
   }
 
