@@ -4,6 +4,8 @@ import ai.temper.engine.Workbench;
 import ai.temper.views.annotate.AnnotateView;
 import ai.temper.views.chat.ConversationsView;
 import ai.temper.views.common.ListViewModel;
+import ai.temper.views.datasets.DatasetsView;
+import ai.temper.views.datasets.DatasetsViewModel;
 import ai.temper.views.evaluate.EvaluateView;
 import ai.temper.views.runs.RunsView;
 import ai.temper.views.runs.RunsViewModel;
@@ -23,11 +25,13 @@ final class Pages {
     // a run resumed from the Runs page trains (and draws its curves) on the Train page
     runs.setOnResume(train::resume);
     train.setOnFinished(checkpoint -> runs.refresh());
+    DatasetsViewModel datasets = new DatasetsViewModel(wb);
     var annotate = AnnotateView.model(wb);
     var chat = ConversationsView.model(wb);
     var evaluate = EvaluateView.model(wb);
     return List.of(
-        Page.of("datasets", "Datasets", "▤", placeholder("Datasets"), null),
+        Page.of("datasets", "Datasets", "▤", new DatasetsView(datasets).getRoot(),
+            datasets::refreshDatasets),
         Page.of("annotate", "Annotate", "✎", new AnnotateView(annotate), annotate::refresh),
         Page.of("train", "Train", "▶", new TrainView(train), null),
         Page.of("runs", "Runs", "↗", new RunsView(runs), runs::refresh),

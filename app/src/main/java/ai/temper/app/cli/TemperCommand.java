@@ -20,6 +20,8 @@ import picocli.CommandLine.Option;
       JobsCommand.class,
       TrainCommand.class,
       BenchCommand.class,
+      DatasetsCommand.class,
+      BenchDatasetsCommand.class,
     })
 public final class TemperCommand {
 

@@ -130,6 +130,10 @@ public final class Database implements AutoCloseable {
     return new CheckpointRepository(sql);
   }
 
+  public DatasetRepository datasets() {
+    return new DatasetRepository(sql);
+  }
+
   public AnnotationRepository annotations() {
     return new AnnotationRepository(sql);
   }

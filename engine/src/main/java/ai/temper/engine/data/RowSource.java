@@ -1,0 +1,415 @@
+package ai.temper.engine.data;
+
+import ai.temper.engine.TemperException;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import java.io.BufferedInputStream;
+import java.io.BufferedReader;
+import java.io.Closeable;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Locale;
+import java.util.zip.GZIPInputStream;
+
+/**
+ * Reads the records of a source file one at a time, whatever its container: JSON Lines, a JSON
+ * array, plain text or Parquet, gzip-compressed or not (recognised by magic bytes).
+ */
+abstract class RowSource implements Closeable {
+  static final ObjectMapper JSON = new ObjectMapper();
+
+  /** How the records are laid out in the file. */
+  enum Container { JSONL, JSON_ARRAY, TEXT, PARQUET }
+
+  /** The next record, or null at the end. */
+  abstract SourceRow next() throws IOException;
+
+  /** How much of the file has been read, in [0, 1]. */
+  abstract double fraction();
+
+  /** "line" for text containers, "row" for Parquet. */
+  String unit() {
+    return "line";
+  }
+
+  /** Opens {@code file}; {@code format} only decides between text and JSON for text files. */
+  static RowSource open(Path file, DataFormat format) throws IOException {
+    Container c = container(file, format);
+    if (c == Container.PARQUET) {
+      return new Parquet(file);
+    }
+    CountingStream counted = new CountingStream(Files.newInputStream(file));
+    long size = Math.max(1, Files.size(file));
+    InputStream in = new BufferedInputStream(counted, 1 << 16);
+    if (isGzip(file)) {
+      in = new BufferedInputStream(new GZIPInputStream(in, 1 << 16), 1 << 16);
+    }
+    BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8),
+        1 << 16);
+    return switch (c) {
+      case JSONL -> new JsonLines(reader, counted, size);
+      case JSON_ARRAY -> new JsonArray(reader, counted, size);
+      case TEXT -> new TextDocuments(reader, counted, size);
+      default -> throw new IllegalStateException();
+    };
+  }
+
+  static Container container(Path file, DataFormat format) throws IOException {
+    byte[] magic = head(file, 4, false);
+    if (magic.length == 4 && magic[0] == 'P' && magic[1] == 'A' && magic[2] == 'R'
+        && magic[3] == '1') {
+      return Container.PARQUET;
+    }
+    if (format == DataFormat.PARQUET) {
+      throw new TemperException(file + " is not a Parquet file (it does not start with PAR1)");
+    }
+    String start = new String(head(file, 4096, true), StandardCharsets.UTF_8).stripLeading();
+    if (start.startsWith("\uFEFF")) {
+      start = start.substring(1).stripLeading();
+    }
+    String name = file.getFileName().toString().toLowerCase(Locale.ROOT).replaceAll("\\.gz$", "");
+    boolean textName = name.endsWith(".txt") || name.endsWith(".text") || name.endsWith(".md");
+    if (start.startsWith("[")) {
+      return format == DataFormat.TEXT && textName ? Container.TEXT : Container.JSON_ARRAY;
+    }
+    if (start.startsWith("{")) {
+      return Container.JSONL;
+    }
+    if (format == DataFormat.TEXT || format == DataFormat.AUTO && textName) {
+      return Container.TEXT;
+    }
+    return Container.JSONL;
+  }
+
+  static boolean isGzip(Path file) throws IOException {
+    byte[] m = head(file, 2, false);
+    return m.length == 2 && (m[0] & 0xff) == 0x1f && (m[1] & 0xff) == 0x8b;
+  }
+
+  /** The first {@code n} bytes of the file, decompressed when asked and gzipped. */
+  private static byte[] head(Path file, int n, boolean decompress) throws IOException {
+    boolean gz = decompress && isGzip(file);
+    try (InputStream raw = Files.newInputStream(file);
+        InputStream in = gz ? new GZIPInputStream(raw) : raw) {
+      return in.readNBytes(n);
+    } catch (java.io.EOFException truncated) {
+      return new byte[0];
+    }
+  }
+
+  static String jsonError(JsonProcessingException e) {
+    String m = e.getOriginalMessage();
+    int nl = m == null ? -1 : m.indexOf('\n');
+    return "invalid JSON: " + (nl < 0 ? m : m.substring(0, nl));
+  }
+
+  /** Counts the raw bytes read, for progress. */
+  static final class CountingStream extends FilterInputStream {
+    volatile long count;
+
+    CountingStream(InputStream in) {
+      super(in);
+    }
+
+    @Override
+    public int read() throws IOException {
+      int b = super.read();
+      if (b >= 0) {
+        count++;
+      }
+      return b;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      int n = super.read(b, off, len);
+      if (n > 0) {
+        count += n;
+      }
+      return n;
+    }
+  }
+
+  /** One JSON object per line; blank lines are skipped. */
+  static final class JsonLines extends RowSource {
+    private final BufferedReader reader;
+    private final CountingStream counted;
+    private final long size;
+    private long line;
+
+    JsonLines(BufferedReader reader, CountingStream counted, long size) {
+      this.reader = reader;
+      this.counted = counted;
+      this.size = size;
+    }
+
+    @Override
+    SourceRow next() throws IOException {
+      String s;
+      while ((s = reader.readLine()) != null) {
+        line++;
+        if (line == 1 && s.startsWith("\uFEFF")) {
+          s = s.substring(1);
+        }
+        if (s.isBlank()) {
+          continue;
+        }
+        try {
+          JsonNode node = JSON.readTree(s);
+          if (!node.isObject()) {
+            return new SourceRow(line, null, "expected a JSON object, found "
+                + Rows.typeName(node));
+          }
+          return new SourceRow(line, node, null);
+        } catch (JsonProcessingException e) {
+          return new SourceRow(line, null, jsonError(e));
+        }
+      }
+      return null;
+    }
+
+    @Override
+    double fraction() {
+      return Math.min(1, counted.count / (double) size);
+    }
+
+    @Override
+    public void close() throws IOException {
+      reader.close();
+    }
+  }
+
+  /** A JSON array of objects; each record's line is where its object starts. */
+  static final class JsonArray extends RowSource {
+    private final JsonParser parser;
+    private final CountingStream counted;
+    private final long size;
+    private boolean started;
+    private boolean broken;
+
+    JsonArray(BufferedReader reader, CountingStream counted, long size) throws IOException {
+      this.parser = JSON.getFactory().createParser(reader);
+      this.counted = counted;
+      this.size = size;
+    }
+
+    @Override
+    SourceRow next() throws IOException {
+      if (broken) {
+        return null;
+      }
+      try {
+        if (!started) {
+          started = true;
+          if (parser.nextToken() != JsonToken.START_ARRAY) {
+            broken = true;
+            return new SourceRow(parser.currentLocation().getLineNr(), null,
+                "expected a JSON array of records");
+          }
+        }
+        JsonToken t = parser.nextToken();
+        if (t == null || t == JsonToken.END_ARRAY) {
+          return null;
+        }
+        long line = parser.currentTokenLocation().getLineNr();
+        JsonNode node = JSON.readTree(parser);
+        if (!node.isObject()) {
+          return new SourceRow(line, null, "expected a JSON object, found "
+              + Rows.typeName(node));
+        }
+        return new SourceRow(line, node, null);
+      } catch (JsonProcessingException e) {
+        // the rest of an array cannot be read past a syntax error
+        broken = true;
+        return new SourceRow(e.getLocation() == null ? -1 : e.getLocation().getLineNr(), null,
+            jsonError(e) + " (the rest of the file was not read)");
+      }
+    }
+
+    @Override
+    double fraction() {
+      return Math.min(1, counted.count / (double) size);
+    }
+
+    @Override
+    public void close() throws IOException {
+      parser.close();
+    }
+  }
+
+  /**
+   * Plain text: documents separated by lines holding only {@code <|endoftext|>} when the
+   * file uses that marker, else by blank lines. Each becomes a {@code {"text"}} record.
+   */
+  static final class TextDocuments extends RowSource {
+    static final String EOT = "<|endoftext|>";
+    private final BufferedReader reader;
+    private final CountingStream counted;
+    private final long size;
+    private Boolean eotSeparated;
+    private long line;
+    private String pending;
+
+    TextDocuments(BufferedReader reader, CountingStream counted, long size) {
+      this.reader = reader;
+      this.counted = counted;
+      this.size = size;
+    }
+
+    @Override
+    SourceRow next() throws IOException {
+      if (eotSeparated == null) {
+        reader.mark(1 << 20);
+        char[] buf = new char[1 << 20];
+        int n = reader.read(buf);
+        eotSeparated = n > 0 && new String(buf, 0, n).contains(EOT);
+        reader.reset();
+      }
+      StringBuilder doc = new StringBuilder();
+      long startLine = -1;
+      String s;
+      while ((s = pending != null ? pending : reader.readLine()) != null) {
+        pending = null;
+        line++;
+        if (line == 1 && s.startsWith("\uFEFF")) {
+          s = s.substring(1);
+        }
+        boolean separator = eotSeparated ? s.strip().equals(EOT) : s.isBlank();
+        if (eotSeparated && !separator && s.contains(EOT)) {
+          // a marker inside a line ends the document there
+          int at = s.indexOf(EOT);
+          String before = s.substring(0, at);
+          pending = s.substring(at + EOT.length());
+          line--;
+          if (!before.isBlank() || doc.length() > 0) {
+            if (startLine < 0) {
+              startLine = line + 1;
+            }
+            doc.append(doc.length() > 0 ? "\n" : "").append(before);
+          }
+          if (doc.length() > 0) {
+            return text(startLine, doc);
+          }
+          continue;
+        }
+        if (separator) {
+          if (doc.length() > 0) {
+            return text(startLine, doc);
+          }
+          continue;
+        }
+        if (startLine < 0) {
+          startLine = line;
+          doc.append(s);
+        } else {
+          doc.append('\n').append(s);
+        }
+      }
+      return doc.length() > 0 ? text(startLine, doc) : null;
+    }
+
+    private static SourceRow text(long line, StringBuilder doc) {
+      return new SourceRow(line, JsonNodeFactory.instance.objectNode().put("text",
+          doc.toString().strip()), null);
+    }
+
+    @Override
+    double fraction() {
+      return Math.min(1, counted.count / (double) size);
+    }
+
+    @Override
+    public void close() throws IOException {
+      reader.close();
+    }
+  }
+
+  /** Parquet through DuckDB, in process: each row comes back as a JSON object. */
+  static final class Parquet extends RowSource {
+    private final Connection connection;
+    private final Statement statement;
+    private final ResultSet rows;
+    private final long total;
+    private long row;
+
+    Parquet(Path file) throws IOException {
+      try {
+        Class.forName("org.duckdb.DuckDBDriver");
+        connection = DriverManager.getConnection("jdbc:duckdb:");
+        statement = connection.createStatement();
+        String literal = "'" + file.toAbsolutePath().toString().replace("'", "''") + "'";
+        try (ResultSet rs = statement.executeQuery(
+            "SELECT count(*) FROM read_parquet(" + literal + ")")) {
+          rs.next();
+          total = rs.getLong(1);
+        }
+        rows = statement.executeQuery(
+            "SELECT to_json(t)::VARCHAR FROM read_parquet(" + literal + ") t");
+      } catch (ClassNotFoundException e) {
+        throw new TemperException("Parquet support (DuckDB) is not on the class path", e);
+      } catch (SQLException e) {
+        throw new TemperException("Cannot read the Parquet file " + file + ": "
+            + firstLine(e.getMessage()), e);
+      }
+    }
+
+    @Override
+    SourceRow next() throws IOException {
+      try {
+        if (!rows.next()) {
+          return null;
+        }
+        row++;
+        String json = rows.getString(1);
+        try {
+          return new SourceRow(row, JSON.readTree(json), null);
+        } catch (JsonProcessingException e) {
+          return new SourceRow(row, null, jsonError(e));
+        }
+      } catch (SQLException e) {
+        throw new IOException("Parquet row " + (row + 1) + ": " + firstLine(e.getMessage()), e);
+      }
+    }
+
+    @Override
+    double fraction() {
+      return total == 0 ? 1 : row / (double) total;
+    }
+
+    @Override
+    String unit() {
+      return "row";
+    }
+
+    @Override
+    public void close() throws IOException {
+      try {
+        connection.close();
+      } catch (SQLException e) {
+        throw new IOException(e);
+      }
+    }
+
+    private static String firstLine(String s) {
+      if (s == null) {
+        return "unknown error";
+      }
+      int nl = s.indexOf('\n');
+      return nl < 0 ? s : s.substring(0, nl);
+    }
+  }
+}

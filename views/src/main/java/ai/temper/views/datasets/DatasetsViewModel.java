@@ -1,0 +1,377 @@
+package ai.temper.views.datasets;
+
+import ai.temper.engine.TemperException;
+import ai.temper.engine.Workbench;
+import ai.temper.engine.data.DatasetImporter;
+import ai.temper.engine.data.DatasetImporter.ImportFailedException;
+import ai.temper.engine.data.DatasetStatistics;
+import ai.temper.engine.data.Datasets;
+import ai.temper.engine.data.LengthMeasure;
+import ai.temper.engine.data.RowError;
+import ai.temper.engine.jobs.JobHandle;
+import ai.temper.engine.store.DatasetRepository;
+import ai.temper.engine.store.DatasetRepository.DatasetInfo;
+import ai.temper.engine.store.DatasetRepository.StoredExample;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import javafx.application.Platform;
+import javafx.beans.property.BooleanProperty;
+import javafx.beans.property.IntegerProperty;
+import javafx.beans.property.LongProperty;
+import javafx.beans.property.ObjectProperty;
+import javafx.beans.property.ReadOnlyLongProperty;
+import javafx.beans.property.ReadOnlyLongWrapper;
+import javafx.beans.property.SimpleBooleanProperty;
+import javafx.beans.property.SimpleIntegerProperty;
+import javafx.beans.property.SimpleLongProperty;
+import javafx.beans.property.SimpleObjectProperty;
+import javafx.beans.property.SimpleStringProperty;
+import javafx.beans.property.StringProperty;
+import javafx.collections.FXCollections;
+import javafx.collections.ObservableList;
+
+/**
+ * The Datasets page without a window: the datasets, one page of the selected dataset's
+ * examples (paged and searched in SQL), the example opened in the detail pane, statistics and
+ * the import dialog's state. Properties change on the FX thread only; database work runs off
+ * it on the workbench's {@link ai.temper.engine.jobs.JobRunner}: short queries as background
+ * work (the newest page request wins), imports and statistics as recorded jobs. Methods that start work
+ * return a future that completes once its result is visible in the properties.
+ */
+public final class DatasetsViewModel {
+  public static final int DEFAULT_PAGE_SIZE = 50;
+
+  private final Workbench workbench;
+  private final AtomicLong pageRequest = new AtomicLong();
+
+  private final ObservableList<DatasetInfo> datasets = FXCollections.observableArrayList();
+  private final ObjectProperty<DatasetInfo> selectedDataset = new SimpleObjectProperty<>();
+  private final ObservableList<ExampleRow> examples = FXCollections.observableArrayList();
+  private final ObjectProperty<ExampleRow> selectedExample = new SimpleObjectProperty<>();
+  private final IntegerProperty pageSize = new SimpleIntegerProperty(DEFAULT_PAGE_SIZE);
+  private final LongProperty page = new SimpleLongProperty(0);
+  private final ReadOnlyLongWrapper matches = new ReadOnlyLongWrapper(0);
+  private final StringProperty query = new SimpleStringProperty("");
+  private final ObjectProperty<DatasetStatistics> statistics = new SimpleObjectProperty<>();
+  private final BooleanProperty statisticsRunning = new SimpleBooleanProperty();
+  private final BooleanProperty loading = new SimpleBooleanProperty();
+  private final StringProperty status = new SimpleStringProperty("");
+  private final ImportModel importModel = new ImportModel();
+  private volatile JobHandle<DatasetImporter.Result> importJob;
+  private String countedFor;
+
+  public DatasetsViewModel(Workbench workbench) {
+    this.workbench = Objects.requireNonNull(workbench);
+    selectedDataset.addListener((obs, old, now) -> {
+      statistics.set(null);
+      selectedExample.set(null);
+      page.set(0);
+      countedFor = null;
+      loadPage();
+    });
+  }
+
+  public Workbench workbench() {
+    return workbench;
+  }
+
+  public ObservableList<DatasetInfo> datasets() {
+    return datasets;
+  }
+
+  public ObjectProperty<DatasetInfo> selectedDatasetProperty() {
+    return selectedDataset;
+  }
+
+  /** The examples of the current page. */
+  public ObservableList<ExampleRow> examples() {
+    return examples;
+  }
+
+  /** The example shown in the detail pane. */
+  public ObjectProperty<ExampleRow> selectedExampleProperty() {
+    return selectedExample;
+  }
+
+  public IntegerProperty pageSizeProperty() {
+    return pageSize;
+  }
+
+  /** The current page, 0-based. */
+  public LongProperty pageProperty() {
+    return page;
+  }
+
+  /** How many examples match the current query (all of them without one). */
+  public ReadOnlyLongProperty matchesProperty() {
+    return matches.getReadOnlyProperty();
+  }
+
+  /** The applied search query (see {@link #search}). */
+  public StringProperty queryProperty() {
+    return query;
+  }
+
+  public ObjectProperty<DatasetStatistics> statisticsProperty() {
+    return statistics;
+  }
+
+  public BooleanProperty statisticsRunningProperty() {
+    return statisticsRunning;
+  }
+
+  /** True while a page is being fetched. */
+  public BooleanProperty loadingProperty() {
+    return loading;
+  }
+
+  /** A one-line message for the status bar (errors included). */
+  public StringProperty statusProperty() {
+    return status;
+  }
+
+  public ImportModel importModel() {
+    return importModel;
+  }
+
+  public long pageCount() {
+    return Math.max(1, (matches.get() + pageSize.get() - 1) / pageSize.get());
+  }
+
+  /** Reloads the list of datasets, keeping the selection by name when it still exists. */
+  public CompletableFuture<Void> refreshDatasets() {
+    return query(() -> workbench.db().datasets().list(), list -> {
+      String keep = selectedDataset.get() == null ? null : selectedDataset.get().name();
+      datasets.setAll(list);
+      if (keep != null) {
+        DatasetInfo again = list.stream().filter(d -> d.name().equals(keep)).findFirst()
+            .orElse(null);
+        if (again == null || again.id() != selectedDataset.get().id()) {
+          selectedDataset.set(again);
+        }
+      }
+    });
+  }
+
+  /** Selects a dataset by name (after a refresh); the first page loads. */
+  public void select(String name) {
+    datasets.stream().filter(d -> d.name().equals(name)).findFirst()
+        .ifPresent(selectedDataset::set);
+  }
+
+  /** Applies a search query and goes back to the first page. */
+  public CompletableFuture<Void> search(String q) {
+    query.set(q == null ? "" : q.strip());
+    page.set(0);
+    return loadPage();
+  }
+
+  public CompletableFuture<Void> nextPage() {
+    if (page.get() + 1 < pageCount()) {
+      page.set(page.get() + 1);
+      return loadPage();
+    }
+    return CompletableFuture.completedFuture(null);
+  }
+
+  public CompletableFuture<Void> previousPage() {
+    if (page.get() > 0) {
+      page.set(page.get() - 1);
+      return loadPage();
+    }
+    return CompletableFuture.completedFuture(null);
+  }
+
+  public CompletableFuture<Void> goToPage(long p) {
+    page.set(Math.max(0, Math.min(p, pageCount() - 1)));
+    return loadPage();
+  }
+
+  /** Fetches the current page (and the match count when the query changed) off the FX thread. */
+  public CompletableFuture<Void> loadPage() {
+    DatasetInfo d = selectedDataset.get();
+    if (d == null) {
+      examples.clear();
+      matches.set(0);
+      return CompletableFuture.completedFuture(null);
+    }
+    long request = pageRequest.incrementAndGet();
+    String q = query.get();
+    long offset = page.get() * pageSize.get();
+    int size = pageSize.get();
+    String countKey = d.id() + "\u0000" + q;
+    boolean needCount = !countKey.equals(countedFor);
+    loading.set(true);
+    return query(() -> {
+      DatasetRepository repo = workbench.db().datasets();
+      long count = needCount ? repo.countMatches(d.id(), q) : -1;
+      List<ExampleRow> rows = new ArrayList<>();
+      for (StoredExample e : repo.search(d.id(), q, offset, size)) {
+        rows.add(ExampleRow.of(e.idx(), e.sourceLine(), Datasets.parse(d, e)));
+      }
+      return new Page(count, rows);
+    }, p -> {
+      if (request != pageRequest.get()) {
+        return; // a newer request owns the table
+      }
+      loading.set(false);
+      if (p.count() >= 0) {
+        matches.set(p.count());
+        countedFor = countKey;
+      }
+      examples.setAll(p.rows());
+      status.set(q.isEmpty() ? String.format("%,d examples", matches.get())
+          : String.format("%,d matches for \"%s\"", matches.get(), q));
+    });
+  }
+
+  private record Page(long count, List<ExampleRow> rows) {}
+
+  /** Runs the import described by the import model as a job; refreshes and selects on success. */
+  public CompletableFuture<DatasetImporter.Result> startImport() {
+    ImportModel m = importModel;
+    if (!m.canStartBinding().get()) {
+      return CompletableFuture.failedFuture(new TemperException("Choose a file and a name"));
+    }
+    m.reset();
+    m.runningProperty().set(true);
+    m.messageProperty().set("starting");
+    Path file = Path.of(m.fileProperty().get().strip());
+    DatasetImporter.Options options = new DatasetImporter.Options(m.nameProperty().get().strip(),
+        m.formatProperty().get(), m.onErrorProperty().get());
+    JobHandle<DatasetImporter.Result> job = workbench.jobs().submit("dataset-import",
+        "Import " + file.getFileName(), ctx -> new DatasetImporter(workbench.db())
+            .importFile(file, options, ctx));
+    importJob = job;
+    ai.temper.engine.jobs.JobListener listener = h -> {
+      if (h == job) {
+        double f = h.fraction();
+        String msg = h.message();
+        Platform.runLater(() -> {
+          if (f >= 0) {
+            m.progressProperty().set(f);
+          }
+          if (m.runningProperty().get()) {
+            m.messageProperty().set(msg);
+          }
+        });
+      }
+    };
+    workbench.jobs().addListener(listener);
+    CompletableFuture<DatasetImporter.Result> done = new CompletableFuture<>();
+    job.future().whenComplete((result, error) -> Platform.runLater(() -> {
+      workbench.jobs().removeListener(listener);
+      m.runningProperty().set(false);
+      if (error == null) {
+        m.progressProperty().set(1);
+        m.succeededProperty().set(true);
+        m.messageProperty().set(String.format("Imported %,d rows (%s) in %.1f s%s",
+            result.rows(), result.format().id(), result.seconds(), result.errorCount() == 0 ? ""
+                : String.format("; %,d malformed rows skipped", result.errorCount())));
+        result.errors().forEach(e -> m.errors().add(e.toString()));
+        refreshDatasets().whenComplete((v, e) -> {
+          select(result.dataset().name());
+          done.complete(result);
+        });
+      } else {
+        Throwable cause = unwrap(error);
+        if (cause instanceof ImportFailedException failed) {
+          for (RowError e : failed.errors()) {
+            m.errors().add(e.toString());
+          }
+        }
+        m.messageProperty().set(cause instanceof CancellationException ? "Cancelled"
+            : cause.getMessage());
+        done.completeExceptionally(cause);
+      }
+    }));
+    return done;
+  }
+
+  /** Stops a running import; it leaves no dataset behind. */
+  public void cancelImport() {
+    JobHandle<?> j = importJob;
+    if (j != null) {
+      j.cancel();
+    }
+  }
+
+  /** Computes statistics of the selected dataset as a job (word lengths). */
+  public CompletableFuture<DatasetStatistics> computeStatistics() {
+    DatasetInfo d = selectedDataset.get();
+    if (d == null) {
+      return CompletableFuture.completedFuture(null);
+    }
+    statisticsRunning.set(true);
+    JobHandle<DatasetStatistics> job = workbench.jobs().submit("dataset-stats",
+        "Statistics of " + d.name(), ctx -> DatasetStatistics.compute(workbench.db(), d.name(),
+            LengthMeasure.words(), ctx));
+    CompletableFuture<DatasetStatistics> done = new CompletableFuture<>();
+    job.future().whenComplete((s, error) -> Platform.runLater(() -> {
+      statisticsRunning.set(false);
+      if (error == null) {
+        if (selectedDataset.get() != null && selectedDataset.get().id() == d.id()) {
+          statistics.set(s);
+        }
+        done.complete(s);
+      } else {
+        status.set("Statistics failed: " + unwrap(error).getMessage());
+        done.completeExceptionally(unwrap(error));
+      }
+    }));
+    return done;
+  }
+
+  /** Deletes the selected dataset. */
+  public CompletableFuture<Void> deleteSelected() {
+    DatasetInfo d = selectedDataset.get();
+    if (d == null) {
+      return CompletableFuture.completedFuture(null);
+    }
+    return query(() -> workbench.db().datasets().delete(d.id()), deleted -> {
+      selectedDataset.set(null);
+      status.set("Deleted " + d.name());
+    }).thenCompose(v -> refreshDatasets());
+  }
+
+  /**
+   * Runs {@code work} on the query thread, then {@code apply} on the FX thread; failures go to
+   * the status line.
+   */
+  private <T> CompletableFuture<Void> query(Supplier<T> work,
+      java.util.function.Consumer<T> apply) {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    workbench.jobs().background(work::get).whenComplete((value, error) ->
+        Platform.runLater(() -> {
+          if (error != null) {
+            loading.set(false);
+            status.set(unwrap(error).getMessage());
+            done.completeExceptionally(unwrap(error));
+            return;
+          }
+          try {
+            apply.accept(value);
+            done.complete(null);
+          } catch (RuntimeException e) {
+            status.set(e.getMessage());
+            done.completeExceptionally(e);
+          }
+        }));
+    return done;
+  }
+
+  private static Throwable unwrap(Throwable t) {
+    while ((t instanceof CompletionException || t instanceof java.util.concurrent
+        .ExecutionException) && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
+  }
+}
