@@ -1,11 +1,17 @@
 package ai.temper.engine.train;
 
 import ai.temper.engine.TemperException;
+import ai.temper.engine.data.DataFormat;
+import ai.temper.engine.data.DatasetKind;
+import ai.temper.engine.data.Datasets;
+import ai.temper.engine.data.FormatDetector;
+import ai.temper.engine.data.MalformedRowException;
+import ai.temper.engine.data.RowNormalizer;
 import ai.temper.engine.store.Database;
+import ai.temper.engine.store.DatasetRepository.DatasetInfo;
+import ai.temper.engine.store.DatasetRepository.StoredExample;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,13 +22,13 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Optional;
 import java.util.Random;
 import java.util.zip.GZIPInputStream;
 
 /**
  * The examples of a run: each {@code dataset_mixer_list} source read in its canonical JSON
- * form (as the datasets store keeps it: {"messages": [...]}, {"prompt", "chosen",
- * "rejected"} or {"text"}), sampled by its fraction or count with the run's seed, and split
+ * form (as the datasets store keeps it, see {@link ai.temper.engine.data.Example}), sampled by its fraction or count with the run's seed, and split
  * into training and held-out examples.
  */
 public final class TrainingData {
@@ -83,21 +89,45 @@ public final class TrainingData {
     return out;
   }
 
-  /** All examples of one source: a JSONL file (optionally gzipped) or a workbench dataset. */
+  /**
+   * All examples of one source in canonical JSON: a workbench dataset of the right kind, or a
+   * JSON Lines file (optionally gzipped) in any row format the datasets importer reads
+   * (messages, preference, HH transcripts, GSM8K, text), normalised as an import would.
+   */
   static List<JsonNode> read(String source, String kind, Database db) {
     Path file = Path.of(source);
     if (Files.isRegularFile(file)) {
-      return readJsonl(file, kind);
+      return readFile(file, DatasetKind.of(kind));
     }
-    // TODO(datasets): resolve workbench dataset names once DatasetRepository lands in main.
-    throw new TemperException("dataset_mixer_list: '" + source + "' is neither a file nor a "
-        + "dataset in the workbench");
+    Optional<DatasetInfo> d = db.datasets().find(source);
+    if (d.isEmpty()) {
+      throw new TemperException("dataset_mixer_list: '" + source + "' is neither a file nor a "
+          + "dataset in the workbench (temper datasets list shows them)");
+    }
+    DatasetKind have = Datasets.kind(d.get());
+    if (!have.id().equals(kind)) {
+      throw new TemperException("dataset_mixer_list: dataset '" + source + "' holds "
+          + have.id() + " examples, but this algorithm trains on " + kind);
+    }
+    List<JsonNode> out = new ArrayList<>();
+    db.datasets().forEach(d.get().id(), 1000, rows -> {
+      for (StoredExample e : rows) {
+        try {
+          out.add(JSON.readTree(e.data()));
+        } catch (IOException ex) {
+          throw new TemperException("dataset '" + source + "' row " + e.idx()
+              + " is not valid JSON");
+        }
+      }
+    });
+    return out;
   }
 
-  static List<JsonNode> readJsonl(Path file, String kind) {
+  static List<JsonNode> readFile(Path file, DatasetKind kind) {
     List<JsonNode> out = new ArrayList<>();
+    RowNormalizer normalizer = null;
     try (InputStream raw = Files.newInputStream(file);
-        InputStream in = file.toString().endsWith(".gz") ? new GZIPInputStream(raw) : raw;
+        InputStream in = gzipped(file) ? new GZIPInputStream(raw) : raw;
         BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
       String line;
       int lineNo = 0;
@@ -106,13 +136,30 @@ public final class TrainingData {
         if (line.isBlank()) {
           continue;
         }
+        String where = file + ":" + lineNo;
         JsonNode row;
         try {
           row = JSON.readTree(line);
         } catch (IOException e) {
-          throw new TemperException(file + ":" + lineNo + ": not valid JSON");
+          throw new TemperException(where + ": not a JSON line (import other containers with "
+              + "temper datasets import, then name the dataset)");
         }
-        out.add(canonical(row, kind, file + ":" + lineNo));
+        if (normalizer == null) {
+          DataFormat format = FormatDetector.detect(row);
+          if (format == null) {
+            throw new TemperException(where + ": cannot tell the row format from its fields");
+          }
+          if (format.kind() != kind) {
+            throw new TemperException(file + " holds " + format.kind().id() + " rows ("
+                + format.id() + "), but this algorithm trains on " + kind.id());
+          }
+          normalizer = RowNormalizer.of(format);
+        }
+        try {
+          out.add(normalizer.normalize(row).toJson());
+        } catch (MalformedRowException e) {
+          throw new TemperException(where + ": " + e.getMessage());
+        }
       }
     } catch (IOException e) {
       throw new TemperException("Cannot read " + file + ": " + e.getMessage(), e);
@@ -120,96 +167,9 @@ public final class TrainingData {
     return out;
   }
 
-  /** One row in the canonical form of {@code kind}; {@code where} names it in errors. */
-  static JsonNode canonical(JsonNode row, String kind, String where) {
-    switch (kind) {
-      case "text" -> {
-        if (!row.path("text").isTextual()) {
-          throw new TemperException(where + ": expected a \"text\" field for pretraining");
-        }
-        return row;
-      }
-      case "messages" -> {
-        messages(row.get("messages"), where, "messages");
-        return row;
-      }
-      case "preference" -> {
-        return preference(row, where);
-      }
-      default -> throw new IllegalArgumentException(kind);
-    }
-  }
-
-  /**
-   * Preference rows as open-instruct and TRL write them: chosen/rejected as whole
-   * conversations (their shared leading turns become the prompt) or as strings with a
-   * separate prompt.
-   */
-  private static JsonNode preference(JsonNode row, String where) {
-    JsonNode chosen = row.get("chosen");
-    JsonNode rejected = row.get("rejected");
-    if (chosen == null || rejected == null) {
-      throw new TemperException(where + ": a preference pair needs \"chosen\" and \"rejected\"");
-    }
-    ArrayNode prompt = JSON.createArrayNode();
-    JsonNode p = row.get("prompt");
-    if (p != null && p.isTextual()) {
-      prompt.add(message("user", p.asText()));
-    } else if (p != null && p.isArray()) {
-      messages(p, where, "prompt");
-      prompt.addAll((ArrayNode) p);
-    }
-    ArrayNode c = side(chosen, where, "chosen");
-    ArrayNode r = side(rejected, where, "rejected");
-    int shared = 0;
-    while (shared < c.size() - 1 && shared < r.size() - 1 && c.get(shared).equals(r.get(shared))) {
-      shared++;
-    }
-    for (int i = 0; i < shared; i++) {
-      prompt.add(c.get(i));
-    }
-    ObjectNode out = JSON.createObjectNode();
-    out.set("prompt", prompt);
-    out.set("chosen", tail(c, shared));
-    out.set("rejected", tail(r, shared));
-    return out;
-  }
-
-  private static ArrayNode side(JsonNode v, String where, String field) {
-    if (v.isTextual()) {
-      ArrayNode a = JSON.createArrayNode();
-      a.add(message("assistant", v.asText()));
-      return a;
-    }
-    messages(v, where, field);
-    return (ArrayNode) v;
-  }
-
-  private static ArrayNode tail(ArrayNode a, int from) {
-    ArrayNode out = JSON.createArrayNode();
-    for (int i = from; i < a.size(); i++) {
-      out.add(a.get(i));
-    }
-    return out;
-  }
-
-  private static ObjectNode message(String role, String content) {
-    ObjectNode m = JSON.createObjectNode();
-    m.put("role", role);
-    m.put("content", content);
-    return m;
-  }
-
-  private static void messages(JsonNode v, String where, String field) {
-    if (v == null || !v.isArray() || v.isEmpty()) {
-      throw new TemperException(where + ": \"" + field + "\" must be a non-empty list of "
-          + "{role, content} messages");
-    }
-    for (JsonNode m : v) {
-      if (!m.path("role").isTextual() || !m.path("content").isTextual()) {
-        throw new TemperException(where + ": every message in \"" + field
-            + "\" needs a string role and content");
-      }
+  private static boolean gzipped(Path file) throws IOException {
+    try (InputStream in = Files.newInputStream(file)) {
+      return in.read() == 0x1f && in.read() == 0x8b;
     }
   }
 }

@@ -1,8 +1,12 @@
 package ai.temper.engine.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.temper.engine.Workbench;
+import ai.temper.engine.data.DataFormat;
+import ai.temper.engine.data.DatasetImporter;
+import ai.temper.engine.jobs.JobContext;
 import ai.temper.engine.model.hf.SafetensorsFile;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
@@ -64,6 +68,27 @@ class PreferenceTrainingTest {
       assertThat(cfg.get("num_labels").asInt()).isEqualTo(1);
       assertThat(SafetensorsFile.readAll(r.checkpoint().resolve("model.safetensors")))
           .containsKey("score.weight");
+    }
+  }
+
+  @Test
+  void mixesNameWorkbenchDatasetsAndRefuseTheWrongKind() {
+    try (Workbench wb = Workbench.open(home)) {
+      new DatasetImporter(wb.db()).importFile(TrainFixtures.PREFS,
+          new DatasetImporter.Options("kindness", DataFormat.AUTO, DatasetImporter.OnError.ABORT),
+          JobContext.none());
+      TrainConfig c = TrainFixtures.config(TrainKind.RM, "dataset_mixer_list=kindness,16",
+          "eval_fraction=0.25", "max_train_steps=2", "per_device_train_batch_size=4",
+          "save_steps=0");
+      TrainResult r = TrainFixtures.run(wb, c);
+      assertThat(TrainFixtures.series(wb, r.runId(), "data/train_examples")).containsExactly(12.0);
+      TrainConfig sft = TrainFixtures.config(TrainKind.SFT, "dataset_mixer_list=kindness,1.0");
+      assertThatThrownBy(() -> TrainFixtures.run(wb, sft))
+          .hasMessageContaining("'kindness' holds preference examples")
+          .hasMessageContaining("messages");
+      TrainConfig missing = TrainFixtures.config(TrainKind.SFT, "dataset_mixer_list=nope,1.0");
+      assertThatThrownBy(() -> TrainFixtures.run(wb, missing))
+          .hasMessageContaining("'nope' is neither a file nor a dataset");
     }
   }
 }
