@@ -33,7 +33,7 @@ final class Pages {
         Page.of("datasets", "Datasets", "▤", new DatasetsView(datasets).getRoot(),
             datasets::refreshDatasets),
         Page.of("annotate", "Annotate", "✎", new AnnotateView(annotate), annotate::refresh),
-        Page.of("train", "Train", "▶", new TrainView(train), null),
+        Page.of("train", "Train", "▶", new TrainView(train), train::refresh),
         Page.of("runs", "Runs", "↗", new RunsView(runs), runs::refresh),
         Page.of("chat", "Chat", "✉", new ConversationsView(chat), chat::refresh),
         Page.of("evaluate", "Evaluate", "✓", new EvaluateView(evaluate), evaluate::refresh),

@@ -100,9 +100,16 @@ public final class TrainView extends BorderPane {
           "*.jsonl", "*.jsonl.gz", "*.json"));
       File f = fc.showOpenDialog(getScene().getWindow());
       if (f != null) {
-        String now = model.dataProperty().get();
-        model.dataProperty().set((now == null || now.isBlank() ? "" : now + ",")
-            + f.getPath() + ",1.0");
+        model.addData(f.getPath());
+      }
+    });
+    ComboBox<String> datasets = new ComboBox<>(model.datasetNames());
+    datasets.setId("train-datasets");
+    datasets.setPromptText("Add a dataset");
+    datasets.setOnAction(e -> {
+      if (datasets.getValue() != null) {
+        model.addData(datasets.getValue());
+        javafx.application.Platform.runLater(() -> datasets.getSelectionModel().clearSelection());
       }
     });
 
@@ -111,7 +118,7 @@ public final class TrainView extends BorderPane {
     form.setVgap(6);
     form.addRow(0, new Label("Algorithm"), kind);
     form.addRow(1, new Label("Base model"), modelField, new HBox(4, modelFile, modelDir));
-    form.addRow(2, new Label("Data"), dataField, dataFile);
+    form.addRow(2, new Label("Data"), dataField, new HBox(4, datasets, dataFile));
     GridPane.setHgrow(modelField, Priority.ALWAYS);
     GridPane.setHgrow(dataField, Priority.ALWAYS);
 

@@ -45,6 +45,7 @@ public final class TrainViewModel {
   private final StringProperty data = new SimpleStringProperty("");
   private final ObservableList<FieldItem> items = FXCollections.observableArrayList();
   private final ObservableList<MetricPoint> points = FXCollections.observableArrayList();
+  private final ObservableList<String> datasetNames = FXCollections.observableArrayList();
   private final StringProperty status = new SimpleStringProperty("Ready");
   private final StringProperty error = new SimpleStringProperty("");
   private final DoubleProperty progress = new SimpleDoubleProperty(0);
@@ -76,8 +77,33 @@ public final class TrainViewModel {
         }
       }
     });
-    kind.addListener((obs, old, now) -> rebuildItems());
+    kind.addListener((obs, old, now) -> {
+      rebuildItems();
+      refresh();
+    });
     rebuildItems();
+  }
+
+  /** Reloads the workbench datasets this algorithm can train on (off the FX thread). */
+  public void refresh() {
+    String wanted = kind.get().datasetKind();
+    Fx.load(workbench.jobs(), () -> workbench.db().datasets().list().stream()
+        .filter(d -> d.kind().equals(wanted)).map(d -> d.name()).toList(),
+        datasetNames::setAll, e -> error.set(e.getMessage()));
+  }
+
+  /** Adds all of a dataset (or file) to the mix. */
+  public void addData(String nameOrPath) {
+    if (nameOrPath == null || nameOrPath.isBlank()) {
+      return;
+    }
+    String now = data.get();
+    data.set((now == null || now.isBlank() ? "" : now.strip() + ",") + nameOrPath + ",1.0");
+  }
+
+  /** Workbench datasets of the kind the chosen algorithm reads. */
+  public ObservableList<String> datasetNames() {
+    return datasetNames;
   }
 
   /** The property-sheet rows of the chosen algorithm, with its defaults. */
