@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.temper.engine.Workbench;
+import ai.temper.engine.chat.ChatMessage;
 import ai.temper.engine.data.DataFormat;
 import ai.temper.engine.data.DatasetImporter;
 import ai.temper.engine.jobs.JobContext;
@@ -68,6 +69,16 @@ class PreferenceTrainingTest {
       assertThat(cfg.get("num_labels").asInt()).isEqualTo(1);
       assertThat(SafetensorsFile.readAll(r.checkpoint().resolve("model.safetensors")))
           .containsKey("score.weight");
+      // read back, it scores the kind ending above the unkind one
+      try (RewardScorer scorer = RewardScorer.load(r.checkpoint())) {
+        ChatMessage ask = ChatMessage.user("Tell me about Mia the cat at the park.");
+        float[] s = scorer.score(List.of(
+            List.of(ask, ChatMessage.assistant("Mia the cat went to the park. Then Mia smiled "
+                + "and helped a friend.")),
+            List.of(ask, ChatMessage.assistant("Mia the cat went to the park. Then Mia cried "
+                + "and hit a friend."))));
+        assertThat(s[0]).isGreaterThan(s[1]);
+      }
     }
   }
 
