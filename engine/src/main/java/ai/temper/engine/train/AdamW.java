@@ -94,8 +94,8 @@ public final class AdamW implements AutoCloseable {
     step++;
     double bc1 = 1 - Math.pow(beta1, step);
     double bc2 = 1 - Math.pow(beta2, step);
-    float stepSize = (float) (lr / bc1);
-    float sqrtBc2 = (float) Math.sqrt(bc2);
+    float stepScaled = (float) (lr / bc1 * Math.sqrt(bc2));
+    float epsScaled = (float) (eps * Math.sqrt(bc2));
     try (NoGrad ng = NoGrad.enter(); NDScope scope = new NDScope()) {
       for (var e : params.entrySet()) {
         String name = e.getKey();
@@ -108,8 +108,9 @@ public final class AdamW implements AutoCloseable {
         }
         m.muli((float) beta1).addi(g.mul((float) (1 - beta1)));
         v.muli((float) beta2).addi(g.square().muli((float) (1 - beta2)));
-        NDArray denom = v.sqrt().divi(sqrtBc2).addi((float) eps);
-        p.subi(m.div(denom).muli(stepSize));
+        // m / (sqrt(v) / s + eps) = s m / (sqrt(v) + eps s): one pass over v fewer
+        NDArray denom = v.sqrt().addi(epsScaled);
+        p.subi(m.div(denom).muli(stepScaled));
       }
     }
   }

@@ -246,6 +246,12 @@ final class Trainer {
   private void restore(Path dir) {
     ObjectNode state = CheckpointIO.readState(dir);
     step = state.get("global_step").asInt();
+    int items = state.path("train_items").asInt(objective.size());
+    if (items != objective.size()) {
+      throw new TemperException("Cannot resume from " + dir + ": the training data changed ("
+          + items + " training items then, " + objective.size() + " now), so the data order "
+          + "would not continue where it stopped");
+    }
     model.loadTrainable(CheckpointIO.trainableWeights(dir, model.hasLora()), dir.toString());
     log("resuming from " + dir + " (step " + step + " of " + plan.totalSteps() + ")");
   }
