@@ -122,14 +122,20 @@ final class PreferenceOptimization implements Objective {
       rc[i] = refs[items[i]][0];
       rr[i] = refs[items[i]][1];
     }
+    lastLogps = new float[][] {lp[0].toFloatArray(), lp[1].toFloatArray()};
     return Losses.preference(config.lossType(), lp[0], lp[1], nd.create(rc), nd.create(rr),
         lp[2], lp[3], config.beta(), config.labelSmoothing(), config.simpoGammaBetaRatio());
   }
 
-  private static void record(Losses.PreferenceLoss l, MetricSums metrics, String prefix) {
+  /** Summed policy log-probs of the last batch, [chosen, rejected], for the logps metrics. */
+  private float[][] lastLogps;
+
+  private void record(Losses.PreferenceLoss l, MetricSums metrics, String prefix) {
     float[] c = l.chosenRewards().toFloatArray();
     float[] r = l.rejectedRewards().toFloatArray();
     for (int i = 0; i < c.length; i++) {
+      metrics.add(prefix + "logps/chosen", lastLogps[0][i]);
+      metrics.add(prefix + "logps/rejected", lastLogps[1][i]);
       metrics.add(prefix + "rewards/chosen", c[i]);
       metrics.add(prefix + "rewards/rejected", r[i]);
       metrics.add(prefix + "rewards/margins", c[i] - r[i]);
