@@ -1,5 +1,6 @@
 package ai.temper.app.cli;
 
+import ai.temper.engine.TorchRuntime;
 import ai.temper.engine.Workbench;
 import ai.temper.engine.store.RunRepository.Run;
 import ai.temper.engine.train.ConfigField;
@@ -41,12 +42,17 @@ public final class TrainCommand {
         description = "Override one config field (repeatable), e.g. --set learning_rate=1e-4")
     List<String> sets = new ArrayList<>();
 
+    @Option(names = "--threads", paramLabel = "N",
+        description = "libtorch intra-op threads (default: $TEMPER_THREADS, else every core).")
+    Integer threads;
+
     abstract TrainKind kind();
 
     @Override
     public Integer call() throws Exception {
       TrainConfig c = TrainConfig.load(config, kind()).withSets(sets)
           .resolvePaths(config.toAbsolutePath().getParent());
+      TorchRuntime.configure(threads);
       Workbench wb = parent.root.workbench();
       TrainingRuns runs = new TrainingRuns(wb);
       long id = runs.create(c);
@@ -118,8 +124,13 @@ public final class TrainCommand {
     @ParentCommand TrainCommand parent;
     @Parameters(paramLabel = "RUN", description = "Run id.") long id;
 
+    @Option(names = "--threads", paramLabel = "N",
+        description = "libtorch intra-op threads (default: $TEMPER_THREADS, else every core).")
+    Integer threads;
+
     @Override
     public Integer call() throws Exception {
+      TorchRuntime.configure(threads);
       Workbench wb = parent.root.workbench();
       TrainingRuns runs = new TrainingRuns(wb);
       runs.config(id); // fails on an unknown run before any output
