@@ -7,6 +7,8 @@ import ai.temper.views.common.ListViewModel;
 import ai.temper.views.datasets.DatasetsView;
 import ai.temper.views.datasets.DatasetsViewModel;
 import ai.temper.views.evaluate.EvaluateView;
+import ai.temper.views.models.ModelsView;
+import ai.temper.views.models.ModelsViewModel;
 import ai.temper.views.runs.RunsView;
 import ai.temper.views.runs.RunsViewModel;
 import ai.temper.views.shell.Page;
@@ -29,6 +31,7 @@ final class Pages {
     var annotate = AnnotateView.model(wb);
     var chat = ConversationsView.model(wb);
     var evaluate = EvaluateView.model(wb);
+    ModelsViewModel models = new ModelsViewModel(wb);
     return List.of(
         Page.of("datasets", "Datasets", "▤", new DatasetsView(datasets).getRoot(),
             datasets::refreshDatasets),
@@ -37,7 +40,7 @@ final class Pages {
         Page.of("runs", "Runs", "↗", new RunsView(runs), runs::refresh),
         Page.of("chat", "Chat", "✉", new ConversationsView(chat), chat::refresh),
         Page.of("evaluate", "Evaluate", "✓", new EvaluateView(evaluate), evaluate::refresh),
-        Page.of("models", "Models", "◆", placeholder("Models"), null));
+        Page.of("models", "Models", "◆", new ModelsView(models), models::refresh));
   }
 
   private static Label placeholder(String name) {

@@ -30,11 +30,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code temper bench-datasets}: import speed, page and search latency, decontamination,
+ * {@code temper bench datasets}: import speed, page and search latency, decontamination,
  * selection, mixing and export times on a synthetic 100k-row dataset built by repeating GSM8K,
  * in a throw-away home (the user's home is not touched).
  */
-@Command(name = "bench-datasets", description = "Benchmark dataset import, paging, search, "
+@Command(name = "datasets", description = "Benchmark dataset import, paging, search, "
     + "decontamination, selection, mixing and export (in a temporary home).",
     mixinStandardHelpOptions = true)
 public final class BenchDatasetsCommand implements Callable<Integer> {

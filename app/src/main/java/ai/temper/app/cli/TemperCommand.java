@@ -19,9 +19,12 @@ import picocli.CommandLine.Option;
       RunsCommand.class,
       JobsCommand.class,
       TrainCommand.class,
-      BenchCommand.class,
+      ModelsCommand.class,
       DatasetsCommand.class,
-      BenchDatasetsCommand.class,
+      GenerateCommand.class,
+      BenchCommand.class,
+      ConvertCommand.class,
+      LogitsCommand.class,
     })
 public final class TemperCommand {
 

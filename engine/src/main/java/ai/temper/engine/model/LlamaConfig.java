@@ -97,7 +97,8 @@ public record LlamaConfig(
     return fromJson(n, configJson.toString());
   }
 
-  static LlamaConfig fromJson(JsonNode n, String where) {
+  /** Reads a parsed config.json; {@code where} names its origin in error messages. */
+  public static LlamaConfig fromJson(JsonNode n, String where) {
     String arch = n.path("architectures").path(0).asText(null);
     String type = n.path("model_type").asText("");
     if (arch == null) {

@@ -130,6 +130,10 @@ public final class Database implements AutoCloseable {
     return new CheckpointRepository(sql);
   }
 
+  public ModelRepository models() {
+    return new ModelRepository(sql);
+  }
+
   public DatasetRepository datasets() {
     return new DatasetRepository(sql);
   }

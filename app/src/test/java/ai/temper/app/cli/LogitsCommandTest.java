@@ -1,0 +1,54 @@
+package ai.temper.app.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.temper.engine.model.LlamaConfig;
+import ai.temper.engine.model.StateDict;
+import ai.temper.engine.model.Tensor;
+import ai.temper.engine.model.hf.HfCheckpoint;
+import ai.temper.engine.model.hf.Llama2cTokenizerConverter;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LogitsCommandTest {
+  static final Path TOK = Path.of("../shared/models/stories260K/tok512.bin");
+  @TempDir Path tmp;
+
+  @Test
+  void printsLogitsAndWritesJsonForTheComparisonScript() throws Exception {
+    Assumptions.assumeTrue(Files.exists(TOK), "needs ../shared/models/stories260K/tok512.bin");
+    LlamaConfig c = LlamaConfig.llama(512, 16, 32, 1, 2, 1, 64, true);
+    Random r = new Random(1);
+    StateDict w = new StateDict();
+    for (Map.Entry<String, long[]> e : HfCheckpoint.expectedShapes(c).entrySet()) {
+      long n = 1;
+      for (long s : e.getValue()) {
+        n *= s;
+      }
+      float[] d = new float[(int) n];
+      for (int i = 0; i < d.length; i++) {
+        d[i] = (float) r.nextGaussian() * 0.3f;
+      }
+      w.put(e.getKey(), new Tensor(e.getValue(), d));
+    }
+    Path dir = tmp.resolve("m");
+    HfCheckpoint.write(dir, c, w, Llama2cTokenizerConverter.convert(TOK), null, null);
+    Path out = tmp.resolve("logits.json");
+    CliRunner.Result res = CliRunner.run("--home", tmp.resolve("home").toString(), "logits",
+        "--model", dir.toString(), "--max-new-tokens", "4", "--out", out.toString());
+    assertThat(res.code()).as(res.err()).isZero();
+    assertThat(res.out()).contains("prompt ids: [1, 403, 407, 261, 378]").contains("greedy ids:");
+    JsonNode j = new ObjectMapper().readTree(out.toFile());
+    assertThat(j.get("logits")).hasSize(5);
+    assertThat(j.get("logits").get(0)).hasSize(512);
+    assertThat(j.get("greedy").size()).isBetween(6, 9);
+    assertThat(tmp.resolve("home")).doesNotExist(); // no database opened
+  }
+}

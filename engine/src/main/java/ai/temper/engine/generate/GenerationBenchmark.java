@@ -1,0 +1,79 @@
+package ai.temper.engine.generate;
+
+import ai.temper.engine.model.LlamaConfig;
+import ai.temper.engine.model.LlamaModel;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Decoding throughput: generated tokens per second of wall time for a batch of BOS-only
+ * prompts, greedy, EOS ignored. The JVM and the thread tuner warm up first (for some seconds);
+ * each measured run repeats the generation until about a second has passed, and the median run
+ * is reported.
+ */
+public final class GenerationBenchmark {
+  /** One measured configuration. */
+  public record Result(String model, long parameters, boolean kvCache, int batch, int positions,
+      double medianTokensPerSecond, double minTokensPerSecond, double maxTokensPerSecond) {}
+
+  private int warmup = 3;
+  private int repeats = 5;
+  private double warmupSeconds = 3;
+  private double runSeconds = 1;
+
+  /** Warm-up: at least {@code runs} generations and {@code seconds}. */
+  public GenerationBenchmark warmup(int runs, double seconds) {
+    this.warmup = runs;
+    this.warmupSeconds = seconds;
+    return this;
+  }
+
+  /** Measured runs, each repeating the generation for at least {@code seconds}. */
+  public GenerationBenchmark repeats(int runs, double seconds) {
+    if (runs <= 0) {
+      throw new IllegalArgumentException("repeats must be positive");
+    }
+    this.repeats = runs;
+    this.runSeconds = seconds;
+    return this;
+  }
+
+  /** The stories15M shape (dim 288, 6 layers, 6 heads, vocab 32000) with random weights. */
+  public static LlamaConfig stories15MShape() {
+    return LlamaConfig.llama(32000, 288, 768, 6, 6, 6, 256, true);
+  }
+
+  /** Runs {@code positions} positions per row (BOS included) for {@code batch} rows. */
+  public Result measure(String name, LlamaModel model, boolean kvCache, int batch,
+      int positions) {
+    Generator g = new Generator(model, null).kvCache(kvCache).maxBatch(batch);
+    List<int[]> prompts = new ArrayList<>();
+    int bos = Math.max(0, model.config().bosTokenId());
+    for (int i = 0; i < batch; i++) {
+      prompts.add(new int[] {bos});
+    }
+    SamplingParams p = SamplingParams.greedy(0).withMaxLength(positions).withIgnoreEos(true);
+    long warmEnd = System.nanoTime() + (long) (warmupSeconds * 1e9);
+    for (int i = 0; i < warmup || System.nanoTime() < warmEnd; i++) {
+      g.generateIds(prompts, p, TokenListener.NONE);
+    }
+    double[] rates = new double[repeats];
+    for (int i = 0; i < repeats; i++) {
+      long t0 = System.nanoTime();
+      long end = t0 + (long) (runSeconds * 1e9);
+      long tokens = 0;
+      do {
+        for (Generation x : g.generateIds(prompts, p, TokenListener.NONE)) {
+          tokens += x.completionIds().length;
+        }
+      } while (System.nanoTime() < end);
+      rates[i] = tokens / ((System.nanoTime() - t0) / 1e9);
+    }
+    Arrays.sort(rates);
+    double median = repeats % 2 == 1 ? rates[repeats / 2]
+        : (rates[repeats / 2 - 1] + rates[repeats / 2]) / 2;
+    return new Result(name, model.config().parameterCount(), kvCache, batch, positions, median,
+        rates[0], rates[repeats - 1]);
+  }
+}

@@ -1,0 +1,393 @@
+package ai.temper.engine.generate;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
+import ai.temper.engine.TemperException;
+import ai.temper.engine.TorchRuntime;
+import ai.temper.engine.model.DecodeSession;
+import ai.temper.engine.model.LlamaModel;
+import ai.temper.engine.tokenizer.Tokenizer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.function.Supplier;
+
+/**
+ * Generates text from a model: batches of prompts (left-padded, so each row gives the tokens
+ * it would give alone), greedy or seeded sampling, stop tokens and stop strings, streaming.
+ */
+public final class Generator {
+  private final LlamaModel model;
+  private final Tokenizer tokenizer;
+  private boolean kvCache = true;
+  private int maxBatch = 32;
+  /** Thread-count tuners per batch size, kept across calls. */
+  private final Map<Integer, ThreadTuner> tuners = new HashMap<>();
+
+  /** {@code tokenizer} may be null for id-level generation (no text, no stop strings). */
+  public Generator(LlamaModel model, Tokenizer tokenizer) {
+    this.model = model;
+    this.tokenizer = tokenizer;
+  }
+
+  /** With the KV cache (default) or recomputing the full forward every step (benchmarks). */
+  public Generator kvCache(boolean on) {
+    this.kvCache = on;
+    return this;
+  }
+
+  /** Prompts per decoding batch; longer requests run in several batches. */
+  public Generator maxBatch(int n) {
+    if (n <= 0) {
+      throw new IllegalArgumentException("maxBatch must be positive");
+    }
+    this.maxBatch = n;
+    return this;
+  }
+
+  public Generation generate(String prompt, SamplingParams params) {
+    return generate(List.of(prompt), params, TokenListener.NONE).get(0);
+  }
+
+  /** Encodes each prompt with BOS and generates a completion for each. */
+  public List<Generation> generate(List<String> prompts, SamplingParams params,
+      TokenListener listener) {
+    requireTokenizer();
+    List<int[]> ids = new ArrayList<>();
+    for (String p : prompts) {
+      ids.add(tokenizer.encode(p, true));
+    }
+    return generateIds(ids, params, listener);
+  }
+
+  /** Generates from prompts given as token ids (BOS included if wanted). */
+  public List<Generation> generateIds(List<int[]> prompts, SamplingParams params,
+      TokenListener listener) {
+    if (!params.stopStrings().isEmpty()) {
+      requireTokenizer();
+    }
+    long seed = params.seed() != null ? params.seed() : new Random().nextLong();
+    List<Generation> out = new ArrayList<>();
+    synchronized (model) {
+      for (int from = 0; from < prompts.size(); from += maxBatch) {
+        List<int[]> chunk = prompts.subList(from, Math.min(prompts.size(), from + maxBatch));
+        Batch batch = new Batch(chunk, from, params, listener, seed);
+        int before = JniUtils.getNumThreads();
+        try {
+          out.addAll(batch.run());
+        } finally {
+          JniUtils.setNumThreads(before);
+        }
+      }
+    }
+    return out;
+  }
+
+  private void requireTokenizer() {
+    if (tokenizer == null) {
+      throw new IllegalStateException("this generator has no tokenizer");
+    }
+  }
+
+  /** One decoding batch. */
+  private final class Batch {
+    private final Row[] rows;
+    private final SamplingParams params;
+    private final TokenListener listener;
+    private final Sampler sampler;
+    private final Set<Integer> stopIds = new HashSet<>();
+    private final int maxPrompt;
+    private final int pad;
+    private final ThreadTuner tuner;
+    private int threadsNow;
+
+    Batch(List<int[]> prompts, int offset, SamplingParams params, TokenListener listener,
+        long seed) {
+      this.params = params;
+      this.listener = listener;
+      this.sampler = new Sampler(params.topK(), params.topP());
+      int maxPositions = model.config().maxPositionEmbeddings();
+      rows = new Row[prompts.size()];
+      int longest = 0;
+      for (int b = 0; b < rows.length; b++) {
+        int[] p = prompts.get(b);
+        if (p.length == 0) {
+          throw new IllegalArgumentException("prompt " + (offset + b) + " has no tokens "
+              + "(encode with BOS)");
+        }
+        if (p.length > maxPositions) {
+          throw new TemperException("prompt " + (offset + b) + " has "
+              + p.length + " tokens, more than the model's " + maxPositions + " positions");
+        }
+        // the last chosen token is never run, so it needs no position of its own
+        int limit = Math.min(params.newTokenLimit(p.length), maxPositions - p.length + 1);
+        rows[b] = new Row(offset + b, p, limit, new Random(seed + offset + b));
+        longest = Math.max(longest, p.length);
+      }
+      maxPrompt = longest;
+      if (!params.ignoreEos()) {
+        int eos = tokenizer != null ? tokenizer.eosId() : model.config().eosTokenId();
+        if (eos >= 0) {
+          stopIds.add(eos);
+        }
+        if (tokenizer != null) {
+          stopIds.addAll(tokenizer.stopIds());
+        }
+        stopIds.addAll(params.stopIds());
+      }
+      pad = tokenizer != null ? tokenizer.padId() : Math.max(0, model.config().eosTokenId());
+      tuner = tuners.computeIfAbsent(rows.length, k -> TorchRuntime.isAutomatic()
+          ? ThreadTuner.upTo(TorchRuntime.threads()) : ThreadTuner.fixed(TorchRuntime.threads()));
+      threadsNow = JniUtils.getNumThreads();
+    }
+
+    /** Runs one decode step on the thread count the tuner picks, and tells it the time. */
+    private NDArray timed(Supplier<NDArray> step) {
+      int threads = tuner.next();
+      if (threads != threadsNow) {
+        JniUtils.setNumThreads(threads);
+        threadsNow = threads;
+      }
+      long t0 = System.nanoTime();
+      NDArray logits = step.get();
+      tuner.record(System.nanoTime() - t0);
+      return logits;
+    }
+
+    List<Generation> run() {
+      int steps = 0;
+      for (Row r : rows) {
+        steps = Math.max(steps, r.limit);
+        if (r.limit == 0) {
+          r.finish = FinishReason.LENGTH;
+        }
+      }
+      if (steps > 0) {
+        decode(steps);
+      }
+      List<Generation> out = new ArrayList<>();
+      for (Row r : rows) {
+        out.add(r.result());
+      }
+      return out;
+    }
+
+    private void decode(int steps) {
+      int b = rows.length;
+      int[][] tokens = new int[b][maxPrompt];
+      boolean[][] real = new boolean[b][maxPrompt];
+      for (int i = 0; i < b; i++) {
+        int[] p = rows[i].prompt;
+        int padding = maxPrompt - p.length;
+        Arrays.fill(tokens[i], 0, padding, pad);
+        System.arraycopy(p, 0, tokens[i], padding, p.length);
+        Arrays.fill(real[i], padding, maxPrompt, true);
+      }
+      try (NDManager manager = NDManager.newBaseManager()) {
+        DecodeSession session = kvCache ? model.pooledSession(b, maxPrompt + steps) : null;
+        List<int[]> history = new ArrayList<>(); // no-cache mode: every fed column
+        NDArray logits;
+        if (session != null) {
+          logits = session.prefill(tokens, real, manager, false);
+        } else {
+          for (int t = 0; t < maxPrompt; t++) {
+            int[] col = new int[b];
+            for (int i = 0; i < b; i++) {
+              col[i] = tokens[i][t];
+            }
+            history.add(col);
+          }
+          logits = fullForwardLogits(history, real, manager);
+        }
+        while (true) {
+          int[] next;
+          try (NDManager step = manager.newSubManager()) {
+            logits.attach(step); // freed with what pick() derives from it
+            next = pick(logits);
+          }
+          boolean any = false;
+          for (int i = 0; i < b; i++) {
+            if (rows[i].finish == null) {
+              rows[i].accept(next[i]);
+            }
+            any |= rows[i].finish == null;
+            if (rows[i].finish != null) {
+              next[i] = pad;
+            }
+          }
+          if (!any) {
+            return;
+          }
+          if (session != null) {
+            int[] fed = next;
+            logits = timed(() -> session.step(fed, manager));
+          } else {
+            history.add(next);
+            logits = timed(() -> {
+              try (NDManager step = manager.newSubManager()) {
+                NDArray l = fullForwardLogits(history, real, step);
+                l.attach(manager);
+                return l;
+              }
+            });
+          }
+        }
+      }
+    }
+
+    /** Logits of the last position from a forward over everything so far (no cache). */
+    private NDArray fullForwardLogits(List<int[]> history, boolean[][] promptReal,
+        NDManager m) {
+      int b = rows.length;
+      int t = history.size();
+      int[] ids = new int[b * t];
+      int[] mask = new int[b * t];
+      for (int j = 0; j < t; j++) {
+        int[] col = history.get(j);
+        for (int i = 0; i < b; i++) {
+          ids[i * t + j] = col[i];
+          mask[i * t + j] = j >= maxPrompt || promptReal[i][j] ? 1 : 0;
+        }
+      }
+      NDArray hidden = model.hiddenStates(m.create(ids, new Shape(b, t)),
+          m.create(mask, new Shape(b, t)));
+      return model.logits(hidden.get(new NDIndex(":, -1, :")));
+    }
+
+    private int[] pick(NDArray logits) {
+      int b = rows.length;
+      int[] next = new int[b];
+      if (params.isGreedy()) {
+        long[] ids = logits.argMax(1).toLongArray();
+        for (int i = 0; i < b; i++) {
+          next[i] = (int) ids[i];
+        }
+        return next;
+      }
+      NDArray scaled = params.temperature() == 1.0 ? logits : logits.div(params.temperature());
+      float[] probs = scaled.softmax(1).toFloatArray();
+      int vocab = (int) logits.getShape().get(1);
+      for (int i = 0; i < b; i++) {
+        if (rows[i].finish == null) {
+          next[i] = sampler.sample(probs, i * vocab, vocab, rows[i].rng);
+        }
+      }
+      return next;
+    }
+
+    /** One prompt's progress. */
+    private final class Row {
+      final int index;
+      final int[] prompt;
+      final int limit;
+      final Random rng;
+      final List<Integer> generated = new ArrayList<>();
+      final Tokenizer.StreamDecoder decoder;
+      final StringBuilder completion = new StringBuilder();
+      int emitted;
+      int stopAt = -1;
+      FinishReason finish;
+
+      Row(int index, int[] prompt, int limit, Random rng) {
+        this.index = index;
+        this.prompt = prompt;
+        this.limit = limit;
+        this.rng = rng;
+        this.decoder = tokenizer == null ? null : tokenizer.newStreamDecoder();
+        if (decoder != null) {
+          for (int id : prompt) {
+            decoder.push(id); // primes the decoder (BOS rule, pending UTF-8 bytes)
+          }
+        }
+      }
+
+      void accept(int id) {
+        generated.add(id);
+        if (decoder != null) {
+          completion.append(decoder.push(id));
+        }
+        if (stopIds.contains(id)) {
+          finish = FinishReason.EOS;
+        } else if (findStopString()) {
+          finish = FinishReason.STOP_STRING;
+        } else if (generated.size() >= limit) {
+          finish = FinishReason.LENGTH;
+        }
+        String piece = completion.substring(emitted, visibleEnd());
+        emitted += piece.length();
+        if (!listener.onToken(index, id, piece) && finish == null) {
+          finish = FinishReason.STOPPED;
+        }
+      }
+
+      private boolean findStopString() {
+        int best = -1;
+        for (String s : params.stopStrings()) {
+          int at = completion.indexOf(s, Math.max(0, emitted - s.length()));
+          if (at >= 0 && (best < 0 || at < best)) {
+            best = at;
+          }
+        }
+        stopAt = best;
+        return best >= 0;
+      }
+
+      /** How much of the completion can be shown: all but a possible stop string's start. */
+      private int visibleEnd() {
+        if (stopAt >= 0) {
+          return stopAt;
+        }
+        int end = completion.length();
+        if (finish != null) {
+          return end;
+        }
+        int hold = 0;
+        for (String s : params.stopStrings()) {
+          for (int k = Math.min(s.length() - 1, end - emitted); k > hold; k--) {
+            if (completion.substring(end - k).equals(s.substring(0, k))) {
+              hold = k;
+              break;
+            }
+          }
+        }
+        return end - hold;
+      }
+
+      Generation result() {
+        int[] gen = generated.stream().mapToInt(Integer::intValue).toArray();
+        FinishReason reason = finish == null ? FinishReason.LENGTH : finish;
+        if (tokenizer == null) {
+          return new Generation(prompt, gen, null, null, reason);
+        }
+        int[] all = Arrays.copyOf(prompt, prompt.length + gen.length);
+        System.arraycopy(gen, 0, all, prompt.length, gen.length);
+        String full = tokenizer.decode(all);
+        String promptText = tokenizer.decode(prompt);
+        String comp = full.startsWith(promptText) ? full.substring(promptText.length())
+            : tokenizer.decode(gen);
+        if (stopAt >= 0) {
+          int cut = -1;
+          for (String s : params.stopStrings()) {
+            int at = comp.indexOf(s);
+            if (at >= 0 && (cut < 0 || at < cut)) {
+              cut = at;
+            }
+          }
+          if (cut >= 0) {
+            comp = comp.substring(0, cut);
+          }
+        }
+        String text = full.startsWith(promptText) ? promptText + comp : full;
+        return new Generation(prompt, gen, text, comp, reason);
+      }
+    }
+  }
+}
