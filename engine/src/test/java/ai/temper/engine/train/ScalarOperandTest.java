@@ -10,6 +10,8 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
+import ai.temper.engine.model.LlamaConfig;
+import ai.temper.engine.model.LlamaModel;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -72,5 +74,37 @@ class ScalarOperandTest {
       return Losses.preference("dpo", c, r, c.mul(c), r.mul(r), len, len, 0.7, 0.1, 0.3).loss();
     });
     exactUnderChurn(h -> Losses.bradleyTerry(h.get(0), h.get(1), 0.2, 0.05));
+  }
+
+  @Test
+  void llamaTrainingForwardGradientsSurviveGarbageCollection() {
+    LlamaConfig c = LlamaConfig.llama(32, 16, 32, 1, 2, 1, 16, true);
+    try (NoGrad ng = NoGrad.enter(); LlamaModel model = LlamaModel.random(c, 5)) {
+      NDArray w = model.parameter("model.layers.0.self_attn.q_proj.weight");
+      w.setRequiresGradient(true);
+      float[] reference = llamaGradient(model, w, false);
+      for (int i = 0; i < 20; i++) {
+        assertThat(llamaGradient(model, w, true)).as("attempt " + i).containsExactly(reference);
+      }
+    }
+  }
+
+  private static float[] llamaGradient(LlamaModel model, NDArray w, boolean churn) {
+    try (NDScope s = new NDScope(); NDManager nd = NDManager.newBaseManager();
+        GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+      NDArray ids = nd.create(new long[] {1, 5, 9, 3, 7, 2}, new Shape(1, 6));
+      NDArray loss = model.forward(ids, null).logSoftmax(-1).sum();
+      if (churn) {
+        System.gc();
+        List<ByteBuffer> junk = new ArrayList<>();
+        for (int j = 0; j < 4000; j++) {
+          junk.add(ByteBuffer.allocateDirect(4).putFloat(0, Float.NaN));
+        }
+      }
+      gc.backward(loss);
+    }
+    float[] g = w.getGradient().toFloatArray();
+    JniUtils.zeroGrad((PtNDArray) w);
+    return g;
   }
 }
