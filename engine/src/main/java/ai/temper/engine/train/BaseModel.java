@@ -11,6 +11,9 @@ import ai.temper.engine.model.LlamaModel;
 import ai.temper.engine.model.StateDict;
 import ai.temper.engine.model.Tensor;
 import ai.temper.engine.model.hf.HfTokenizerFiles;
+import ai.temper.engine.models.ModelLibrary;
+import ai.temper.engine.models.ModelLocation;
+import ai.temper.engine.models.ModelPreset;
 import ai.temper.engine.model.hf.Llama2cTokenizerConverter;
 import ai.temper.engine.tokenizer.HfTokenizer;
 import ai.temper.engine.tokenizer.Llama2cTokenizer;
@@ -33,6 +36,7 @@ public final class BaseModel implements AutoCloseable {
   private final HfTokenizerFiles tokenizerFiles;
   private final ChatEncoder chat;
   private final String description;
+  private Long libraryId;
 
   private BaseModel(LlamaModel model, Tokenizer tokenizer, HfTokenizerFiles tokenizerFiles,
       ChatEncoder chat, String description) {
@@ -43,8 +47,16 @@ public final class BaseModel implements AutoCloseable {
     this.description = description;
   }
 
-  /** Loads (or, for pretraining from scratch, creates) the base of {@code config}. */
+  /** Loads a base given by path (no model library). */
   public static BaseModel load(TrainConfig config) {
+    return load(config, null);
+  }
+
+  /**
+   * Loads (or, for pretraining from scratch, creates) the base of {@code config}; a name that
+   * is no path is looked up in {@code library} (may be null).
+   */
+  public static BaseModel load(TrainConfig config, ModelLibrary library) {
     String name = config.modelNameOrPath();
     Path tokenizerPath = config.tokenizerName() == null ? null : Path.of(config.tokenizerName());
     if (name == null) {
@@ -61,10 +73,21 @@ public final class BaseModel implements AutoCloseable {
           "new " + config.modelSize() + " model");
     }
     Path path = Path.of(name);
+    Long libraryId = null;
     if (!Files.exists(path)) {
-      // TODO(models): resolve workbench model names through the model library once it lands.
-      throw new TemperException("model_name_or_path: '" + name + "' is neither a model "
-          + "directory nor a file");
+      if (library == null) {
+        throw new TemperException("model_name_or_path: '" + name + "' is neither a model "
+            + "directory nor a file");
+      }
+      ModelLocation loc = library.locate(name);
+      path = loc.model();
+      libraryId = loc.entry() == null ? null : loc.entry().id();
+      if (tokenizerPath == null) {
+        tokenizerPath = loc.tokenizer();
+      }
+    } else if (library != null) {
+      ModelLocation loc = library.locate(path.toString());
+      libraryId = loc.entry() == null ? null : loc.entry().id();
     }
     Checkpoint ckpt = ModelLoader.readCheckpoint(path, tokenizerPath);
     HfTokenizerFiles files = ckpt.tokenizer() instanceof HfTokenizer hf ? hf.files()
@@ -72,7 +95,10 @@ public final class BaseModel implements AutoCloseable {
             : llama2cTokenizerBeside(path, ckpt.config()));
     TorchRuntime.configure(null);
     LlamaModel model = LlamaModel.create(ckpt);
-    return new BaseModel(model, ckpt.tokenizer(), files, chat(config, ckpt.tokenizer()), name);
+    BaseModel base = new BaseModel(model, ckpt.tokenizer(), files,
+        chat(config, ckpt.tokenizer()), name);
+    base.libraryId = libraryId;
+    return base;
   }
 
   private record Loaded(Tokenizer tokenizer, HfTokenizerFiles files) {}
@@ -116,20 +142,13 @@ public final class BaseModel implements AutoCloseable {
     }
   }
 
-  /**
-   * The shape of a preset for this tokenizer. TODO(models): use ai.temper.engine.models'
-   * ModelPreset once it lands in main; these are the same shapes (llama2.c's stories models).
-   */
+  /** The shape of a preset (ModelPreset: tiny, small, medium) for this tokenizer. */
   static LlamaConfig preset(String size, Tokenizer tok) {
-    int[] s = switch (size.toLowerCase(java.util.Locale.ROOT)) {
-      case "tiny", "260k" -> new int[] {64, 172, 5, 8, 4, 512};
-      case "small", "15m" -> new int[] {288, 768, 6, 6, 6, 256};
-      case "medium", "42m" -> new int[] {512, 1376, 8, 8, 8, 1024};
-      default -> throw new TemperException("Config field 'model_size': unknown preset '" + size
-          + "' (tiny, small or medium)");
-    };
-    return new LlamaConfig(LlamaConfig.LLAMA, tok.vocabSize(), s[0], s[1], s[2], s[3], s[4], s[5],
-        1e-5, 10000.0, null, true, false, tok.bosId(), tok.eosId(), s[0] / s[3]);
+    try {
+      return ModelPreset.parse(size).config(tok.vocabSize(), tok.bosId(), tok.eosId());
+    } catch (TemperException e) {
+      throw new TemperException("Config field 'model_size': " + e.getMessage());
+    }
   }
 
   /** Weights N(0, std) from {@code seed}, RMSNorm gains 1, biases 0 (HF's _init_weights). */
@@ -170,6 +189,11 @@ public final class BaseModel implements AutoCloseable {
 
   public ChatEncoder chat() {
     return chat;
+  }
+
+  /** The base's entry in the model library, or null (a bare path, or a new model). */
+  public Long libraryId() {
+    return libraryId;
   }
 
   public String description() {

@@ -7,7 +7,9 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import ai.temper.engine.TemperException;
+import ai.temper.engine.Workbench;
 import ai.temper.engine.jobs.JobContext;
+import ai.temper.engine.models.ModelLibrary;
 import ai.temper.engine.store.Database;
 import ai.temper.engine.store.MetricRepository.Metric;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -42,6 +44,7 @@ final class Trainer {
   private final TrainConfig config;
   private final Path outputDir;
   private final Database db;
+  private final ModelLibrary library;
   private final List<TrainListener> listeners;
   private final JobContext ctx;
 
@@ -54,12 +57,13 @@ final class Trainer {
   private int savedStep = -1;
   private Path lastCheckpoint;
 
-  Trainer(long runId, TrainConfig config, Path outputDir, Database db,
+  Trainer(long runId, TrainConfig config, Path outputDir, Workbench workbench,
       List<TrainListener> listeners, JobContext ctx) {
     this.runId = runId;
     this.config = config;
     this.outputDir = outputDir;
-    this.db = db;
+    this.db = workbench.db();
+    this.library = new ModelLibrary(workbench);
     this.listeners = listeners;
     this.ctx = ctx;
   }
@@ -92,7 +96,7 @@ final class Trainer {
   private TrainResult train(Path resumeFrom) {
     ctx.progress(-1, "loading " + (config.modelNameOrPath() == null ? "a new model"
         : config.modelNameOrPath()));
-    base = BaseModel.load(config);
+    base = BaseModel.load(config, library);
     model = new TrainableModel(base.model());
     if (config.kind() == TrainKind.RM) {
       model.addScoreHead(config.seed(), 0.02, null);
@@ -329,9 +333,19 @@ final class Trainer {
     state.put("steps_per_epoch", plan.stepsPerEpoch());
     lastCheckpoint = CheckpointIO.save(outputDir, step, model, base, optimizer, state, config);
     savedStep = step;
-    db.checkpoints().add(runId, step, lastCheckpoint.toString());
-    // TODO(models): register the checkpoint in the model library once ModelLibrary lands.
+    long row = db.checkpoints().add(runId, step, lastCheckpoint.toString());
     log("saved checkpoint " + lastCheckpoint);
+    // in the model library too, with the base as its parent, so Chat and Evaluate find it
+    // (the library lists causal LMs; a reward model is read back by RewardScorer)
+    if (model.score() == null) {
+      try {
+        var entry = library.registerCheckpoint(runId, base.libraryId(), lastCheckpoint, step);
+        db.checkpoints().setModel(row, entry.id());
+      } catch (RuntimeException e) {
+        LOG.warn("run {}: checkpoint {} not added to the model library: {}", runId,
+            lastCheckpoint, e.getMessage());
+      }
+    }
     for (TrainListener l : listeners) {
       l.onCheckpoint(runId, step, lastCheckpoint);
     }

@@ -105,7 +105,7 @@ public final class TrainingRuns {
       Path resume = latestCheckpoint(runId).orElse(null);
       workbench.db().runs().markRunning(runId);
       try {
-        TrainResult result = new Trainer(runId, config, outputDir, workbench.db(), listeners, ctx)
+        TrainResult result = new Trainer(runId, config, outputDir, workbench, listeners, ctx)
             .run(resume);
         workbench.db().runs().finish(runId, "SUCCEEDED", null);
         return result;
