@@ -70,7 +70,7 @@ public final class TrainView extends BorderPane {
 
     TextField modelField = new TextField();
     modelField.setId("train-model");
-    modelField.setPromptText("model directory, llama2.c .bin, or empty to pretrain from scratch");
+    modelField.setPromptText("library model, HF directory or llama2.c .bin; empty: pretrain a new one");
     modelField.textProperty().bindBidirectional(model.modelProperty());
     Button modelFile = new Button("File…");
     modelFile.setOnAction(e -> {
@@ -85,6 +85,16 @@ public final class TrainView extends BorderPane {
       File f = new DirectoryChooser().showDialog(getScene().getWindow());
       if (f != null) {
         model.modelProperty().set(f.getPath());
+      }
+    });
+
+    ComboBox<String> library = new ComboBox<>(model.modelNames());
+    library.setId("train-library");
+    library.setPromptText("From the library");
+    library.setOnAction(e -> {
+      if (library.getValue() != null) {
+        model.modelProperty().set(library.getValue());
+        javafx.application.Platform.runLater(() -> library.getSelectionModel().clearSelection());
       }
     });
 
@@ -117,7 +127,7 @@ public final class TrainView extends BorderPane {
     form.setHgap(8);
     form.setVgap(6);
     form.addRow(0, new Label("Algorithm"), kind);
-    form.addRow(1, new Label("Base model"), modelField, new HBox(4, modelFile, modelDir));
+    form.addRow(1, new Label("Base model"), modelField, new HBox(4, library, modelFile, modelDir));
     form.addRow(2, new Label("Data"), dataField, new HBox(4, datasets, dataFile));
     GridPane.setHgrow(modelField, Priority.ALWAYS);
     GridPane.setHgrow(dataField, Priority.ALWAYS);

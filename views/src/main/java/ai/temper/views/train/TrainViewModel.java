@@ -3,6 +3,8 @@ package ai.temper.views.train;
 import ai.temper.engine.TemperException;
 import ai.temper.engine.Workbench;
 import ai.temper.engine.jobs.JobHandle;
+import ai.temper.engine.models.ModelLibrary;
+import ai.temper.engine.store.ModelRepository;
 import ai.temper.engine.train.ConfigField;
 import ai.temper.engine.train.ConfigField.BadValue;
 import ai.temper.engine.train.TrainConfig;
@@ -46,6 +48,7 @@ public final class TrainViewModel {
   private final ObservableList<FieldItem> items = FXCollections.observableArrayList();
   private final ObservableList<MetricPoint> points = FXCollections.observableArrayList();
   private final ObservableList<String> datasetNames = FXCollections.observableArrayList();
+  private final ObservableList<String> modelNames = FXCollections.observableArrayList();
   private final StringProperty status = new SimpleStringProperty("Ready");
   private final StringProperty error = new SimpleStringProperty("");
   private final DoubleProperty progress = new SimpleDoubleProperty(0);
@@ -90,6 +93,14 @@ public final class TrainViewModel {
     Fx.load(workbench.jobs(), () -> workbench.db().datasets().list().stream()
         .filter(d -> d.kind().equals(wanted)).map(d -> d.name()).toList(),
         datasetNames::setAll, e -> error.set(e.getMessage()));
+    Fx.load(workbench.jobs(), () -> new ModelLibrary(workbench).list().stream()
+        .filter(m -> !m.kind().equals(ModelRepository.ADAPTER)).map(m -> m.name()).toList(),
+        modelNames::setAll, e -> error.set(e.getMessage()));
+  }
+
+  /** Models of the library (bases and checkpoints) to start from. */
+  public ObservableList<String> modelNames() {
+    return modelNames;
   }
 
   /** Adds all of a dataset (or file) to the mix. */
