@@ -43,7 +43,23 @@ public final class FieldItem implements PropertySheet.Item {
   /** The value typed for the config (null for an empty nullable field). */
   public Object typedValue() throws BadValue {
     Object v = value.get();
-    return native_() ? v : field.fromString(v == null ? "" : v.toString());
+    if (!native_()) {
+      return field.fromString(v == null ? "" : v.toString());
+    }
+    // editors hand back whatever Number they parsed: give the config its own type
+    if (v instanceof Number n) {
+      return switch (field.type()) {
+        case INT -> {
+          if (n.doubleValue() != Math.rint(n.doubleValue())) {
+            throw new BadValue("expected an integer, got " + n);
+          }
+          yield n.intValue();
+        }
+        case DOUBLE -> n.doubleValue();
+        default -> v;
+      };
+    }
+    return v == null ? field.fromString("") : v;
   }
 
   @Override
