@@ -1,13 +1,9 @@
 package ai.temper.app.cli;
 
 import ai.temper.engine.TemperException;
-import ai.temper.engine.model.Checkpoint;
-import ai.temper.engine.model.Llama2cCheckpoint;
-import ai.temper.engine.model.ModelLoader;
 import ai.temper.engine.model.hf.DType;
 import ai.temper.engine.model.hf.HfCheckpoint;
 import ai.temper.engine.model.hf.Llama2cToHf;
-import ai.temper.engine.model.hf.Llama2cVocab;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -62,15 +58,7 @@ public final class ConvertCommand implements Callable<Integer> {
       HfCheckpoint.write(to, c.config(), c.weights(), c.tokenizer(), null, c.generationConfig(),
           dt);
     } else {
-      ModelLoader.detect(from); // refuses pickles and other formats by name
-      Checkpoint c = Llama2cCheckpoint.read(from);
-      Path tok = tokenizer != null ? tokenizer : ModelLoader.siblingTokenizer(from, c.config());
-      if (tok == null) {
-        throw new TemperException(from + ": a llama2.c checkpoint needs its tokenizer file: "
-            + "pass --tokenizer PATH (e.g. tokenizer.bin or tok" + c.config().vocabSize()
-            + ".bin)");
-      }
-      Llama2cToHf.write(to, c, Llama2cVocab.read(tok), dt);
+      Llama2cToHf.convert(from, tokenizer, to, dt);
     }
     System.out.println(to);
     return 0;

@@ -1,8 +1,12 @@
 package ai.temper.app.cli;
 
 import ai.temper.engine.TemperException;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import ai.temper.engine.model.Checkpoint;
-import ai.temper.engine.model.hf.HfCheckpoint;
+import ai.temper.engine.model.LlamaModel;
+import ai.temper.engine.model.ModelLoader;
 import ai.temper.engine.model.hf.ReferenceLlama;
 import ai.temper.engine.tokenizer.Tokenizer;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -19,17 +23,27 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code temper logits}: a model's logits for a prompt and its greedy continuation, computed
- * by the plain-Java reference forward pass, to compare with transformers
- * ({@code samples/tools/check_hf_dir.py DIR --compare FILE}). Hidden: a checking tool.
+ * {@code temper logits}: a model's logits for a prompt and its greedy continuation, to compare
+ * with transformers ({@code samples/tools/check_hf_dir.py DIR --compare FILE}): computed by
+ * the plain-Java reference forward pass, or with {@code --engine djl} by the engine's model.
+ * Hidden: a checking tool.
  */
 @Command(name = "logits", hidden = true, mixinStandardHelpOptions = true,
     description = "Print a model's logits for a prompt (reference forward pass) and optionally "
         + "write them as JSON for samples/tools/check_hf_dir.py --compare.")
 public final class LogitsCommand implements Callable<Integer> {
-  @Option(names = "--model", required = true, paramLabel = "DIR",
-      description = "Hugging Face model directory.")
+  @Option(names = "--model", required = true, paramLabel = "PATH",
+      description = "Hugging Face model directory or llama2.c checkpoint.")
   Path model;
+
+  @Option(names = "--tokenizer", paramLabel = "PATH",
+      description = "Tokenizer file for llama2.c checkpoints.")
+  Path tokenizer;
+
+  @Option(names = "--engine", paramLabel = "NAME", defaultValue = "reference",
+      description = "reference (plain Java, as transformers computes) or djl (the engine's "
+          + "model); default: ${DEFAULT-VALUE}.")
+  String engine;
 
   @Option(names = "--prompt", paramLabel = "TEXT", defaultValue = "Once upon a time",
       description = "Prompt (default: ${DEFAULT-VALUE}).")
@@ -49,22 +63,31 @@ public final class LogitsCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
-    Checkpoint ck = HfCheckpoint.read(model);
+    if (!engine.equals("reference") && !engine.equals("djl")) {
+      throw new TemperException("--engine: expected reference or djl, not '" + engine + "'");
+    }
+    Checkpoint ck = ModelLoader.readCheckpoint(model, tokenizer);
     try (Tokenizer tok = ck.tokenizer()) {
-      if (tok == null) {
-        throw new TemperException(model + ": no tokenizer (tokenizer.json is missing)");
-      }
       int[] ids = tok.encode(prompt, true);
       if (ids.length == 0) {
         throw new TemperException("the prompt encodes to no tokens");
       }
-      float[][] logits = ReferenceLlama.logits(ck.config(), ck.weights(), ids);
       Set<Integer> stops = new LinkedHashSet<>(tok.stopIds());
       if (tok.eosId() >= 0) {
         stops.add(tok.eosId());
       }
-      int[] greedy = ReferenceLlama.greedy(ck.config(), ck.weights(), ids,
-          ids.length + maxNewTokens, stops);
+      float[][] logits;
+      int[] greedy;
+      if (engine.equals("reference")) {
+        logits = ReferenceLlama.logits(ck.config(), ck.weights(), ids);
+        greedy = ReferenceLlama.greedy(ck.config(), ck.weights(), ids,
+            ids.length + maxNewTokens, stops);
+      } else {
+        try (LlamaModel m = LlamaModel.create(ck)) {
+          logits = djlLogits(m, ids);
+          greedy = djlGreedy(m, ids, ids.length + maxNewTokens, stops);
+        }
+      }
       System.out.println("prompt ids: " + Arrays.toString(ids));
       System.out.println("top logits at the last prompt position:");
       float[] last = logits[logits.length - 1];
@@ -89,5 +112,38 @@ public final class LogitsCommand implements Callable<Integer> {
       }
     }
     return 0;
+  }
+
+  /** Logits of every position from one full forward pass of the engine's model. */
+  static float[][] djlLogits(LlamaModel m, int[] ids) {
+    try (NDManager nm = NDManager.newBaseManager()) {
+      long[] l = new long[ids.length];
+      for (int i = 0; i < ids.length; i++) {
+        l[i] = ids[i];
+      }
+      NDArray x = nm.create(l, new Shape(1, ids.length));
+      float[] flat = m.forward(x, null).toFloatArray();
+      int v = flat.length / ids.length;
+      float[][] out = new float[ids.length][];
+      for (int t = 0; t < ids.length; t++) {
+        out[t] = Arrays.copyOfRange(flat, t * v, (t + 1) * v);
+      }
+      return out;
+    }
+  }
+
+  /** Greedy decoding by full recomputation (few tokens; independent of the KV cache). */
+  static int[] djlGreedy(LlamaModel m, int[] prompt, int maxLength, Set<Integer> stops) {
+    int[] seq = prompt.clone();
+    while (seq.length < maxLength) {
+      float[][] lg = djlLogits(m, seq);
+      int next = ReferenceLlama.argmax(lg[lg.length - 1]);
+      seq = Arrays.copyOf(seq, seq.length + 1);
+      seq[seq.length - 1] = next;
+      if (stops.contains(next)) {
+        break;
+      }
+    }
+    return seq;
   }
 }

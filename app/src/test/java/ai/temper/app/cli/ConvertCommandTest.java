@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Random;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -48,6 +49,37 @@ class ConvertCommandTest {
       assertThat(f.entry("lm_head.weight").dtype().name()).isEqualTo("BF16");
     }
     assertThat(tmp.resolve("home")).doesNotExist();
+  }
+
+  static final Path MODEL = Path.of("../shared/models/stories260K/stories260K.bin");
+  static final Path REF = Path.of("../shared/reference/stories260K-greedy-256.txt");
+  static final Path REF_LILY =
+      Path.of("../shared/reference/stories260K-greedy-256-lily-and-ben.txt");
+
+  @Test
+  void convertedStories260KGeneratesTheReferenceBytes() throws Exception {
+    Assumptions.assumeTrue(Files.exists(MODEL) && Files.exists(REF),
+        "needs ../shared/models/stories260K and ../shared/reference");
+    String home = tmp.resolve("home").toString();
+    Path dir = tmp.resolve("stories260K-hf");
+    CliRunner.Result r = CliRunner.run("--home", home, "convert", "--from", MODEL.toString(),
+        "--to", dir.toString());
+    assertThat(r.code()).as(r.err()).isZero();
+    r = CliRunner.run("--home", home, "generate", "--model", dir.toString(),
+        "--temperature", "0", "--max-length", "256");
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out()).isEqualTo(Files.readString(REF));
+    r = CliRunner.run("--home", home, "generate", "--model", dir.toString(),
+        "--temperature", "0", "--max-length", "256", "--prompt", "Lily and Ben");
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out()).isEqualTo(Files.readString(REF_LILY));
+    assertThat(tmp.resolve("home")).doesNotExist();
+
+    // converting again into the same place refuses, leaving the directory as it was
+    r = CliRunner.run("--home", home, "convert", "--from", MODEL.toString(), "--to",
+        dir.toString());
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err()).contains("already exists");
   }
 
   @Test

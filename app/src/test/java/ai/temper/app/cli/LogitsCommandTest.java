@@ -1,6 +1,7 @@
 package ai.temper.app.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import ai.temper.engine.model.LlamaConfig;
 import ai.temper.engine.model.StateDict;
@@ -50,5 +51,19 @@ class LogitsCommandTest {
     assertThat(j.get("logits").get(0)).hasSize(512);
     assertThat(j.get("greedy").size()).isBetween(6, 9);
     assertThat(tmp.resolve("home")).doesNotExist(); // no database opened
+
+    // the engine's model gives the same logits and greedy tokens
+    Path djl = tmp.resolve("djl.json");
+    res = CliRunner.run("--home", tmp.resolve("home").toString(), "logits", "--model",
+        dir.toString(), "--max-new-tokens", "4", "--engine", "djl", "--out", djl.toString());
+    assertThat(res.code()).as(res.err()).isZero();
+    JsonNode k = new ObjectMapper().readTree(djl.toFile());
+    assertThat(k.get("greedy")).isEqualTo(j.get("greedy"));
+    for (int t = 0; t < 5; t++) {
+      for (int v = 0; v < 512; v++) {
+        assertThat(k.get("logits").get(t).get(v).asDouble())
+            .isCloseTo(j.get("logits").get(t).get(v).asDouble(), within(1e-4));
+      }
+    }
   }
 }

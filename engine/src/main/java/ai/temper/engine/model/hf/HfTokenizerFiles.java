@@ -34,11 +34,14 @@ public record HfTokenizerFiles(String tokenizerJson, ObjectNode tokenizerConfig,
 
   /**
    * The files to save with a checkpoint for {@code tokenizer}: a Hugging Face tokenizer's own
-   * files. Other tokenizers fail with a clear message.
+   * files, or a llama2.c tokenizer converted to tokenizer.json.
    */
   public static HfTokenizerFiles of(ai.temper.engine.tokenizer.Tokenizer tokenizer) {
     if (tokenizer instanceof ai.temper.engine.tokenizer.HfTokenizer hf) {
       return hf.files();
+    }
+    if (tokenizer instanceof ai.temper.engine.tokenizer.Llama2cTokenizer l) {
+      return Llama2cTokenizerConverter.convert(Llama2cToHf.vocabOf(l), "llama2.c tokenizer");
     }
     throw new TemperException("cannot save a " + tokenizer.getClass().getSimpleName()
         + " as Hugging Face tokenizer files");

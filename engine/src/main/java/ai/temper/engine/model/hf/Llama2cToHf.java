@@ -1,7 +1,13 @@
 package ai.temper.engine.model.hf;
 
+import ai.temper.engine.TemperException;
 import ai.temper.engine.model.Checkpoint;
 import ai.temper.engine.model.LlamaConfig;
+import ai.temper.engine.model.ModelLoader;
+import ai.temper.engine.tokenizer.Llama2cTokenizer;
+import ai.temper.engine.tokenizer.Tokenizer;
+import java.util.ArrayList;
+import java.util.List;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
@@ -13,6 +19,34 @@ import java.nio.file.Path;
  */
 public final class Llama2cToHf {
   private Llama2cToHf() {}
+
+  /**
+   * Reads the llama2.c checkpoint {@code bin} with its tokenizer ({@code tokenizerOrNull}, or
+   * tokenizer.bin / tok&lt;vocab&gt;.bin beside it) and writes it to {@code out}.
+   */
+  public static void convert(Path bin, Path tokenizerOrNull, Path out, DType dtype) {
+    if (ModelLoader.detect(bin) != ModelLoader.Format.LLAMA2C) {
+      throw new TemperException(bin + ": not a llama2.c checkpoint");
+    }
+    Checkpoint ck = ModelLoader.readCheckpoint(bin, tokenizerOrNull);
+    try (Tokenizer t = ck.tokenizer()) {
+      if (!(t instanceof Llama2cTokenizer l)) {
+        throw new TemperException(bin + ": expected a llama2.c tokenizer file");
+      }
+      write(out, ck, vocabOf(l), dtype);
+    }
+  }
+
+  /** The pieces and scores of a loaded llama2.c tokenizer. */
+  public static Llama2cVocab vocabOf(Llama2cTokenizer t) {
+    List<String> pieces = new ArrayList<>(t.vocabSize());
+    float[] scores = new float[t.vocabSize()];
+    for (int i = 0; i < t.vocabSize(); i++) {
+      pieces.add(t.tokenText(i));
+      scores[i] = t.score(i);
+    }
+    return Llama2cVocab.of(pieces, scores);
+  }
 
   /**
    * Writes {@code source} with the tokenizer {@code vocab} to {@code out}. The generation

@@ -6,6 +6,7 @@ import ai.temper.engine.model.Checkpoint;
 import ai.temper.engine.model.LlamaConfig;
 import ai.temper.engine.model.StateDict;
 import ai.temper.engine.tokenizer.HfTokenizer;
+import ai.temper.engine.tokenizer.Llama2cTokenizer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Assumptions;
@@ -33,6 +34,18 @@ class Llama2cToHfTest {
       assertThat(t.stopIds()).containsExactly(1);
       assertThat(t.addsBos()).isTrue();
     }
+  }
+
+  @Test
+  void savingWithTheLlama2cTokenizerWritesTheConvertedTokenizerJson() {
+    Assumptions.assumeTrue(Files.exists(TOK), "needs ../shared/models/stories260K/tok512.bin");
+    LlamaConfig c = TinyLlamas.llamaTied(512);
+    Path out = tmp.resolve("saved");
+    try (Llama2cTokenizer t = Llama2cTokenizer.read(TOK)) {
+      HfCheckpoint.write(out, c, TinyLlamas.random(c, 5), t, null);
+    }
+    assertThat(HfCheckpoint.readContents(out).tokenizer().tokenizerJson())
+        .isEqualTo(Llama2cTokenizerConverter.convert(TOK).tokenizerJson());
   }
 
   @Test

@@ -3,6 +3,7 @@ package ai.temper.engine.model.hf;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.temper.engine.model.Checkpoint;
+import ai.temper.engine.model.Llama2cCheckpoint;
 import ai.temper.engine.tokenizer.Tokenizer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,9 +14,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * stories260K converted to a Hugging Face directory keeps every tensor and generates the
- * llama2.c reference text byte for byte (HF's forward, in plain Java, over the directory as
- * read back, with the converted tokenizer.json). transformers 5.17 was checked to print the
+ * stories260K converted to a Hugging Face directory keeps every tensor of the llama2.c reader
+ * and generates the llama2.c reference text byte for byte (HF's forward, in plain Java, over
+ * the directory as read back, with the converted tokenizer.json). transformers 5.17 was checked to print the
  * same three texts from the same directory (generate, max_length=257, greedy).
  */
 class Stories260KConversionTest {
@@ -24,17 +25,16 @@ class Stories260KConversionTest {
   static final Path REF = Path.of("../shared/reference/stories260K-greedy-256.txt");
   static final Path REF_LILY = Path.of("../shared/reference/stories260K-greedy-256-lily-and-ben.txt");
   @TempDir static Path tmp;
-  static Llama2cTestReader.Model source;
+  static Checkpoint source;
   static Path dir;
 
   @BeforeAll
   static void convert() throws Exception {
     Assumptions.assumeTrue(Files.exists(MODEL) && Files.exists(TOK),
         "needs ../shared/models/stories260K");
-    source = Llama2cTestReader.read(MODEL);
+    source = Llama2cCheckpoint.read(MODEL);
     dir = tmp.resolve("stories260K-hf");
-    Llama2cToHf.write(dir, new Checkpoint(source.config(), source.weights(), MODEL.toString()),
-        Llama2cVocab.read(TOK), DType.F32);
+    Llama2cToHf.convert(MODEL, TOK, dir, DType.F32);
   }
 
   @Test
