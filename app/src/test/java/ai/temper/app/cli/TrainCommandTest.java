@@ -77,7 +77,7 @@ class TrainCommandTest {
     long straightId = Long.parseLong(out.get(0));
     assertThat(Path.of(out.get(1))).endsWith(Path.of("run-" + straightId, "step-9"));
 
-    // the same run in a child JVM, killed with SIGKILL right after its second checkpoint
+    // the same run in a child JVM, killed with SIGKILL right after its first checkpoint
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     ProcessBuilder pb = new ProcessBuilder(java, "-Dai.djl.offline=true", "-cp",
         System.getProperty("java.class.path"), Main.class.getName(), "--home", home.toString(),
@@ -91,14 +91,14 @@ class TrainCommandTest {
       String line;
       while ((line = err.readLine()) != null) {
         seen.add(line);
-        if (line.contains("saved checkpoint") && line.endsWith("step-6")) {
+        if (line.contains("saved checkpoint") && line.endsWith("step-3")) {
           p.destroyForcibly(); // SIGKILL: no shutdown hook, no cleanup
           break;
         }
       }
     }
     assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    assertThat(String.join("\n", seen)).contains("step-6");
+    assertThat(String.join("\n", seen)).contains("step-3");
     long killedId = Long.parseLong(Files.readString(dir.resolve("child.out")).strip()
         .lines().findFirst().orElseThrow());
 
@@ -108,7 +108,7 @@ class TrainCommandTest {
     CliRunner.Result resumed = CliRunner.run("--home", home.toString(), "train", "resume",
         Long.toString(killedId));
     assertThat(resumed.code()).as(resumed.err()).isZero();
-    assertThat(resumed.err()).contains("resuming from").contains("step-6");
+    assertThat(resumed.err()).contains("resuming from").containsPattern("step-[36] ");
     assertThat(resumed.out().strip().lines().toList().get(1)).endsWith("step-9");
 
     List<double[]> a = losses(straightId);

@@ -12,7 +12,7 @@ public final class DataStats {
   private long tokens;
   private long trainedTokens;
 
-  /** Counts one example; {@code result} null means skipped. */
+  /** Counts one example, truncated or not, kept or skipped, with its (kept) token counts. */
   void add(boolean wasTruncated, boolean wasSkipped, long tokenCount, long trained) {
     examples++;
     if (wasTruncated) {
