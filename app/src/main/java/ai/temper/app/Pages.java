@@ -2,7 +2,8 @@ package ai.temper.app;
 
 import ai.temper.engine.Workbench;
 import ai.temper.views.annotate.AnnotateView;
-import ai.temper.views.chat.ConversationsView;
+import ai.temper.views.chat.ChatView;
+import ai.temper.views.chat.ChatViewModel;
 import ai.temper.views.common.ListViewModel;
 import ai.temper.views.datasets.DatasetsView;
 import ai.temper.views.datasets.DatasetsViewModel;
@@ -29,7 +30,7 @@ final class Pages {
     train.setOnFinished(checkpoint -> runs.refresh());
     DatasetsViewModel datasets = new DatasetsViewModel(wb);
     var annotate = AnnotateView.model(wb);
-    var chat = ConversationsView.model(wb);
+    ChatViewModel chat = new ChatViewModel(wb);
     var evaluate = EvaluateView.model(wb);
     ModelsViewModel models = new ModelsViewModel(wb);
     return List.of(
@@ -38,7 +39,7 @@ final class Pages {
         Page.of("annotate", "Annotate", "✎", new AnnotateView(annotate), annotate::refresh),
         Page.of("train", "Train", "▶", new TrainView(train), train::refresh),
         Page.of("runs", "Runs", "↗", new RunsView(runs), runs::refresh),
-        Page.of("chat", "Chat", "✉", new ConversationsView(chat), chat::refresh),
+        Page.of("chat", "Chat", "✉", new ChatView(chat), chat::refresh),
         Page.of("evaluate", "Evaluate", "✓", new EvaluateView(evaluate), evaluate::refresh),
         Page.of("models", "Models", "◆", new ModelsView(models), models::refresh));
   }

@@ -43,6 +43,10 @@ public final class BenchCommand {
         description = "Batch sizes (default ${DEFAULT-VALUE}).")
     List<Integer> batches;
 
+    @Option(names = "--kv-cache", defaultValue = "both", paramLabel = "both|yes|no",
+        description = "Runs with the KV cache, without, or both (default ${DEFAULT-VALUE}).")
+    String kvCache;
+
     @Option(names = "--positions", defaultValue = "256",
         description = "Positions per row with the KV cache (default ${DEFAULT-VALUE}).")
     int positions;
@@ -96,25 +100,29 @@ public final class BenchCommand {
           Runtime.getRuntime().availableProcessors(), loadBefore, loadAverage(), repeats,
           runSeconds, warmupSeconds);
       Table t = new Table("MODEL", "PARAMS", "KV CACHE", "BATCH", "POSITIONS", "TOKENS/S",
-          "MIN", "MAX");
+          "MIN", "MAX", "TOKENS/CPU-S");
       for (Result r : results) {
         t.add(r.model(), String.format(Locale.ROOT, "%.2fM", r.parameters() / 1e6),
             r.kvCache() ? "yes" : "no", r.batch(), r.positions(),
             String.format(Locale.ROOT, "%.0f", r.medianTokensPerSecond()),
             String.format(Locale.ROOT, "%.0f", r.minTokensPerSecond()),
-            String.format(Locale.ROOT, "%.0f", r.maxTokensPerSecond()));
+            String.format(Locale.ROOT, "%.0f", r.maxTokensPerSecond()),
+            String.format(Locale.ROOT, "%.0f", r.medianTokensPerCpuSecond()));
       }
       t.print(System.out);
       return 0;
     }
 
     private void run(GenerationBenchmark bench, String name, LlamaModel m, List<Result> out) {
-      for (int b : batches) {
+      if (!List.of("both", "yes", "no").contains(kvCache)) {
+        throw new IllegalArgumentException("--kv-cache must be both, yes or no");
+      }
+      for (int b : kvCache.equals("no") ? List.<Integer>of() : batches) {
         System.err.printf("bench: %s, KV cache, batch %d%n", name, b);
         out.add(bench.measure(name, m, true, b, Math.min(positions,
             m.config().maxPositionEmbeddings())));
       }
-      if (noCachePositions > 0) {
+      if (noCachePositions > 0 && !kvCache.equals("yes")) {
         for (int b : batches) {
           System.err.printf("bench: %s, no cache, batch %d%n", name, b);
           out.add(bench.measure(name, m, false, b, noCachePositions));

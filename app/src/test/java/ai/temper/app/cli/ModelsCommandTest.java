@@ -59,6 +59,19 @@ class ModelsCommandTest {
   }
 
   @Test
+  void createsATinyModelWithTheTokenizerOfStories260K() {
+    assumeTrue(Files.exists(STORIES), "../shared/models/stories260K is absent");
+    assertThat(temper("models", "import", STORIES.toString()).code()).isZero();
+    CliRunner.Result r = temper("models", "create", "--preset", "tiny", "--tokenizer-from",
+        "stories260K", "--name", "fresh", "--seed", "3");
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out()).startsWith("Added model 2 'fresh' (base, hf, 260.0K parameters)");
+    assertThat(home.resolve("models/fresh/tokenizer.json")).exists();
+    assertThat(temper("models", "show", "fresh").out())
+        .contains("scratch:tiny seed 3, tokenizer of stories260K");
+  }
+
+  @Test
   void errorsAreOneLine() {
     CliRunner.Result r = temper("models", "show", "nothing");
     assertThat(r.code()).isEqualTo(1);

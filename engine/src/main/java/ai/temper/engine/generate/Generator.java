@@ -31,6 +31,7 @@ public final class Generator {
   private int maxBatch = 32;
   /** Thread-count tuners per batch size, kept across calls. */
   private final Map<Integer, ThreadTuner> tuners = new HashMap<>();
+  private int threadCap = Integer.MAX_VALUE;
 
   /** {@code tokenizer} may be null for id-level generation (no text, no stop strings). */
   public Generator(LlamaModel model, Tokenizer tokenizer) {
@@ -41,6 +42,19 @@ public final class Generator {
   /** With the KV cache (default) or recomputing the full forward every step (benchmarks). */
   public Generator kvCache(boolean on) {
     this.kvCache = on;
+    return this;
+  }
+
+  /**
+   * At most {@code n} intra-op threads while the thread count is automatic (an explicit
+   * TEMPER_THREADS / --threads wins): an interactive caller leaves a core to the GUI.
+   */
+  public Generator maxThreads(int n) {
+    if (n <= 0) {
+      throw new IllegalArgumentException("maxThreads must be positive");
+    }
+    this.threadCap = n;
+    tuners.clear();
     return this;
   }
 
@@ -145,7 +159,8 @@ public final class Generator {
       }
       pad = tokenizer != null ? tokenizer.padId() : Math.max(0, model.config().eosTokenId());
       tuner = tuners.computeIfAbsent(rows.length, k -> TorchRuntime.isAutomatic()
-          ? ThreadTuner.upTo(TorchRuntime.threads()) : ThreadTuner.fixed(TorchRuntime.threads()));
+          ? ThreadTuner.upTo(Math.min(threadCap, TorchRuntime.threads()))
+          : ThreadTuner.fixed(TorchRuntime.threads()));
       threadsNow = JniUtils.getNumThreads();
     }
 

@@ -1,7 +1,10 @@
 package ai.temper.engine.models;
 
 import ai.temper.engine.TemperException;
+import ai.temper.engine.model.Llama2cCheckpoint;
 import ai.temper.engine.model.LlamaConfig;
+import ai.temper.engine.model.ModelLoader;
+import ai.temper.engine.model.hf.SafetensorsFile;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -11,10 +14,8 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.stream.Stream;
 
 /**
@@ -33,6 +34,14 @@ public final class ModelInspector {
    * @param tokenizer a llama2.c tokenizer file to use; null to look for one beside the model
    */
   public static ModelInspection inspect(Path path, Path tokenizer) {
+    return inspect(path, tokenizer, null);
+  }
+
+  /**
+   * Inspects {@code path}; {@code knownConfig} (the config stored in the library) spares
+   * reading a llama2.c checkpoint's weights again.
+   */
+  public static ModelInspection inspect(Path path, Path tokenizer, LlamaConfig knownConfig) {
     Path p = path.toAbsolutePath().normalize();
     if (!Files.exists(p)) {
       throw new TemperException(p + ": no such file or folder");
@@ -45,9 +54,9 @@ public final class ModelInspector {
         return huggingFace(p);
       }
       Path single = llama2cIn(p);
-      return llama2c(single, tokenizer);
+      return llama2c(single, tokenizer, knownConfig);
     }
-    return llama2c(p, tokenizer);
+    return llama2c(p, tokenizer, knownConfig);
   }
 
   private static ModelInspection huggingFace(Path dir) {
@@ -65,9 +74,6 @@ public final class ModelInspector {
     String kind;
     if (Files.isRegularFile(tok)) {
       kind = "tokenizer.json (Hugging Face)";
-    } else if (Files.isRegularFile(dir.resolve("tokenizer.bin"))) {
-      tok = dir.resolve("tokenizer.bin");
-      kind = "llama2.c tokenizer (tokenizer.bin)";
     } else {
       tok = null;
       kind = names.contains("tokenizer.model")
@@ -121,11 +127,13 @@ public final class ModelInspector {
     return models.get(0);
   }
 
-  private static ModelInspection llama2c(Path file, Path tokenizer) {
-    if (Pickles.looksPickled(file)) {
-      throw Pickles.refusal(file);
+  private static ModelInspection llama2c(Path file, Path tokenizer, LlamaConfig known) {
+    if (ModelLoader.detect(file) != ModelLoader.Format.LLAMA2C) {
+      throw new TemperException(file + ": not a llama2.c checkpoint");
     }
-    LlamaConfig config = Llama2cHeader.read(file);
+    // The engine's reader validates the whole file; a model already in the library is not
+    // read again just to be described.
+    LlamaConfig config = known != null ? known : Llama2cCheckpoint.read(file).config();
     Path tok = tokenizer != null ? tokenizer.toAbsolutePath().normalize() : findTokenizer(file);
     if (tok != null) {
       checkLlama2cTokenizer(tok);
@@ -211,34 +219,14 @@ public final class ModelInspector {
     return out;
   }
 
-  /** Sums the element counts in a safetensors header (8-byte length, then JSON). */
+  /** Sums the element counts of a safetensors file's tensors (its header only). */
   static long safetensorsParameters(Path file) {
-    try (InputStream in = Files.newInputStream(file)) {
-      byte[] len = in.readNBytes(8);
-      if (len.length < 8) {
-        throw new TemperException(file + ": too short for a safetensors file");
-      }
-      long n = ByteBuffer.wrap(len).order(ByteOrder.LITTLE_ENDIAN).getLong();
-      if (n <= 1 || n > 100_000_000L || n > Files.size(file) - 8) {
-        throw new TemperException(file + ": not a safetensors file (header length " + n + ")");
-      }
-      JsonNode header = JSON.readTree(in.readNBytes((int) n));
+    try (SafetensorsFile f = SafetensorsFile.open(file)) {
       long total = 0;
-      for (Iterator<Map.Entry<String, JsonNode>> it = header.fields(); it.hasNext(); ) {
-        Map.Entry<String, JsonNode> e = it.next();
-        if (e.getKey().equals("__metadata__")) {
-          continue;
-        }
-        long numel = 1;
-        for (JsonNode d : e.getValue().path("shape")) {
-          numel *= d.asLong();
-        }
-        total += numel;
+      for (SafetensorsFile.Entry e : f.entries()) {
+        total += e.numel();
       }
       return total;
-    } catch (IOException e) {
-      throw new TemperException(file + ": cannot read the safetensors header: " + e.getMessage(),
-          e);
     }
   }
 

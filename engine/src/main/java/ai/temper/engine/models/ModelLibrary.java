@@ -345,7 +345,7 @@ public final class ModelLibrary {
     List<ModelFile> files = List.of();
     if (present) {
       try {
-        ModelInspection ins = ModelInspector.inspect(path, tokenizer);
+        ModelInspection ins = ModelInspector.inspect(path, tokenizer, config);
         config = ins.config();
         params = ins.parameters();
         tokenizerKind = ins.tokenizerKind();

@@ -60,6 +60,27 @@ public final class DatasetRepository {
   }
 
   /**
+   * Adds one example at the end of a finished dataset and counts it: its position is the
+   * dataset's row count, taken under a row lock so that concurrent appends get distinct
+   * positions. Returns that position.
+   */
+  public long appendExample(long datasetId, String data, String searchText, long contentHash,
+      Long sourceLine) {
+    return sql.inTransaction(c -> {
+      Optional<Long> count = sql.queryOne("SELECT row_count FROM datasets WHERE id = ? "
+          + "FOR UPDATE", rs -> rs.getLong(1), datasetId);
+      if (count.isEmpty()) {
+        throw new ai.temper.engine.TemperException("No dataset with id " + datasetId);
+      }
+      long idx = count.get();
+      insertExamples(datasetId, List.of(new NewExample(idx, data, searchText, contentHash,
+          sourceLine)));
+      sql.update("UPDATE datasets SET row_count = ? WHERE id = ?", idx + 1, datasetId);
+      return idx;
+    });
+  }
+
+  /**
    * Copies examples between datasets inside the database (no JSON travels through Java):
    * each row is {newIdx, sourceDatasetId, sourceIdx}.
    */

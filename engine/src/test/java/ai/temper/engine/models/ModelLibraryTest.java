@@ -8,6 +8,10 @@ import ai.temper.engine.TemperException;
 import ai.temper.engine.Workbench;
 import ai.temper.engine.jobs.JobContext;
 import ai.temper.engine.model.LlamaConfig;
+import ai.temper.engine.model.Checkpoint;
+import ai.temper.engine.model.ModelLoader;
+import ai.temper.engine.model.StateDict;
+import ai.temper.engine.models.ModelLibrary.CreateOptions;
 import ai.temper.engine.models.ModelLibrary.ImportOptions;
 import ai.temper.engine.store.ModelRepository.ModelRow;
 import java.io.IOException;
@@ -263,6 +267,57 @@ class ModelLibraryTest {
     assertThatThrownBy(() -> library.resolve("nope")).hasMessageContaining("No model 'nope'");
     assertThatThrownBy(() -> library.locate("/no/such/model"))
         .hasMessageContaining("neither a model in the library nor a file");
+  }
+
+  @Test
+  void createsATinyModelFromScratchWithTheTokenizerOfStories260K() throws IOException {
+    assumeStories();
+    library.importLocal(TestModels.STORIES, ImportOptions.byReference(), JobContext.none());
+    ModelRow m = library.create(new CreateOptions(ModelPreset.TINY, "stories260K", null, 7),
+        JobContext.none());
+    assertThat(m.name()).isEqualTo("tiny-scratch");
+    assertThat(m.kind()).isEqualTo("base");
+    assertThat(m.format()).isEqualTo("hf");
+    assertThat(m.owned()).isTrue();
+    assertThat(m.parameters()).isEqualTo(260_032L);
+    assertThat(m.source()).isEqualTo("scratch:tiny seed 7, tokenizer of stories260K");
+    Path dir = Path.of(m.path());
+    assertThat(dir.getParent()).isEqualTo(wb.modelsDir());
+    assertThat(dir.resolve("model.safetensors")).exists();
+    assertThat(dir.resolve("generation_config.json")).exists();
+
+    // what the engine reads back is what was initialised, with a working tokenizer
+    LlamaConfig config = ModelPreset.TINY.config(512, 1, 2);
+    Checkpoint back = ModelLoader.readCheckpoint(dir, null);
+    assertThat(back.config()).isEqualTo(config);
+    StateDict expected = ScratchModel.initialise(config, 7, JobContext.none());
+    for (var e : expected.asMap().entrySet()) {
+      assertThat(back.weights().get(e.getKey()).data()).as(e.getKey())
+          .isEqualTo(e.getValue().data());
+    }
+    Checkpoint stories = ModelLoader.readCheckpoint(TestModels.STORIES, TestModels.STORIES_TOK);
+    String text = "Once upon a time, Lily saw a big dog.";
+    assertThat(back.tokenizer().encode(text, true))
+        .isEqualTo(stories.tokenizer().encode(text, true));
+    back.tokenizer().close();
+    stories.tokenizer().close();
+
+    ModelDetails d = library.details(m.id());
+    assertThat(d.tokenizerKind()).startsWith("tokenizer.json");
+    assertThat(library.stagingDir()).isEmptyDirectory();
+  }
+
+  @Test
+  void aNewModelTakesItsVocabularyFromTheTokenizerItIsGiven() throws IOException {
+    LlamaConfig big = LlamaConfig.llama(1000, 96, 256, 3, 6, 2, 2048, false);
+    library.importLocal(TestModels.hfFolder(disk.resolve("bigvocab"), big, true),
+        ImportOptions.byReference(), JobContext.none());
+    ModelRow m = library.create(new CreateOptions(ModelPreset.TINY, "bigvocab", "t2", 1),
+        JobContext.none());
+    assertThat(m.parameters()).isEqualTo(ModelPreset.TINY.config(1000, 1, 2).parameterCount());
+    assertThat(library.details(m.id()).chatTemplate()).isTrue();
+    assertThatThrownBy(() -> library.create(new CreateOptions(ModelPreset.TINY, "bigvocab", "t2",
+        1), JobContext.none())).hasMessageContaining("already in the library");
   }
 
   @Test

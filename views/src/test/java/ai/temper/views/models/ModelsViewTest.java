@@ -164,6 +164,30 @@ class ModelsViewTest {
   }
 
   @Test
+  void createATinyModelFromScratchThroughTheDialog(FxRobot robot) throws Exception {
+    Path stories = Path.of("../shared/models/stories260K/stories260K.bin");
+    org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(stories),
+        "../shared/models/stories260K is absent");
+    WaitForAsyncUtils.asyncFx(() -> model.addFromDisk(stories, null, false)).get().await();
+    TableView<ModelRow> table = robot.lookup("#models-table").queryTableView();
+    waitUntil(() -> table.getItems().size() == 1 && !model.busyProperty().get());
+
+    robot.clickOn("#models-create");
+    TextField name = robot.lookup("#models-create-name").queryAs(TextField.class);
+    robot.interact(() -> name.setText("my-scratch"));
+    robot.clickOn((Node n) -> n instanceof Button b && "OK".equals(b.getText()));
+
+    waitUntil(() -> table.getItems().size() == 2);
+    ModelRow created = table.getItems().get(1);
+    assertThat(created.name()).isEqualTo("my-scratch");
+    assertThat(created.parameters()).isEqualTo(260_032L);
+    TextArea details = robot.lookup("#models-details").queryAs(TextArea.class);
+    waitUntil(() -> details.getText().contains("my-scratch"));
+    assertThat(details.getText()).contains("scratch:tiny seed 42, tokenizer of stories260K")
+        .contains("tokenizer.json");
+  }
+
+  @Test
   void aFailedActionShowsItsError(FxRobot robot) {
     robot.interact(() -> model.addFromDisk(disk.resolve("nothing-here"), null, false));
     waitUntil(() -> !model.errorProperty().get().isEmpty());

@@ -238,7 +238,9 @@ public final class SafetensorsFile implements AutoCloseable {
           + " bytes; the header length alone takes 8)");
     }
     ByteBuffer lenBuf = readFully(file, ch, 0, 8).order(ByteOrder.LITTLE_ENDIAN);
-    if ((lenBuf.get(0) == 'P' && lenBuf.get(1) == 'K') || (lenBuf.get(0) & 0xff) == 0x80) {
+    byte[] head = new byte[(int) Math.min(9, size)];
+    readFully(file, ch, 0, head.length).get(head);
+    if (startsLikePickle(head)) {
       throw new TemperException(file + ": " + PICKLE_ADVICE);
     }
     long headerLen = lenBuf.getLong();
@@ -416,10 +418,22 @@ public final class SafetensorsFile implements AutoCloseable {
   /** Whether the first bytes of {@code file} look like a PyTorch checkpoint: zip or pickle. */
   public static boolean isPickle(Path file) {
     try (var in = Files.newInputStream(file)) {
-      byte[] head = in.readNBytes(2);
-      return head.length == 2 && ((head[0] == 'P' && head[1] == 'K') || (head[0] & 0xff) == 0x80);
+      return startsLikePickle(in.readNBytes(9));
     } catch (IOException e) {
       return false;
     }
+  }
+
+  /**
+   * Zip ("PK") or pickle (0x80, protocol 2..5) magic, unless the bytes are a safetensors start:
+   * a little-endian header length (small: its high bytes zero) followed by '{'. A header length
+   * can begin with 0x80 or "PK" itself (a header of 640 bytes starts 0x80 0x02).
+   */
+  static boolean startsLikePickle(byte[] head) {
+    if (head.length >= 9 && head[8] == '{' && head[5] == 0 && head[6] == 0 && head[7] == 0) {
+      return false;
+    }
+    return head.length >= 2 && ((head[0] == 'P' && head[1] == 'K')
+        || ((head[0] & 0xff) == 0x80 && head[1] >= 2 && head[1] <= 5));
   }
 }
