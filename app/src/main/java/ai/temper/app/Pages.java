@@ -31,6 +31,8 @@ final class Pages {
     DatasetsViewModel datasets = new DatasetsViewModel(wb);
     var annotate = AnnotateView.model(wb);
     ChatViewModel chat = new ChatViewModel(wb);
+    // a run's newest checkpoint becomes the Chat page's model (left side)
+    runs.setOpenInChat(checkpoint -> chat.openModel(checkpoint, 0));
     var evaluate = EvaluateView.model(wb);
     ModelsViewModel models = new ModelsViewModel(wb);
     return List.of(
