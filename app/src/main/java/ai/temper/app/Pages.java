@@ -13,6 +13,8 @@ import ai.temper.views.models.ModelsViewModel;
 import ai.temper.views.runs.RunsView;
 import ai.temper.views.runs.RunsViewModel;
 import ai.temper.views.shell.Page;
+import ai.temper.views.train.TrainView;
+import ai.temper.views.train.TrainViewModel;
 import java.util.List;
 import javafx.scene.control.Label;
 
@@ -22,16 +24,22 @@ final class Pages {
 
   static List<Page> create(Workbench wb) {
     RunsViewModel runs = new RunsViewModel(wb);
+    TrainViewModel train = new TrainViewModel(wb);
+    // a run resumed from the Runs page trains (and draws its curves) on the Train page
+    runs.setOnResume(train::resume);
+    train.setOnFinished(checkpoint -> runs.refresh());
     DatasetsViewModel datasets = new DatasetsViewModel(wb);
     var annotate = AnnotateView.model(wb);
     ChatViewModel chat = new ChatViewModel(wb);
+    // a run's newest checkpoint becomes the Chat page's model (left side)
+    runs.setOpenInChat(checkpoint -> chat.openModel(checkpoint, 0));
     var evaluate = EvaluateView.model(wb);
     ModelsViewModel models = new ModelsViewModel(wb);
     return List.of(
         Page.of("datasets", "Datasets", "▤", new DatasetsView(datasets).getRoot(),
             datasets::refreshDatasets),
         Page.of("annotate", "Annotate", "✎", new AnnotateView(annotate), annotate::refresh),
-        Page.of("train", "Train", "▶", placeholder("Train"), null),
+        Page.of("train", "Train", "▶", new TrainView(train), train::refresh),
         Page.of("runs", "Runs", "↗", new RunsView(runs), runs::refresh),
         Page.of("chat", "Chat", "✉", new ChatView(chat), chat::refresh),
         Page.of("evaluate", "Evaluate", "✓", new EvaluateView(evaluate), evaluate::refresh),

@@ -20,7 +20,8 @@ import picocli.CommandLine.Option;
 /** {@code temper bench ...}: speed measurements; results as a table on stdout. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Measure the engine's speed.",
-    subcommands = {BenchCommand.Generate.class, BenchDatasetsCommand.class})
+    subcommands = {BenchCommand.Generate.class, BenchDatasetsCommand.class,
+        BenchTrainCommand.class})
 public final class BenchCommand {
 
   @Command(name = "generate", mixinStandardHelpOptions = true,

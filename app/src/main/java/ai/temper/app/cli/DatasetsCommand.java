@@ -12,7 +12,9 @@ import ai.temper.engine.data.Datasets;
 import ai.temper.engine.data.Decontaminator;
 import ai.temper.engine.data.Example;
 import ai.temper.engine.data.ExportFormat;
+import ai.temper.engine.data.Embedder;
 import ai.temper.engine.data.HashedTfIdfEmbedder;
+import ai.temper.engine.data.ModelEmbedder;
 import ai.temper.engine.data.LengthMeasure;
 import ai.temper.engine.data.Message;
 import ai.temper.engine.data.MixSpec;
@@ -344,17 +346,17 @@ public final class DatasetsCommand {
 
     @Override
     public Integer call() throws Exception {
-      if (model != null) {
-        throw new TemperException("Selection by model embeddings (--model) is not yet "
-            + "available; use BM25 (the default) or --method tfidf");
-      }
-      if (!method.equals("bm25") && !method.equals("tfidf")) {
+      if (model == null && !method.equals("bm25") && !method.equals("tfidf")) {
         throw new TemperException("Unknown --method '" + method + "'; use bm25 or tfidf");
       }
       Workbench wb = parent.workbench();
       RetrievalSelector.Result r = ConsoleProgress.run(wb.jobs(), "dataset-select", "Select "
-          + name, ctx -> new RetrievalSelector(wb.db()).select(pool, targets, k, name,
-              method.equals("tfidf") ? tfidf(wb, pool) : null, ctx));
+          + name, ctx -> {
+            try (Embedder embedder = model != null ? ModelEmbedder.open(model, null, 256)
+                : method.equals("tfidf") ? tfidf(wb, pool) : null) {
+              return new RetrievalSelector(wb.db()).select(pool, targets, k, name, embedder, ctx);
+            }
+          });
       out().printf("Selected %,d of %,d pool examples for %,d targets (k %d, %s) into '%s' "
           + "in %.1f s%n", r.selected(), r.pool(), r.targets(), k, r.method(), name,
           r.seconds());

@@ -59,6 +59,11 @@ public final class RunsCommand {
       }
       List<String> names = parent.root.workbench().db().metrics().names(id);
       System.out.println("metrics:     " + (names.isEmpty() ? "-" : String.join(", ", names)));
+      var checkpoints = parent.root.workbench().db().checkpoints().forRun(id);
+      System.out.println("checkpoints:" + (checkpoints.isEmpty() ? " -" : ""));
+      for (var c : checkpoints) {
+        System.out.println("  step " + c.step() + ": " + c.path());
+      }
       System.out.println("config:");
       System.out.println(r.config() == null ? "  -" : r.config().strip().indent(2).stripTrailing());
       return 0;

@@ -18,6 +18,7 @@ import picocli.CommandLine.Option;
     subcommands = {
       RunsCommand.class,
       JobsCommand.class,
+      TrainCommand.class,
       ModelsCommand.class,
       DatasetsCommand.class,
       GenerateCommand.class,

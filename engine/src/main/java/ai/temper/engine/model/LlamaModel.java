@@ -248,7 +248,11 @@ public final class LlamaModel implements AutoCloseable {
     k = rotate(k, cos, sin);
     // grouped-query attention: query heads h*G..h*G+G-1 share key/value head h
     NDArray qg = q.reshape(b, kvHeads, groups * t, hd);
-    NDArray scores = qg.matMul(k.transpose(0, 1, 3, 2)).mul(1.0 / Math.sqrt(hd))
+    // the scale as a tensor of the activations' manager, not a Java number: DJL turns a number
+    // operand into a temporary tensor over a Java buffer and frees it right after the op, but
+    // autograd keeps it for mul's backward, which then reads freed memory (wrong gradients)
+    NDArray scale = qg.getManager().create((float) (1.0 / Math.sqrt(hd)));
+    NDArray scores = qg.matMul(k.transpose(0, 1, 3, 2)).mul(scale)
         .reshape(b, kvHeads, groups, t, t).add(bias);
     NDArray probs = scores.softmax(-1).reshape(b, kvHeads, groups * t, t);
     NDArray out = probs.matMul(v).reshape(b, heads, t, hd).transpose(0, 2, 1, 3)

@@ -126,6 +126,10 @@ public final class Database implements AutoCloseable {
     return new MetricRepository(sql);
   }
 
+  public CheckpointRepository checkpoints() {
+    return new CheckpointRepository(sql);
+  }
+
   public ModelRepository models() {
     return new ModelRepository(sql);
   }

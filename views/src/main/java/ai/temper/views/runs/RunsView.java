@@ -27,6 +27,9 @@ public final class RunsView extends BorderPane {
     page.column("Base model", Run::baseModel, 220);
     page.column("Started", Run::startedAt, 180);
     page.column("Ended", Run::endedAt, 180);
+    page.action("Open in Chat", model::openInChat).setId("runs-open-chat");
+    page.action("Open in Evaluate", model::openInEvaluate).setId("runs-open-evaluate");
+    page.action("Resume", model::resumePicked).setId("runs-resume");
     page.action("Refresh", model::refresh);
     page.table().setId("runs-table");
     page.table().getSelectionModel().setSelectionMode(SelectionMode.MULTIPLE);
@@ -37,7 +40,10 @@ public final class RunsView extends BorderPane {
     ComboBox<String> metric = new ComboBox<>(model.metricNames());
     metric.setId("runs-metric");
     metric.valueProperty().bindBidirectional(model.metricProperty());
-    HBox bar = new HBox(8, new Label("Metric"), metric);
+    Label error = new Label();
+    error.getStyleClass().add("error-text");
+    error.textProperty().bind(model.errorProperty());
+    HBox bar = new HBox(8, new Label("Metric"), metric, error);
     bar.setPadding(new Insets(8, 0, 8, 0));
     chart.setId("runs-chart");
     model.curvesProperty().addListener((obs, old, now) -> {

@@ -5,11 +5,16 @@ import ai.temper.engine.store.MetricRepository.Metric;
 import ai.temper.engine.store.RunRepository.Run;
 import ai.temper.views.common.Fx;
 import ai.temper.views.common.LineChartPane.Point;
+import ai.temper.engine.train.TrainingRuns;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeSet;
+import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 import javafx.beans.property.ObjectProperty;
 import javafx.beans.property.SimpleObjectProperty;
 import javafx.beans.property.SimpleStringProperty;
@@ -27,6 +32,9 @@ public final class RunsViewModel {
   private final ObjectProperty<Map<String, List<Point>>> curves =
       new SimpleObjectProperty<>(Map.of());
   private final StringProperty error = new SimpleStringProperty("");
+  private Consumer<Path> openInChat = p -> {};
+  private Consumer<Path> openInEvaluate = p -> {};
+  private LongConsumer onResume = id -> {};
 
   public RunsViewModel(Workbench workbench) {
     this.workbench = workbench;
@@ -61,6 +69,60 @@ public final class RunsViewModel {
       }
       curves.set(result.getValue());
     }, e -> error.set(e.getMessage()));
+  }
+
+  /**
+   * Hooks for the shell to wire: open a checkpoint directory in Chat or Evaluate, resume a run
+   * (e.g. on the Train page). Each gets the newest complete checkpoint of the first picked run.
+   */
+  public void setOpenInChat(Consumer<Path> hook) {
+    this.openInChat = hook == null ? p -> {} : hook;
+  }
+
+  public void setOpenInEvaluate(Consumer<Path> hook) {
+    this.openInEvaluate = hook == null ? p -> {} : hook;
+  }
+
+  public void setOnResume(LongConsumer hook) {
+    this.onResume = hook == null ? id -> {} : hook;
+  }
+
+  /** The newest complete checkpoint of the first picked run, if any. */
+  public Optional<Path> pickedCheckpoint() {
+    if (picked.isEmpty()) {
+      return Optional.empty();
+    }
+    return new TrainingRuns(workbench).latestCheckpoint(picked.get(0).id());
+  }
+
+  public void openInChat() {
+    withCheckpoint(openInChat);
+  }
+
+  public void openInEvaluate() {
+    withCheckpoint(openInEvaluate);
+  }
+
+  /** Resumes the first picked run if it did not finish. */
+  public void resumePicked() {
+    if (picked.isEmpty()) {
+      error.set("Pick a run to resume");
+    } else if (picked.get(0).status().equals("SUCCEEDED")) {
+      error.set("Run " + picked.get(0).id() + " has finished; nothing to resume");
+    } else {
+      onResume.accept(picked.get(0).id());
+    }
+  }
+
+  private void withCheckpoint(Consumer<Path> hook) {
+    Optional<Path> p = pickedCheckpoint();
+    if (p.isEmpty()) {
+      error.set(picked.isEmpty() ? "Pick a run first" : "Run " + picked.get(0).id()
+          + " has no checkpoint yet");
+    } else {
+      error.set("");
+      hook.accept(p.get());
+    }
   }
 
   public ObservableList<Run> runs() {

@@ -1,0 +1,96 @@
+package ai.temper.app.cli;
+
+import ai.temper.engine.TorchRuntime;
+import ai.temper.engine.model.LlamaModel;
+import ai.temper.engine.model.LoadedModel;
+import ai.temper.engine.model.ModelLoader;
+import ai.temper.engine.train.TrainBenchmark;
+import ai.temper.engine.train.TrainBenchmark.Result;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code temper bench train}: SFT training speed (tokens/s, achieved GFLOP/s) at stories260K
+ * and the stories15M shape, full and LoRA; medians after warm-up.
+ */
+@Command(name = "train", mixinStandardHelpOptions = true,
+    description = "Training tokens/s and achieved FLOP/s (6N per token plus attention) for SFT "
+        + "steps on stories260K and a random model of the stories15M shape, full and LoRA.")
+public final class BenchTrainCommand implements Callable<Integer> {
+  @Option(names = "--model", paramLabel = "PATH",
+      defaultValue = "../shared/models/stories260K/stories260K.bin",
+      description = "Real model to measure (default ${DEFAULT-VALUE}); 'none' to skip.")
+  String model;
+
+  @Option(names = "--no-random-15m", description = "Skip the random stories15M-shape model.")
+  boolean skipRandom;
+
+  @Option(names = "--batch", defaultValue = "8", description = "Rows per step (default 8).")
+  int batch;
+
+  @Option(names = "--length", defaultValue = "256",
+      description = "Tokens per row (default ${DEFAULT-VALUE}).")
+  int length;
+
+  @Option(names = "--warmup", defaultValue = "2", description = "Warm-up steps (default 2).")
+  int warmup;
+
+  @Option(names = "--steps", defaultValue = "5", description = "Measured steps (median).")
+  int steps;
+
+  @Option(names = "--lora-rank", defaultValue = "8", description = "LoRA rank (default 8).")
+  int rank;
+
+  @Option(names = "--threads", paramLabel = "N",
+      description = "libtorch intra-op threads (default: $TEMPER_THREADS, else every core).")
+  Integer threads;
+
+  @Override
+  public Integer call() {
+    int n = TorchRuntime.configure(threads);
+    TrainBenchmark bench = new TrainBenchmark().warmup(warmup).steps(steps).loraRank(rank);
+    String before = loadAverage();
+    List<Result> results = new ArrayList<>();
+    for (boolean lora : new boolean[] {false, true}) {
+      if (!model.equals("none")) {
+        Path p = Path.of(model);
+        LoadedModel m = ModelLoader.load(p, null);
+        m.tokenizer().close();
+        results.add(bench.run(p.getFileName().toString().replaceFirst("\\.bin$", ""),
+            m.model(), lora, batch, length));
+      }
+      if (!skipRandom) {
+        results.add(bench.run("random-15M", LlamaModel.random(TrainBenchmark.stories15MShape(),
+            15), lora, batch, length));
+      }
+    }
+    System.out.printf(Locale.ROOT, "# SFT steps of %d x %d tokens; %d threads, %d cores, load "
+        + "average %s before, %s after; median of %d steps after %d warm-up%n", batch, length, n,
+        Runtime.getRuntime().availableProcessors(), before, loadAverage(), steps, warmup);
+    Table t = new Table("MODEL", "MODE", "PARAMS", "TRAINED", "STEP MS", "TOKENS/S", "GFLOP/S");
+    for (Result r : results) {
+      t.add(r.model(), r.mode(), r.parameters(), r.trained(),
+          String.format(Locale.ROOT, "%.0f", r.medianMs()),
+          String.format(Locale.ROOT, "%.0f", r.tokensPerSecond()),
+          String.format(Locale.ROOT, "%.1f", r.gflopsPerSecond()));
+    }
+    t.print(System.out);
+    return 0;
+  }
+
+  static String loadAverage() {
+    try {
+      String[] f = Files.readString(Path.of("/proc/loadavg")).split(" ");
+      return f[0] + " " + f[1] + " " + f[2];
+    } catch (IOException | RuntimeException e) {
+      return "unknown";
+    }
+  }
+}

@@ -1,0 +1,161 @@
+package ai.temper.app.cli;
+
+import ai.temper.engine.TorchRuntime;
+import ai.temper.engine.Workbench;
+import ai.temper.engine.store.RunRepository.Run;
+import ai.temper.engine.train.ConfigField;
+import ai.temper.engine.train.TrainConfig;
+import ai.temper.engine.train.TrainKind;
+import ai.temper.engine.train.TrainListener;
+import ai.temper.engine.train.TrainResult;
+import ai.temper.engine.train.TrainingRuns;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+/**
+ * {@code temper train {pretrain|sft|dpo|rm} --config FILE.yaml [--set key=value ...]} and
+ * {@code temper train resume RUN}. Progress and log lines go to stderr; stdout gets the run id
+ * as soon as the run exists, then the final checkpoint directory.
+ */
+@Command(name = "train", mixinStandardHelpOptions = true,
+    description = "Train a model (pretraining, SFT, DPO, reward model) or resume a run.",
+    subcommands = {TrainCommand.Pretrain.class, TrainCommand.Sft.class, TrainCommand.Dpo.class,
+        TrainCommand.Rm.class, TrainCommand.Resume.class, TrainCommand.Fields.class})
+public final class TrainCommand {
+  @ParentCommand TemperCommand root;
+
+  /** Starts a new run of one kind from a YAML config. */
+  abstract static class Start implements Callable<Integer> {
+    @ParentCommand TrainCommand parent;
+
+    @Option(names = "--config", required = true, paramLabel = "FILE.yaml",
+        description = "The run's config (open-instruct / TRL field names).")
+    Path config;
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE",
+        description = "Override one config field (repeatable), e.g. --set learning_rate=1e-4")
+    List<String> sets = new ArrayList<>();
+
+    @Option(names = "--threads", paramLabel = "N",
+        description = "libtorch intra-op threads (default: $TEMPER_THREADS, else every core).")
+    Integer threads;
+
+    abstract TrainKind kind();
+
+    @Override
+    public Integer call() throws Exception {
+      TrainConfig c = TrainConfig.load(config, kind()).withSets(sets)
+          .resolvePaths(config.toAbsolutePath().getParent());
+      TorchRuntime.configure(threads);
+      Workbench wb = parent.root.workbench();
+      TrainingRuns runs = new TrainingRuns(wb);
+      long id = runs.create(c);
+      System.out.println(id);
+      System.out.flush();
+      return train(wb, runs, id);
+    }
+  }
+
+  /** Runs (or resumes) {@code id} as a job with a progress bar; prints the final checkpoint. */
+  static int train(Workbench wb, TrainingRuns runs, long id) throws Exception {
+    TrainListener log = new TrainListener() {
+      @Override
+      public void onLog(long runId, String line) {
+        System.err.println("run " + runId + ": " + line);
+      }
+    };
+    runs.addListener(log);
+    try {
+      Run r = wb.db().runs().find(id).orElseThrow();
+      TrainResult result = ConsoleProgress.run(wb.jobs(), "train", TrainingRuns.title(r),
+          ctx -> runs.run(id, ctx));
+      System.out.println(result.checkpoint());
+      return 0;
+    } finally {
+      runs.removeListener(log);
+    }
+  }
+
+  @Command(name = "pretrain", mixinStandardHelpOptions = true,
+      description = "Next-token training on plain text, from a base or a new model.")
+  static final class Pretrain extends Start {
+    @Override
+    TrainKind kind() {
+      return TrainKind.PRETRAIN;
+    }
+  }
+
+  @Command(name = "sft", mixinStandardHelpOptions = true,
+      description = "Supervised finetuning on conversations (loss on assistant turns).")
+  static final class Sft extends Start {
+    @Override
+    TrainKind kind() {
+      return TrainKind.SFT;
+    }
+  }
+
+  @Command(name = "dpo", mixinStandardHelpOptions = true,
+      description = "Preference optimisation: dpo, dpo_norm or simpo (loss_type).")
+  static final class Dpo extends Start {
+    @Override
+    TrainKind kind() {
+      return TrainKind.DPO;
+    }
+  }
+
+  @Command(name = "rm", mixinStandardHelpOptions = true,
+      description = "A Bradley-Terry reward model with a scalar head.")
+  static final class Rm extends Start {
+    @Override
+    TrainKind kind() {
+      return TrainKind.RM;
+    }
+  }
+
+  @Command(name = "resume", mixinStandardHelpOptions = true,
+      description = "Continue a run from its last checkpoint (after a crash or a cancel).")
+  static final class Resume implements Callable<Integer> {
+    @ParentCommand TrainCommand parent;
+    @Parameters(paramLabel = "RUN", description = "Run id.") long id;
+
+    @Option(names = "--threads", paramLabel = "N",
+        description = "libtorch intra-op threads (default: $TEMPER_THREADS, else every core).")
+    Integer threads;
+
+    @Override
+    public Integer call() throws Exception {
+      TorchRuntime.configure(threads);
+      Workbench wb = parent.root.workbench();
+      TrainingRuns runs = new TrainingRuns(wb);
+      runs.config(id); // fails on an unknown run before any output
+      System.out.println(id);
+      System.out.flush();
+      return train(wb, runs, id);
+    }
+  }
+
+  @Command(name = "fields", mixinStandardHelpOptions = true,
+      description = "List the config fields of an algorithm with their defaults.")
+  static final class Fields implements Callable<Integer> {
+    @Parameters(paramLabel = "KIND", defaultValue = "sft",
+        description = "pretrain, sft, dpo or rm (default ${DEFAULT-VALUE}).")
+    String kind;
+
+    @Override
+    public Integer call() {
+      TrainKind k = TrainKind.of(kind);
+      TrainConfig d = TrainConfig.defaults(k);
+      for (ConfigField f : TrainConfig.fields(k)) {
+        String v = f.format(d.get(f.name()));
+        System.out.printf("%-28s %s%n    %s%n", f.name(), v.isEmpty() ? "(empty)" : v, f.doc());
+      }
+      return 0;
+    }
+  }
+}

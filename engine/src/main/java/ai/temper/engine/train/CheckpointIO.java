@@ -1,0 +1,202 @@
+package ai.temper.engine.train;
+
+import ai.temper.engine.TemperException;
+import ai.temper.engine.model.StateDict;
+import ai.temper.engine.model.Tensor;
+import ai.temper.engine.model.hf.DType;
+import ai.temper.engine.model.hf.HfCheckpoint;
+import ai.temper.engine.model.hf.SafetensorsFile;
+import ai.temper.engine.model.hf.SafetensorsIndex;
+import ai.temper.engine.model.hf.SafetensorsWriter;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+/**
+ * Checkpoints of a run: {@code <output_dir>/step-<n>}, a Hugging Face model directory
+ * (adapters merged; a reward model as LlamaForSequenceClassification with score.weight) with
+ * the training state beside the weights: trainer_state.json (step, seed, data order),
+ * optimizer.safetensors (AdamW moments) and, with LoRA, adapter/ in PEFT's layout
+ * (adapter_config.json + adapter_model.safetensors). A checkpoint is assembled in a hidden
+ * staging directory and renamed into place, so it exists complete or not at all.
+ */
+public final class CheckpointIO {
+  public static final String STATE = "trainer_state.json";
+  public static final String OPTIMIZER = "optimizer.safetensors";
+  public static final String ADAPTER_DIR = "adapter";
+  public static final String ADAPTER_CONFIG = "adapter_config.json";
+  public static final String ADAPTER_WEIGHTS = "adapter_model.safetensors";
+  public static final String REWARD_ARCHITECTURE = "LlamaForSequenceClassification";
+  static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  private CheckpointIO() {}
+
+  public static Path stepDir(Path outputDir, int step) {
+    return outputDir.resolve("step-" + step);
+  }
+
+  /** Writes the checkpoint of {@code step}, replacing a stale one of the same step. */
+  static Path save(Path outputDir, int step, TrainableModel model, BaseModel base, AdamW optimizer,
+      ObjectNode state, TrainConfig config) {
+    Path target = stepDir(outputDir, step);
+    Path staging = outputDir.resolve(".step-" + step + ".staging-"
+        + UUID.randomUUID().toString().substring(0, 8));
+    try {
+      Files.createDirectories(outputDir);
+      StateDict merged = model.mergedStateDict();
+      StateDict lm = new StateDict();
+      merged.asMap().forEach((k, v) -> {
+        if (!k.equals(TrainableModel.SCORE)) {
+          lm.put(k, v);
+        }
+      });
+      HfCheckpoint.write(staging, model.config(), lm, base.tokenizerFiles(),
+          base.chat().template().source(), null);
+      if (model.score() != null) {
+        asRewardModel(staging, merged, base.tokenizer().padId());
+      }
+      if (model.hasLora()) {
+        Path adapter = Files.createDirectories(staging.resolve(ADAPTER_DIR));
+        Files.writeString(adapter.resolve(ADAPTER_CONFIG),
+            JSON.writeValueAsString(adapterConfig(config, model.score() != null)) + "\n");
+        SafetensorsWriter.write(adapter.resolve(ADAPTER_WEIGHTS), model.adapterTensors(),
+            DType.F32);
+      }
+      optimizer.save(staging.resolve(OPTIMIZER));
+      Files.writeString(staging.resolve(STATE), JSON.writeValueAsString(state) + "\n");
+      if (Files.exists(target)) {
+        deleteTree(target); // a stale checkpoint of this step from before a resume
+      }
+      Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
+      return target;
+    } catch (IOException e) {
+      deleteTree(staging);
+      throw new TemperException("Cannot write checkpoint " + target + ": " + e.getMessage(), e);
+    } catch (RuntimeException e) {
+      deleteTree(staging);
+      throw e;
+    }
+  }
+
+  /**
+   * Turns a causal-LM directory into HF's LlamaForSequenceClassification: the config names it
+   * with one label and the pad id (which finds the last token), the weights gain score.weight.
+   */
+  private static void asRewardModel(Path dir, StateDict merged, int padId) throws IOException {
+    ObjectNode cfg = (ObjectNode) JSON.readTree(Files.readString(dir.resolve(HfCheckpoint.CONFIG)));
+    cfg.putArray("architectures").add(REWARD_ARCHITECTURE);
+    cfg.put("num_labels", 1);
+    cfg.putObject("id2label").put("0", "LABEL_0");
+    cfg.putObject("label2id").put("LABEL_0", 0);
+    cfg.put("pad_token_id", padId);
+    Files.writeString(dir.resolve(HfCheckpoint.CONFIG), JSON.writeValueAsString(cfg) + "\n");
+    Files.deleteIfExists(dir.resolve(SafetensorsIndex.INDEX_FILE));
+    try (Stream<Path> s = Files.list(dir)) {
+      for (Path p : (Iterable<Path>) s::iterator) {
+        if (p.getFileName().toString().endsWith(".safetensors")) {
+          Files.delete(p);
+        }
+      }
+    }
+    SafetensorsWriter.write(dir.resolve(SafetensorsIndex.SINGLE_FILE), merged.asMap(), DType.F32);
+  }
+
+  private static ObjectNode adapterConfig(TrainConfig c, boolean reward) {
+    ObjectNode n = JSON.createObjectNode();
+    n.put("peft_type", "LORA");
+    n.put("task_type", reward ? "SEQ_CLS" : "CAUSAL_LM");
+    n.put("base_model_name_or_path", c.modelNameOrPath());
+    n.put("r", c.loraRank());
+    n.put("lora_alpha", c.loraAlpha());
+    n.put("lora_dropout", c.loraDropout());
+    var targets = n.putArray("target_modules");
+    c.loraTargetModules().forEach(targets::add);
+    n.put("bias", "none");
+    n.put("fan_in_fan_out", false);
+    n.put("inference_mode", true);
+    n.put("init_lora_weights", true);
+    if (reward) {
+      n.putArray("modules_to_save").add("score");
+    } else {
+      n.putNull("modules_to_save");
+    }
+    return n;
+  }
+
+  /** Reads trainer_state.json of a checkpoint directory. */
+  static ObjectNode readState(Path dir) {
+    try {
+      return (ObjectNode) JSON.readTree(Files.readString(dir.resolve(STATE)));
+    } catch (IOException | ClassCastException e) {
+      throw new TemperException(dir.resolve(STATE) + ": cannot read the training state: "
+          + e.getMessage(), e);
+    }
+  }
+
+  /** Whether {@code dir} is a complete checkpoint (it has its training state). */
+  static boolean isComplete(Path dir) {
+    return Files.isRegularFile(dir.resolve(STATE)) && Files.isRegularFile(dir.resolve(OPTIMIZER));
+  }
+
+  /** The complete checkpoint with the highest step under {@code outputDir}, if any. */
+  static Optional<Path> latest(Path outputDir) {
+    if (!Files.isDirectory(outputDir)) {
+      return Optional.empty();
+    }
+    try (Stream<Path> s = Files.list(outputDir)) {
+      return s.filter(p -> p.getFileName().toString().matches("step-\\d+"))
+          .filter(CheckpointIO::isComplete)
+          .max(Comparator.comparingInt(CheckpointIO::stepOf));
+    } catch (IOException e) {
+      throw new TemperException("Cannot list " + outputDir + ": " + e.getMessage(), e);
+    }
+  }
+
+  static int stepOf(Path dir) {
+    return Integer.parseInt(dir.getFileName().toString().substring("step-".length()));
+  }
+
+  /** The values of the trainable arrays saved in a checkpoint, by {@link TrainableModel} names. */
+  static Map<String, Tensor> trainableWeights(Path dir, boolean lora) {
+    if (lora) {
+      Map<String, Tensor> out = new LinkedHashMap<>();
+      SafetensorsFile.readAll(dir.resolve(ADAPTER_DIR).resolve(ADAPTER_WEIGHTS)).forEach((k, v) ->
+          out.put(k.equals(TrainableModel.PEFT_PREFIX + TrainableModel.SCORE)
+              ? TrainableModel.SCORE : k, v));
+      return out;
+    }
+    return SafetensorsIndex.read(dir).tensors();
+  }
+
+  static JsonNode json(Object o) {
+    return JSON.valueToTree(o);
+  }
+
+  static void deleteTree(Path p) {
+    if (!Files.exists(p)) {
+      return;
+    }
+    try (Stream<Path> s = Files.walk(p)) {
+      s.sorted(Comparator.reverseOrder()).forEach(f -> {
+        try {
+          Files.delete(f);
+        } catch (IOException ignored) {
+          // best effort: a leftover staging directory is ignored by latest()
+        }
+      });
+    } catch (IOException ignored) {
+      // best effort
+    }
+  }
+}

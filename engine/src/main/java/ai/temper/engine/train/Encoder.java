@@ -1,0 +1,124 @@
+package ai.temper.engine.train;
+
+import ai.temper.engine.chat.ChatEncoder;
+import ai.temper.engine.chat.ChatMessage;
+import ai.temper.engine.tokenizer.Tokenizer;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Canonical examples to token sequences with their loss masks, truncated to max_seq_length.
+ * Nothing is dropped silently: truncated examples and examples left without a trainable token
+ * are counted in {@link DataStats}.
+ */
+public final class Encoder {
+  /** A preference pair as two sequences whose masks cover only the final completion. */
+  public record Pair(TokenSequence chosen, TokenSequence rejected) {}
+
+  private final Tokenizer tokenizer;
+  private final ChatEncoder chat;
+  private final int maxLength;
+
+  public Encoder(Tokenizer tokenizer, ChatEncoder chat, int maxLength) {
+    this.tokenizer = tokenizer;
+    this.chat = chat;
+    this.maxLength = maxLength;
+  }
+
+  /** Pretraining: BOS + text + EOS, every token trained; packed rows when {@code packing}. */
+  public List<TokenSequence> texts(List<JsonNode> examples, boolean packing, DataStats stats) {
+    List<TokenSequence> seqs = new ArrayList<>();
+    for (JsonNode e : examples) {
+      int[] ids = tokenizer.encode(e.get("text").asText(), true);
+      if (tokenizer.eosId() >= 0) {
+        ids = Arrays.copyOf(ids, ids.length + 1);
+        ids[ids.length - 1] = tokenizer.eosId();
+      }
+      TokenSequence s = TokenSequence.allTrained(ids);
+      if (packing) {
+        stats.add(false, s.trainedCount() == 0, s.length(), s.trainedCount());
+        seqs.add(s);
+      } else {
+        add(s, seqs, stats);
+      }
+    }
+    return packing ? Packing.pack(seqs, maxLength) : seqs;
+  }
+
+  /** SFT: whole conversations in the chat template, loss on assistant turns only. */
+  public List<TokenSequence> conversations(List<JsonNode> examples, boolean packing,
+      DataStats stats) {
+    List<TokenSequence> seqs = new ArrayList<>();
+    for (JsonNode e : examples) {
+      ChatEncoder.Encoded enc = chat.encodeForTraining(messages(e.get("messages")));
+      TokenSequence s = new TokenSequence(enc.ids(), enc.trained());
+      if (packing) {
+        // packed rows are cut at max_seq_length, so a long conversation spans two rows instead
+        stats.add(false, s.trainedCount() == 0, s.length(), s.trainedCount());
+        if (s.trainedCount() > 0) {
+          seqs.add(s);
+        }
+      } else {
+        add(s, seqs, stats);
+      }
+    }
+    return packing ? Packing.pack(seqs, maxLength) : seqs;
+  }
+
+  /** Preference pairs: prompt + chosen and prompt + rejected, loss on the completion only. */
+  public List<Pair> pairs(List<JsonNode> examples, DataStats stats) {
+    List<Pair> out = new ArrayList<>();
+    for (JsonNode e : examples) {
+      List<ChatMessage> prompt = messages(e.get("prompt"));
+      TokenSequence c = completion(prompt, messages(e.get("chosen")));
+      TokenSequence r = completion(prompt, messages(e.get("rejected")));
+      TokenSequence ct = c.truncate(maxLength);
+      TokenSequence rt = r.truncate(maxLength);
+      boolean truncated = ct != c || rt != r;
+      boolean skipped = ct.trainedCount() == 0 || rt.trainedCount() == 0;
+      stats.add(truncated, skipped, ct.length() + rt.length(),
+          ct.trainedCount() + rt.trainedCount());
+      if (!skipped) {
+        out.add(new Pair(ct, rt));
+      }
+    }
+    return out;
+  }
+
+  /** prompt + completion encoded whole; the mask keeps only tokens after the prompt. */
+  private TokenSequence completion(List<ChatMessage> prompt, List<ChatMessage> completion) {
+    List<ChatMessage> all = new ArrayList<>(prompt);
+    all.addAll(completion);
+    ChatEncoder.Encoded enc = chat.encodeForTraining(all);
+    int[] promptIds = chat.encodePrompt(prompt);
+    int shared = 0;
+    while (shared < promptIds.length && shared < enc.ids().length
+        && promptIds[shared] == enc.ids()[shared]) {
+      shared++;
+    }
+    boolean[] trained = enc.trained().clone();
+    Arrays.fill(trained, 0, shared, false);
+    return new TokenSequence(enc.ids(), trained);
+  }
+
+  private void add(TokenSequence s, List<TokenSequence> out, DataStats stats) {
+    TokenSequence t = s.truncate(maxLength);
+    boolean skipped = t.trainedCount() == 0;
+    stats.add(t != s, skipped, t.length(), t.trainedCount());
+    if (!skipped) {
+      out.add(t);
+    }
+  }
+
+  static List<ChatMessage> messages(JsonNode array) {
+    List<ChatMessage> out = new ArrayList<>();
+    if (array != null) {
+      for (JsonNode m : array) {
+        out.add(new ChatMessage(m.get("role").asText(), m.get("content").asText()));
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,138 @@
+package ai.temper.engine.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.temper.engine.model.LlamaModel;
+import ai.djl.nn.Activation;
+
+/**
+ * The loss functions of the algorithms, as the formulas in ALGORITHMS.md write them, over
+ * DJL arrays (differentiable). Shapes: B rows, T positions, V vocabulary.
+ */
+public final class Losses {
+  private Losses() {}
+
+  /**
+   * log p(label_t) at every position: {@code logits} (B,T,V), {@code labels} (B,T) int64 ids
+   * of the next token (already shifted by one), result (B,T).
+   */
+  public static NDArray tokenLogProbs(NDArray logits, NDArray labels) {
+    NDArray idx = labels.toType(DataType.INT64, false).expandDims(-1);
+    return logits.logSoftmax(-1).gather(idx, -1).squeeze(-1);
+  }
+
+  /**
+   * log p of each target token of {@code batch} (N = batch.targetTokens(), in the batch's
+   * target order). The output head, the largest matmul of a small model, runs only on the
+   * hidden states of target positions: in SFT and DPO most positions are prompt or padding.
+   */
+  public static NDArray targetLogProbs(LlamaModel model, Batch batch, NDManager nd) {
+    NDArray hidden = model.hiddenStates(batch.inputIds(), null);
+    long d = hidden.getShape().get(2);
+    int n = batch.targetPositions().length;
+    NDArray picked = hidden.reshape(-1, d)
+        .gather(nd.create(batch.targetPositions()).reshape(n, 1).broadcast(n, d), 0);
+    NDArray labels = nd.create(batch.targetLabels()).reshape(n, 1);
+    return model.logits(picked).logSoftmax(-1).gather(labels, 1).squeeze(1);
+  }
+
+  /** Sums per-target values (N) into their rows (B): one small (B, N) matmul. */
+  public static NDArray rowSums(NDArray perTarget, Batch batch, NDManager nd) {
+    int n = batch.targetRows().length;
+    float[] owner = new float[batch.rows() * n];
+    for (int k = 0; k < n; k++) {
+      owner[batch.targetRows()[k] * n + k] = 1f;
+    }
+    return nd.create(owner, new Shape(batch.rows(), n)).matMul(perTarget);
+  }
+
+  /** Mean negative log-likelihood over the positions where {@code mask} (B,T float) is 1. */
+  public static NDArray maskedNll(NDArray tokenLogProbs, NDArray mask) {
+    return tokenLogProbs.mul(mask).sum().neg().div(mask.sum().maximum(1f));
+  }
+
+  /** Per-row sum of log-probs over the masked positions: log pi(y|x), shape (B). */
+  public static NDArray sequenceLogProbs(NDArray tokenLogProbs, NDArray mask) {
+    return tokenLogProbs.mul(mask).sum(new int[] {1});
+  }
+
+  /**
+   * A scalar as a tensor of {@code like}'s manager, to use instead of a Java number operand in
+   * anything gradients flow through. DJL turns a number operand into a temporary tensor over a
+   * Java buffer and closes it right after the op; autograd keeps that tensor for the backward
+   * pass of mul/div, and once the collector frees the buffer the gradient reads freed memory
+   * (wrong values, sometimes NaN). A tensor of the step's manager lives until after backward.
+   */
+  public static NDArray scalar(NDArray like, double value) {
+    return like.getManager().create((float) value);
+  }
+
+  /** log sigmoid(x), computed stably as -softplus(-x). */
+  public static NDArray logSigmoid(NDArray x) {
+    return Activation.softPlus(x.neg()).neg();
+  }
+
+  /** The pieces of a preference loss: the loss and the implicit rewards of both sides (B). */
+  public record PreferenceLoss(NDArray loss, NDArray chosenRewards, NDArray rejectedRewards) {}
+
+  /**
+   * The DPO family on one batch of pairs. {@code policy*} and {@code ref*} are summed log-probs
+   * of the completions (B); {@code *Lengths} their token counts (B, float). For {@code dpo} the
+   * margin is z = (pc - rc) - (pr - rr) and L = -(1-eps) log s(beta z) - eps log s(-beta z);
+   * {@code dpo_norm} uses per-token averages instead of sums; {@code simpo} ignores the
+   * reference: L = -log s(beta (avg_c - avg_r) - gamma), gamma = ratio * beta (smoothed alike).
+   * Rewards are beta (log pi - log ref) per side (beta avg log pi for simpo).
+   */
+  public static PreferenceLoss preference(String lossType, NDArray policyChosen,
+      NDArray policyRejected, NDArray refChosen, NDArray refRejected, NDArray chosenLengths,
+      NDArray rejectedLengths, double beta, double labelSmoothing, double gammaBetaRatio) {
+    NDArray b = scalar(policyChosen, beta);
+    NDArray chosenRatio;
+    NDArray rejectedRatio;
+    NDArray logits;
+    switch (lossType) {
+      case "dpo" -> {
+        chosenRatio = policyChosen.sub(refChosen);
+        rejectedRatio = policyRejected.sub(refRejected);
+        logits = chosenRatio.sub(rejectedRatio).mul(b);
+      }
+      case "dpo_norm" -> {
+        chosenRatio = policyChosen.sub(refChosen).div(chosenLengths);
+        rejectedRatio = policyRejected.sub(refRejected).div(rejectedLengths);
+        logits = chosenRatio.sub(rejectedRatio).mul(b);
+      }
+      case "simpo" -> {
+        chosenRatio = policyChosen.div(chosenLengths);
+        rejectedRatio = policyRejected.div(rejectedLengths);
+        logits = chosenRatio.sub(rejectedRatio).sub(scalar(policyChosen, gammaBetaRatio)).mul(b);
+      }
+      default -> throw new IllegalArgumentException("unknown loss_type " + lossType);
+    }
+    NDArray losses = logSigmoid(logits).mul(scalar(logits, -(1 - labelSmoothing)));
+    if (labelSmoothing > 0) {
+      losses = losses.sub(logSigmoid(logits.neg()).mul(scalar(logits, labelSmoothing)));
+    }
+    return new PreferenceLoss(losses.mean(), chosenRatio.mul(b).stopGradient(),
+        rejectedRatio.mul(b).stopGradient());
+  }
+
+  /**
+   * Bradley-Terry loss of a reward model: -log s(r_c - r_r - margin), averaged, plus
+   * {@code centerCoef * mean((r_c + r_r)^2)} when the coefficient is positive.
+   */
+  public static NDArray bradleyTerry(NDArray chosenRewards, NDArray rejectedRewards,
+      double margin, double centerCoef) {
+    NDArray diff = chosenRewards.sub(rejectedRewards);
+    if (margin != 0) {
+      diff = diff.sub(scalar(diff, margin));
+    }
+    NDArray loss = logSigmoid(diff).mean().neg();
+    if (centerCoef > 0) {
+      loss = loss.add(chosenRewards.add(rejectedRewards).square().mean()
+          .mul(scalar(loss, centerCoef)));
+    }
+    return loss;
+  }
+}

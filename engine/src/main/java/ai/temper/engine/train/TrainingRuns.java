@@ -1,0 +1,154 @@
+package ai.temper.engine.train;
+
+import ai.temper.engine.TemperException;
+import ai.temper.engine.Workbench;
+import ai.temper.engine.jobs.JobContext;
+import ai.temper.engine.jobs.JobHandle;
+import ai.temper.engine.store.CheckpointRepository.CheckpointRow;
+import ai.temper.engine.store.RunRepository.Run;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Training runs of one workbench, for the GUI and the command line alike: {@link #create} a
+ * run (a database row holding its YAML), then {@link #run} or {@link #submit} it. Running a
+ * run that has checkpoints resumes from the last one, so the same call continues after a
+ * crash or a cancel. Listeners hear metrics, checkpoints and log lines of every run.
+ */
+public final class TrainingRuns {
+  /** libtorch's gradient recording is one per process: one run trains at a time. */
+  private static final ReentrantLock ACTIVE = new ReentrantLock();
+
+  private final Workbench workbench;
+  private final List<TrainListener> listeners = new CopyOnWriteArrayList<>();
+
+  public TrainingRuns(Workbench workbench) {
+    this.workbench = workbench;
+  }
+
+  public void addListener(TrainListener l) {
+    listeners.add(l);
+  }
+
+  public void removeListener(TrainListener l) {
+    listeners.remove(l);
+  }
+
+  /**
+   * Records a new run (status CREATED) with its config; relative file paths in the config
+   * were resolved by the caller. Its output dir is output_dir or home/checkpoints/run-ID.
+   */
+  public long create(TrainConfig config) {
+    config.validate();
+    String name = config.runName() != null ? config.runName()
+        : config.kind().id() + " " + shortName(config.modelNameOrPath());
+    long id = workbench.db().runs().create(config.kind().id(), name, config.toYaml(),
+        config.modelNameOrPath() == null ? "new " + config.modelSize()
+            : config.modelNameOrPath(),
+        config.datasetMixerList().sources(), null);
+    Path out = config.outputDir() != null ? Path.of(config.outputDir()).toAbsolutePath()
+        : workbench.checkpointsDir().resolve("run-" + id);
+    workbench.db().runs().setOutputDir(id, out.toString());
+    return id;
+  }
+
+  private static String shortName(String model) {
+    if (model == null) {
+      return "from scratch";
+    }
+    Path p = Path.of(model).getFileName();
+    return p == null ? model : p.toString();
+  }
+
+  /** The config a run was created with. */
+  public TrainConfig config(long runId) {
+    Run r = find(runId);
+    return TrainConfig.parse(r.config() == null ? "" : r.config(), "run " + runId + " config",
+        TrainKind.of(r.kind()));
+  }
+
+  /** Submits {@link #run} to the workbench's job runner (progress, ETA, cancel). */
+  public JobHandle<TrainResult> submit(long runId) {
+    Run r = find(runId);
+    return workbench.jobs().submit("train", title(r), ctx -> run(runId, ctx));
+  }
+
+  public static String title(Run r) {
+    return r.kind().toUpperCase(Locale.ROOT) + " run " + r.id()
+        + (r.name() == null ? "" : " (" + r.name() + ")");
+  }
+
+  /**
+   * Trains run {@code runId} to its last step: from its last complete checkpoint when it has
+   * one, else from the start. Blocks; call it from a job. The run's row follows: RUNNING, then
+   * SUCCEEDED, CANCELLED (after saving a checkpoint) or FAILED with the error.
+   */
+  public TrainResult run(long runId, JobContext ctx) {
+    Run r = find(runId);
+    if (r.status().equals("SUCCEEDED")) {
+      throw new TemperException("Run " + runId + " has already finished"
+          + latestCheckpoint(runId).map(p -> "; its final checkpoint is " + p).orElse(""));
+    }
+    if (!ACTIVE.tryLock()) {
+      throw new TemperException("Another training run is active in this process; wait for it "
+          + "or cancel it first");
+    }
+    try {
+      TrainConfig config = config(runId);
+      Path outputDir = Path.of(r.outputDir());
+      Path resume = latestCheckpoint(runId).orElse(null);
+      workbench.db().runs().markRunning(runId);
+      try {
+        TrainResult result = new Trainer(runId, config, outputDir, workbench, listeners, ctx)
+            .run(resume);
+        workbench.db().runs().finish(runId, "SUCCEEDED", null);
+        return result;
+      } catch (CancellationException e) {
+        workbench.db().runs().finish(runId, "CANCELLED", null);
+        throw e;
+      } catch (TemperException e) {
+        workbench.db().runs().finish(runId, "FAILED", e.getMessage());
+        throw e;
+      } catch (RuntimeException | Error e) {
+        workbench.db().runs().finish(runId, "FAILED", e.toString());
+        throw e;
+      }
+    } finally {
+      ACTIVE.unlock();
+    }
+  }
+
+  /**
+   * The last complete checkpoint of a run: the newest registered one whose directory is whole,
+   * else the newest complete step-N under its output dir (a crash may have come between the
+   * rename and the database row).
+   */
+  public Optional<Path> latestCheckpoint(long runId) {
+    Run r = find(runId);
+    Optional<Path> onDisk = r.outputDir() == null ? Optional.empty()
+        : CheckpointIO.latest(Path.of(r.outputDir()));
+    Optional<Path> registered = Optional.empty();
+    for (CheckpointRow c : workbench.db().checkpoints().forRun(runId)) {
+      Path p = Path.of(c.path());
+      if (Files.isDirectory(p) && CheckpointIO.isComplete(p)) {
+        registered = Optional.of(p);
+      }
+    }
+    if (onDisk.isPresent() && (registered.isEmpty()
+        || CheckpointIO.stepOf(onDisk.get()) > CheckpointIO.stepOf(registered.get()))) {
+      return onDisk;
+    }
+    return registered;
+  }
+
+  private Run find(long runId) {
+    return workbench.db().runs().find(runId)
+        .orElseThrow(() -> new TemperException("No run with id " + runId + "."));
+  }
+}

@@ -1,0 +1,296 @@
+package ai.temper.views.train;
+
+import ai.temper.engine.TemperException;
+import ai.temper.engine.Workbench;
+import ai.temper.engine.jobs.JobHandle;
+import ai.temper.engine.models.ModelLibrary;
+import ai.temper.engine.store.ModelRepository;
+import ai.temper.engine.train.ConfigField;
+import ai.temper.engine.train.ConfigField.BadValue;
+import ai.temper.engine.train.TrainConfig;
+import ai.temper.engine.train.TrainKind;
+import ai.temper.engine.train.TrainListener;
+import ai.temper.engine.train.TrainResult;
+import ai.temper.engine.train.TrainingRuns;
+import ai.temper.views.common.Fx;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CancellationException;
+import java.util.function.Consumer;
+import javafx.beans.property.BooleanProperty;
+import javafx.beans.property.DoubleProperty;
+import javafx.beans.property.LongProperty;
+import javafx.beans.property.ObjectProperty;
+import javafx.beans.property.SimpleBooleanProperty;
+import javafx.beans.property.SimpleDoubleProperty;
+import javafx.beans.property.SimpleLongProperty;
+import javafx.beans.property.SimpleObjectProperty;
+import javafx.beans.property.SimpleStringProperty;
+import javafx.beans.property.StringProperty;
+import javafx.collections.FXCollections;
+import javafx.collections.ObservableList;
+
+/**
+ * The Train page without its window: the algorithm, base model and data, the hyperparameters
+ * as property-sheet items with their defaults, and the run that is training, whose metrics
+ * arrive as points for the live curves. Training runs through the workbench's job runner.
+ */
+public final class TrainViewModel {
+  /** One logged value of the current run, for the charts. */
+  public record MetricPoint(String name, int step, double value) {}
+
+  private final Workbench workbench;
+  private final TrainingRuns runs;
+  private final ObjectProperty<TrainKind> kind = new SimpleObjectProperty<>(TrainKind.SFT);
+  private final StringProperty model = new SimpleStringProperty("");
+  private final StringProperty data = new SimpleStringProperty("");
+  private final ObservableList<FieldItem> items = FXCollections.observableArrayList();
+  private final ObservableList<MetricPoint> points = FXCollections.observableArrayList();
+  private final ObservableList<String> datasetNames = FXCollections.observableArrayList();
+  private final ObservableList<String> modelNames = FXCollections.observableArrayList();
+  private final StringProperty status = new SimpleStringProperty("Ready");
+  private final StringProperty error = new SimpleStringProperty("");
+  private final DoubleProperty progress = new SimpleDoubleProperty(0);
+  private final BooleanProperty running = new SimpleBooleanProperty(false);
+  private final BooleanProperty resumable = new SimpleBooleanProperty(false);
+  private final LongProperty runId = new SimpleLongProperty(-1);
+  private volatile JobHandle<TrainResult> job;
+  private Consumer<Path> onFinished = p -> {};
+
+  public TrainViewModel(Workbench workbench) {
+    this.workbench = workbench;
+    this.runs = new TrainingRuns(workbench);
+    runs.addListener(new TrainListener() {
+      @Override
+      public void onMetrics(long id, int step, int totalSteps, Map<String, Double> metrics) {
+        if (id != runId.get()) {
+          return;
+        }
+        Fx.run(() -> {
+          metrics.forEach((k, v) -> points.add(new MetricPoint(k, step, v)));
+          progress.set(totalSteps == 0 ? 0 : (double) step / totalSteps);
+        });
+      }
+
+      @Override
+      public void onLog(long id, String line) {
+        if (id == runId.get()) {
+          Fx.run(() -> status.set(line));
+        }
+      }
+    });
+    kind.addListener((obs, old, now) -> {
+      rebuildItems();
+      refresh();
+    });
+    rebuildItems();
+  }
+
+  /** Reloads the workbench datasets this algorithm can train on (off the FX thread). */
+  public void refresh() {
+    String wanted = kind.get().datasetKind();
+    Fx.load(workbench.jobs(), () -> workbench.db().datasets().list().stream()
+        .filter(d -> d.kind().equals(wanted)).map(d -> d.name()).toList(),
+        datasetNames::setAll, e -> error.set(e.getMessage()));
+    Fx.load(workbench.jobs(), () -> new ModelLibrary(workbench).list().stream()
+        .filter(m -> !m.kind().equals(ModelRepository.ADAPTER)).map(m -> m.name()).toList(),
+        modelNames::setAll, e -> error.set(e.getMessage()));
+  }
+
+  /** Models of the library (bases and checkpoints) to start from. */
+  public ObservableList<String> modelNames() {
+    return modelNames;
+  }
+
+  /** Adds all of a dataset (or file) to the mix. */
+  public void addData(String nameOrPath) {
+    if (nameOrPath == null || nameOrPath.isBlank()) {
+      return;
+    }
+    String now = data.get();
+    data.set((now == null || now.isBlank() ? "" : now.strip() + ",") + nameOrPath + ",1.0");
+  }
+
+  /** Workbench datasets of the kind the chosen algorithm reads. */
+  public ObservableList<String> datasetNames() {
+    return datasetNames;
+  }
+
+  /** The property-sheet rows of the chosen algorithm, with its defaults. */
+  private void rebuildItems() {
+    TrainConfig d = TrainConfig.defaults(kind.get());
+    items.clear();
+    for (ConfigField f : TrainConfig.fields(kind.get())) {
+      if (f.name().equals(TrainConfig.MODEL) || f.name().equals(TrainConfig.MIXER_LIST)) {
+        continue; // chosen above the sheet
+      }
+      items.add(new FieldItem(f, d.get(f.name()), error::set));
+    }
+  }
+
+  /** The row of field {@code name}. */
+  public FieldItem item(String name) {
+    for (FieldItem i : items) {
+      if (i.getName().equals(name)) {
+        return i;
+      }
+    }
+    throw new IllegalArgumentException("no field " + name);
+  }
+
+  /** The config the form describes; errors name the field. */
+  public TrainConfig config() {
+    TrainConfig c = TrainConfig.defaults(kind.get());
+    String m = model.get() == null ? "" : model.get().strip();
+    c = c.withText(TrainConfig.MODEL, m);
+    c = c.withText(TrainConfig.MIXER_LIST, data.get() == null ? "" : data.get());
+    if (c.datasetMixerList().isEmpty()) {
+      throw new TemperException("Choose the training data (dataset_mixer_list): a dataset "
+          + "name or JSONL file, with a fraction or count");
+    }
+    for (FieldItem i : items) {
+      try {
+        c = c.with(i.getName(), i.typedValue());
+      } catch (BadValue e) {
+        throw new TemperException("Config field '" + i.getName() + "': " + e.getMessage());
+      }
+    }
+    c.validate();
+    return c.resolvePaths(null);
+  }
+
+  /** Creates the run and starts it as a job; false (with the error shown) if the form is bad. */
+  public boolean start() {
+    if (running.get()) {
+      return false;
+    }
+    TrainConfig c;
+    try {
+      c = config();
+    } catch (TemperException e) {
+      error.set(e.getMessage());
+      return false;
+    }
+    long id = runs.create(c);
+    launch(id);
+    return true;
+  }
+
+  /** Continues the current run (or {@code id}) from its last checkpoint. */
+  public void resume() {
+    if (!running.get() && runId.get() >= 0) {
+      launch(runId.get());
+    }
+  }
+
+  public void resume(long id) {
+    if (!running.get()) {
+      launch(id);
+    }
+  }
+
+  private void launch(long id) {
+    error.set("");
+    points.clear();
+    progress.set(0);
+    runId.set(id);
+    running.set(true);
+    resumable.set(false);
+    status.set("Starting run " + id);
+    job = runs.submit(id);
+    job.future().whenComplete((result, failure) -> Fx.run(() -> {
+      running.set(false);
+      if (failure == null) {
+        status.set("Run " + id + " finished: " + result.checkpoint());
+        onFinished.accept(result.checkpoint());
+      } else if (failure instanceof CancellationException
+          || failure.getCause() instanceof CancellationException) {
+        status.set("Run " + id + " cancelled; its last checkpoint is kept");
+        resumable.set(true);
+      } else {
+        Throwable t = failure.getCause() != null && !(failure instanceof TemperException)
+            ? failure.getCause() : failure;
+        error.set(t.getMessage());
+        status.set("Run " + id + " failed");
+        resumable.set(true);
+      }
+    }));
+  }
+
+  public void cancel() {
+    JobHandle<TrainResult> j = job;
+    if (j != null && running.get()) {
+      status.set("Cancelling: saving a checkpoint");
+      j.cancel();
+    }
+  }
+
+  /** Called with the final checkpoint when a run finishes (open it in Chat, ...). */
+  public void setOnFinished(Consumer<Path> onFinished) {
+    this.onFinished = onFinished == null ? p -> {} : onFinished;
+  }
+
+  /** Metric names worth a live curve for the chosen algorithm (besides loss). */
+  public List<String> algorithmMetrics() {
+    return switch (kind.get()) {
+      case DPO -> List.of("rewards/margins", "rewards/accuracies", "eval_rewards/accuracies",
+          "eval_rewards/margins");
+      case RM -> List.of("accuracy", "eval_accuracy", "rewards/margins");
+      default -> List.of("learning_rate", "grad_norm");
+    };
+  }
+
+  public JobHandle<TrainResult> job() {
+    return job;
+  }
+
+  public ObjectProperty<TrainKind> kindProperty() {
+    return kind;
+  }
+
+  public StringProperty modelProperty() {
+    return model;
+  }
+
+  /** The dataset mix as text: {@code name_or_path,amount[,name_or_path,amount...]}. */
+  public StringProperty dataProperty() {
+    return data;
+  }
+
+  public ObservableList<FieldItem> items() {
+    return items;
+  }
+
+  public ObservableList<MetricPoint> points() {
+    return points;
+  }
+
+  public StringProperty statusProperty() {
+    return status;
+  }
+
+  public StringProperty errorProperty() {
+    return error;
+  }
+
+  public DoubleProperty progressProperty() {
+    return progress;
+  }
+
+  public BooleanProperty runningProperty() {
+    return running;
+  }
+
+  public BooleanProperty resumableProperty() {
+    return resumable;
+  }
+
+  public LongProperty runIdProperty() {
+    return runId;
+  }
+
+  public Workbench workbench() {
+    return workbench;
+  }
+}
