@@ -32,6 +32,7 @@ public final class RunsViewModel {
   private final ObjectProperty<Map<String, List<Point>>> curves =
       new SimpleObjectProperty<>(Map.of());
   private final StringProperty error = new SimpleStringProperty("");
+  private long curveRequests;
   private Consumer<Path> openInChat = p -> {};
   private Consumer<Path> openInEvaluate = p -> {};
   private LongConsumer onResume = id -> {};
@@ -49,8 +50,12 @@ public final class RunsViewModel {
   }
 
   private void loadCurves() {
-    List<Run> chosen = new ArrayList<>(picked);
     String name = metric.get();
+    if (name == null) {
+      return; // the metric box is between values while its choices change
+    }
+    List<Run> chosen = new ArrayList<>(picked);
+    long request = ++curveRequests;
     Fx.load(workbench.jobs(), () -> {
       TreeSet<String> names = new TreeSet<>();
       Map<String, List<Point>> out = new LinkedHashMap<>();
@@ -64,8 +69,15 @@ public final class RunsViewModel {
       }
       return Map.entry(new ArrayList<>(names), out);
     }, result -> {
+      if (request != curveRequests) {
+        return; // a newer request is on its way: answers may come back out of order
+      }
       if (!metricNames.equals(result.getKey())) {
         metricNames.setAll(result.getKey());
+        if (!name.equals(metric.get())) {
+          metric.set(name); // new choices must not change the metric shown
+          return;
+        }
       }
       curves.set(result.getValue());
     }, e -> error.set(e.getMessage()));
