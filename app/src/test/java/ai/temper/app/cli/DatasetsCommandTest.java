@@ -125,7 +125,7 @@ class DatasetsCommandTest {
     r = temper("datasets", "select", "--pool", "train", "--targets", "eval", "--k", "1",
         "--name", "sel", "--model", "/models/x");
     assertThat(r[0]).isEqualTo("1");
-    assertThat(r[2]).contains("not yet available");
+    assertThat(r[2]).contains("/models/x"); // the loader names the missing model
     r = temper("datasets", "select", "--pool", "train-clean", "--targets", "eval", "--k", "2",
         "--name", "sel");
     assertThat(r[0]).isEqualTo("0");
