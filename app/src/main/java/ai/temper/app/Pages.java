@@ -4,7 +4,6 @@ import ai.temper.engine.Workbench;
 import ai.temper.views.annotate.AnnotateView;
 import ai.temper.views.chat.ChatView;
 import ai.temper.views.chat.ChatViewModel;
-import ai.temper.views.common.ListViewModel;
 import ai.temper.views.datasets.DatasetsView;
 import ai.temper.views.datasets.DatasetsViewModel;
 import ai.temper.views.evaluate.EvaluateView;
@@ -16,7 +15,6 @@ import ai.temper.views.shell.Page;
 import ai.temper.views.train.TrainView;
 import ai.temper.views.train.TrainViewModel;
 import java.util.List;
-import javafx.scene.control.Label;
 
 /** Wires the feature views to one workbench, in navigation order. */
 final class Pages {
@@ -44,13 +42,5 @@ final class Pages {
         Page.of("chat", "Chat", "✉", new ChatView(chat), chat::refresh),
         Page.of("evaluate", "Evaluate", "✓", new EvaluateView(evaluate), evaluate::refresh),
         Page.of("models", "Models", "◆", new ModelsView(models), models::refresh));
-  }
-
-  private static Label placeholder(String name) {
-    return new Label(name);
-  }
-
-  static <T> void refresh(ListViewModel<T> m) {
-    m.refresh();
   }
 }
