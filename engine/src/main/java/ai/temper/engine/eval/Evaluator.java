@@ -153,7 +153,6 @@ public final class Evaluator {
     }
     TaskData fewshot = task.shots() > 0 ? TaskData.load(task.fewshot(), db, task.shots()) : null;
     ObjectNode settings = task.settingsJson();
-    settings.put("suite", suite.name());
     settings.put("data_fingerprint", data.fingerprint());
     if (fewshot != null) {
       settings.put("fewshot_fingerprint", fewshot.fingerprint());
