@@ -79,6 +79,7 @@ public final class TrainConfig {
   public static final String LORA_TARGETS = "lora_target_modules";
   public static final String MODEL_SIZE = "model_size";
   public static final String INIT_RANGE = "initializer_range";
+  public static final String EVAL_SUITE = "eval_suite";
 
   public static final List<String> LORA_MODULES = List.of("q_proj", "k_proj", "v_proj",
       "o_proj", "gate_proj", "up_proj", "down_proj");
@@ -143,6 +144,8 @@ public final class TrainConfig {
           "Evaluate on held-out data every N steps (0: only at the end)"),
       f(SAVE_STEPS, INT, 100, false, null, "Logging",
           "Save a checkpoint every N steps (0: only at the end)"),
+      f(EVAL_SUITE, STRING, null, true, null, "Logging",
+          "Evaluation suite (built-in name or YAML file) run on each saved checkpoint"),
       f(BETA, DOUBLE, 0.1, false, EnumSet.of(TrainKind.DPO), "DPO",
           "DPO temperature: strength of the pull towards the reference model"),
       choice(LOSS_TYPE, "dpo", List.of("dpo", "dpo_norm", "simpo"), EnumSet.of(TrainKind.DPO),
@@ -349,7 +352,7 @@ public final class TrainConfig {
    */
   public TrainConfig resolvePaths(Path configDir) {
     Map<String, Object> v = new LinkedHashMap<>(values);
-    for (String f : List.of(MODEL, TOKENIZER, CHAT_TEMPLATE)) {
+    for (String f : List.of(MODEL, TOKENIZER, CHAT_TEMPLATE, EVAL_SUITE)) {
       String s = (String) v.get(f);
       if (s != null && !s.equals("tulu")) {
         v.put(f, resolve(s, configDir));
@@ -542,6 +545,11 @@ public final class TrainConfig {
 
   public String outputDir() {
     return (String) values.get(OUTPUT_DIR);
+  }
+
+  /** The suite each saved checkpoint is evaluated on; null for none. */
+  public String evalSuite() {
+    return (String) values.get(EVAL_SUITE);
   }
 
   public int seed() {

@@ -105,7 +105,12 @@ public final class TrainingRuns {
       Path resume = latestCheckpoint(runId).orElse(null);
       workbench.db().runs().markRunning(runId);
       try {
-        TrainResult result = new Trainer(runId, config, outputDir, workbench, listeners, ctx)
+        List<TrainListener> all = new java.util.ArrayList<>(listeners);
+        if (config.evalSuite() != null) { // eval_suite: each saved checkpoint is evaluated
+          all.add(new ai.temper.engine.eval.CheckpointEvaluation(workbench, config.evalSuite(),
+              ctx));
+        }
+        TrainResult result = new Trainer(runId, config, outputDir, workbench, all, ctx)
             .run(resume);
         workbench.db().runs().finish(runId, "SUCCEEDED", null);
         return result;
