@@ -229,11 +229,11 @@ public final class Evaluator {
   }
 
   /** The prompts and greedy completions of a task's instances, in instance order. */
-  private record Generated(List<Prompts.Prompt> prompts, List<Generation> gens) {}
+  record Generated(List<Prompts.Prompt> prompts, List<Generation> gens) {}
 
   /** Greedy completions of every instance, batched, in instance order. */
-  private Generated generateAll(LoadedModel m, EvalTask task, List<Example> examples,
-      List<Example> shots, Options o, TaskContext tc) {
+  static Generated generateAll(LoadedModel m, EvalTask task, List<Example> examples,
+      List<Example> shots, Options o, JobContext tc) {
     ChatEncoder chat = ChatEngine.encoderFor(m);
     int positions = m.config().maxPositionEmbeddings();
     int maxNew = Math.min(task.maxNewTokens(), positions / 2);
