@@ -9,9 +9,12 @@ import ai.temper.engine.eval.Evaluator.Options;
 import ai.temper.engine.eval.Evaluator.Status;
 import ai.temper.engine.eval.Evaluator.SuiteOutcome;
 import ai.temper.engine.eval.Evaluator.TaskOutcome;
+import ai.temper.engine.eval.ResultTable;
 import ai.temper.engine.eval.SuiteContamination;
 import ai.temper.engine.store.EvalRepository.Result;
 import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -26,7 +29,8 @@ import picocli.CommandLine.ParentCommand;
 @Command(name = "eval", mixinStandardHelpOptions = true,
     description = "Evaluate a model on a suite (development tasks; unseen ones with "
         + "--include-unseen). Prints one row per task and metric; stores metrics and instances.",
-    subcommands = {EvalCommand.Suites.class, EvalCommand.Contamination.class})
+    subcommands = {EvalCommand.Suites.class, EvalCommand.Results.class,
+        EvalCommand.Instances.class, EvalCommand.Contamination.class})
 public final class EvalCommand implements Callable<Integer> {
   @ParentCommand TemperCommand root;
 
@@ -127,6 +131,65 @@ public final class EvalCommand implements Callable<Integer> {
         }
       }
       t.print(System.out);
+      return 0;
+    }
+  }
+
+  @Command(name = "results", mixinStandardHelpOptions = true,
+      description = "Stored results as a table of models/checkpoints by tasks (primary "
+          + "metric; unseen tasks marked).")
+  static final class Results implements Callable<Integer> {
+    @ParentCommand EvalCommand parent;
+    @Option(names = "--csv", description = "CSV with the 95% intervals.") boolean csv;
+
+    @Override
+    public Integer call() {
+      ResultTable table = ResultTable.of(parent.root.workbench().db().evals().list());
+      if (csv) {
+        System.out.print(table.toCsv());
+        return 0;
+      }
+      List<String> header = new ArrayList<>(List.of("MODEL"));
+      table.tasks().forEach(t -> header.add(t.label() + " " + t.metric()));
+      Table t = new Table(header.toArray(new String[0]));
+      for (ResultTable.Row r : table.rows()) {
+        List<Object> cells = new ArrayList<>(List.of(r.model().label()));
+        for (ResultTable.TaskKey k : table.tasks()) {
+          Result c = r.cells().get(k);
+          cells.add(c == null ? null : fmt(c.value()) + " #" + c.id());
+        }
+        t.add(cells.toArray());
+      }
+      t.print(System.out);
+      return 0;
+    }
+  }
+
+  @Command(name = "instances", mixinStandardHelpOptions = true,
+      description = "The instances of one stored task result: prompt, output, reference, "
+          + "extracted answer, score (JSON Lines).")
+  static final class Instances implements Callable<Integer> {
+    @ParentCommand EvalCommand parent;
+    @picocli.CommandLine.Parameters(paramLabel = "RESULT", description = "A result id (as "
+        + "temper eval prints it).") long id;
+
+    @Override
+    public Integer call() throws Exception {
+      var repo = parent.root.workbench().db().evals();
+      List<Result> metrics = repo.metrics(id);
+      if (metrics.isEmpty()) {
+        throw new IllegalArgumentException("No stored result #" + id);
+      }
+      var json = new com.fasterxml.jackson.databind.ObjectMapper();
+      for (var i : repo.instances(metrics.get(0).taskResultId())) {
+        var o = json.createObjectNode();
+        o.put("idx", i.idx()).put("input", i.input()).put("output", i.output())
+            .put("target", i.target()).put("extracted", i.extracted());
+        if (i.score() != null) {
+          o.put("score", i.score());
+        }
+        System.out.println(json.writeValueAsString(o));
+      }
       return 0;
     }
   }
