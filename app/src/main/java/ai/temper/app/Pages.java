@@ -37,10 +37,10 @@ final class Pages {
         Page.of("datasets", "Datasets", "▤", new DatasetsView(datasets).getRoot(),
             datasets),
         Page.of("annotate", "Annotate", "✎", new AnnotateView(annotate), annotate::refresh),
-        Page.of("train", "Train", "▶", new TrainView(train), train::refresh),
-        Page.of("runs", "Runs", "↗", new RunsView(runs), runs::refresh),
+        Page.of("train", "Train", "▶", new TrainView(train), train),
+        Page.of("runs", "Runs", "↗", new RunsView(runs), runs),
         Page.of("chat", "Chat", "✉", new ChatView(chat), chat),
         Page.of("evaluate", "Evaluate", "✓", new EvaluateView(evaluate), evaluate::refresh),
-        Page.of("models", "Models", "◆", new ModelsView(models), models::refresh));
+        Page.of("models", "Models", "◆", new ModelsView(models), models));
   }
 }
