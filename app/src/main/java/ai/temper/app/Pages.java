@@ -7,6 +7,7 @@ import ai.temper.views.chat.ChatViewModel;
 import ai.temper.views.datasets.DatasetsView;
 import ai.temper.views.datasets.DatasetsViewModel;
 import ai.temper.views.evaluate.EvaluateView;
+import ai.temper.views.evaluate.EvaluateViewModel;
 import ai.temper.views.models.ModelsView;
 import ai.temper.views.models.ModelsViewModel;
 import ai.temper.views.runs.RunsView;
@@ -31,7 +32,9 @@ final class Pages {
     ChatViewModel chat = new ChatViewModel(wb);
     // a run's newest checkpoint becomes the Chat page's model (left side)
     runs.setOpenInChat(checkpoint -> chat.openModel(checkpoint, 0));
-    var evaluate = EvaluateView.model(wb);
+    EvaluateViewModel evaluate = new EvaluateViewModel(wb);
+    // a run's newest checkpoint opens in Evaluate: its run over checkpoints, the checkpoint picked
+    runs.setOpenInEvaluate(evaluate::openCheckpoint);
     ModelsViewModel models = new ModelsViewModel(wb);
     return List.of(
         Page.of("datasets", "Datasets", "▤", new DatasetsView(datasets).getRoot(),
@@ -40,7 +43,7 @@ final class Pages {
         Page.of("train", "Train", "▶", new TrainView(train), train),
         Page.of("runs", "Runs", "↗", new RunsView(runs), runs),
         Page.of("chat", "Chat", "✉", new ChatView(chat), chat),
-        Page.of("evaluate", "Evaluate", "✓", new EvaluateView(evaluate), evaluate::refresh),
+        Page.of("evaluate", "Evaluate", "✓", new EvaluateView(evaluate), evaluate),
         Page.of("models", "Models", "◆", new ModelsView(models), models));
   }
 }
