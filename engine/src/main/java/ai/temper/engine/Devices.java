@@ -54,6 +54,11 @@ public final class Devices {
     return resolved;
   }
 
+  /** What {@link #select} was given (a command line's --device), or null. */
+  public static synchronized String requestedExplicitly() {
+    return requested;
+  }
+
   /** The spec as given ({@code auto} when none was). */
   public static synchronized String requested() {
     String spec = requested != null ? requested : fromEnvironment();
