@@ -50,7 +50,10 @@ public final class TemperApp extends Application {
     if (System.getenv(Devices.ENV) == null && Devices.requestedExplicitly() == null) {
       settings.get("device").ifPresent(Devices::select);
     }
-    shell = new ShellViewModel(workbench, Pages.create(workbench));
+    shell = new ShellViewModel(workbench, Pages.create(workbench, device -> {
+      settings.put("device", device);
+      settings.save();
+    }));
     ShellView view = new ShellView(shell);
     settings.get("page").ifPresent(shell::select);
     // the first window fits the screen it opens on (a 1024x680 laptop or a 4K monitor)
