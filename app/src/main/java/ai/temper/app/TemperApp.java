@@ -4,6 +4,7 @@ import ai.temper.engine.Devices;
 import ai.temper.engine.Settings;
 import ai.temper.engine.TemperException;
 import ai.temper.engine.Workbench;
+import ai.temper.engine.jobs.BlockingCheck;
 import ai.temper.views.shell.ShellView;
 import ai.temper.views.shell.ShellViewModel;
 import java.nio.file.Path;
@@ -69,6 +70,8 @@ public final class TemperApp extends Application {
     restoreBounds(stage);
     stage.setOnCloseRequest(e -> saveBounds(stage));
     stage.show();
+    // from now on a database query or model load on the FX thread is logged with its stack
+    BlockingCheck.guard(Thread.currentThread());
   }
 
   public static String stylesheet() {
