@@ -25,6 +25,8 @@ import picocli.CommandLine.Option;
       BenchCommand.class,
       ConvertCommand.class,
       LogitsCommand.class,
+      VerifyCommand.class,
+      SamplesCommand.class,
     })
 public final class TemperCommand {
 
