@@ -27,6 +27,8 @@ import picocli.CommandLine.ScopeType;
       BenchCommand.class,
       ConvertCommand.class,
       LogitsCommand.class,
+      VerifyCommand.class,
+      SamplesCommand.class,
     })
 public final class TemperCommand {
 

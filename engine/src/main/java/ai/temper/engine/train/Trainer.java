@@ -179,6 +179,7 @@ final class Trainer {
           enc.pairs(split.eval(), evalStats), pad, config);
       case RM -> new RewardModeling(model, enc.pairs(split.train(), trainStats),
           enc.pairs(split.eval(), evalStats), pad, config);
+      case GRPO, PPO -> throw new IllegalStateException("grpo and ppo runs train in RlTrainer");
     };
     log("training data: " + trainStats);
     log("held-out data: " + evalStats);

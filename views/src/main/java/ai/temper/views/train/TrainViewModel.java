@@ -273,6 +273,10 @@ public final class TrainViewModel implements Lifecycle {
       case DPO -> List.of("rewards/margins", "rewards/accuracies", "eval_rewards/accuracies",
           "eval_rewards/margins");
       case RM -> List.of("accuracy", "eval_accuracy", "rewards/margins");
+      case GRPO -> List.of("reward", "pass_rate", "eval_pass_rate", "kl", "clip_fraction",
+          "entropy");
+      case PPO -> List.of("reward", "rm_score", "eval_rm_score", "kl_per_sequence", "vf_loss",
+          "pass_rate");
       default -> List.of("learning_rate", "grad_norm");
     };
   }
