@@ -400,7 +400,8 @@ public final class LlamaModel implements AutoCloseable {
     NDArray gate;
     NDArray up;
     if (config.variant().fusedGateUp()) {
-      NDList gu = linear(h, p + "mlp.gate_up_proj.weight", null).split(2, -1);
+      NDArray fused = linear(h, p + "mlp.gate_up_proj.weight", null);
+      NDList gu = fused.split(2, fused.getShape().dimension() - 1);
       gate = gu.get(0);
       up = gu.get(1);
     } else {
@@ -433,8 +434,9 @@ public final class LlamaModel implements AutoCloseable {
     NDArray k;
     NDArray val;
     if (v.fusedQkv()) {
-      NDList qkv = linear(h, p + "self_attn.qkv_proj.weight", null)
-          .split(new long[] {config.queryDim(), config.queryDim() + config.kvDim()}, -1);
+      NDArray fused = linear(h, p + "self_attn.qkv_proj.weight", null);
+      NDList qkv = fused.split(new long[] {config.queryDim(), config.queryDim() + config.kvDim()},
+          fused.getShape().dimension() - 1);
       q = qkv.get(0);
       k = qkv.get(1);
       val = qkv.get(2);
