@@ -375,6 +375,10 @@ public record LlamaConfig(
       return null;
     }
     ObjectNode copy = s.deepCopy();
+    if (!copy.has("rope_type")) {
+      copy.put("rope_type", t); // transformers' old name "type"
+      copy.remove("type");
+    }
     copy.remove("rope_theta");
     copy.remove("partial_rotary_factor");
     return copy;
