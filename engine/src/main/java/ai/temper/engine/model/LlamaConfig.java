@@ -489,6 +489,25 @@ public record LlamaConfig(
       for (int l = 0; l < numHiddenLayers; l++) {
         types.add(v.isSliding(l) ? "sliding_attention" : "full_attention");
       }
+      // the same for transformers before layer_types: each family's older rule
+      if (architecture.equals(GEMMA3)) {
+        for (int pattern = 1; pattern <= numHiddenLayers + 1; pattern++) {
+          boolean fits = true;
+          for (int l = 0; l < numHiddenLayers; l++) {
+            fits &= v.isSliding(l) == ((l + 1) % pattern != 0);
+          }
+          if (fits) {
+            n.put("sliding_window_pattern", pattern);
+            break;
+          }
+        }
+      } else if (n.has("use_sliding_window")) {
+        int first = 0;
+        while (first < numHiddenLayers && !v.isSliding(first)) {
+          first++;
+        }
+        n.put("max_window_layers", first);
+      }
     } else if (architecture.equals(GEMMA2) || architecture.equals(GEMMA3)
         || architecture.equals(MISTRAL) || architecture.equals(PHI3)) {
       n.putNull("sliding_window");

@@ -563,12 +563,19 @@ public final class LlamaModel implements AutoCloseable {
     int b = pos.length;
     int t = pos[0].length;
     int rd = rope.rotaryDim();
+    int longest = 0;
+    for (int[] row : pos) {
+      for (int p : row) {
+        longest = Math.max(longest, p + 1);
+      }
+    }
+    boolean longFactors = rope.usesLong(longest);
     float[] cos = new float[b * t * rd];
     float[] sin = new float[b * t * rd];
     for (int i = 0; i < b; i++) {
       for (int j = 0; j < t; j++) {
-        rope.fill(pos[i][j], false, cos, (i * t + j) * rd);
-        rope.fill(pos[i][j], true, sin, (i * t + j) * rd);
+        rope.fill(pos[i][j], false, cos, (i * t + j) * rd, longFactors);
+        rope.fill(pos[i][j], true, sin, (i * t + j) * rd, longFactors);
       }
     }
     Shape s = new Shape(b, 1, t, rd);
@@ -616,11 +623,13 @@ public final class LlamaModel implements AutoCloseable {
 
   /**
    * Whether the fast decoder computes this model exactly for sessions of {@code capacity}
-   * slots: its variant allows, and no sliding window is shorter than the session.
+   * slots: its variant allows, no sliding window is shorter than the session, and one RoPE
+   * table serves it (longrope switches factors past original_max_position_embeddings).
    */
   public boolean fastDecodes(int capacity) {
     DecoderVariant v = config.variant();
-    return v.fastDecodable() && (!v.hasSlidingLayers() || capacity <= v.slidingWindow());
+    return v.fastDecodable() && (!v.hasSlidingLayers() || capacity <= v.slidingWindow())
+        && capacity <= rope.singleTableUpTo();
   }
 
   /**

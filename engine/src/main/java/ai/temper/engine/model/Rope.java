@@ -6,17 +6,18 @@ import com.fasterxml.jackson.databind.JsonNode;
 /**
  * Rotary position embedding frequencies as Hugging Face computes them (float32), with the
  * rope_scaling types transformers defines for these families: "linear", "dynamic" (NTK; within
- * max_position_embeddings it is the default RoPE), "yarn", "llama3" and "longrope" (the short
- * factors, up to original_max_position_embeddings). Tables use HF's rotate-half layout over
+ * max_position_embeddings it is the default RoPE), "yarn", "llama3" and "longrope" (short
+ * factors while a pass's longest position is within original_max_position_embeddings, long
+ * factors past it, as transformers switches them). Tables use HF's rotate-half layout over
  * the rotary dimensions: the rotaryDim/2 frequencies repeated twice, times the attention
  * factor (yarn, longrope).
  */
 final class Rope {
   private final float[] invFreq;
+  /** longrope's frequencies for passes longer than {@link #longFrom}, else null. */
+  private final float[] longInvFreq;
   private final float attentionFactor;
-  /** Positions from here on are refused (longrope beyond its short range), else MAX_VALUE. */
-  private final int positionLimit;
-  private final String limitReason;
+  private final int longFrom;
 
   Rope(LlamaConfig c) {
     this(c.ropeTheta(), c.ropeScaling(), c.rotaryDim(), c.maxPositionEmbeddings());
@@ -43,8 +44,8 @@ final class Rope {
       f[i] = (float) (1.0 / Math.pow(theta, (2.0f * i) / dim));
     }
     float attention = 1f;
-    int limit = Integer.MAX_VALUE;
-    String reason = null;
+    float[] longFreq = null;
+    int from = Integer.MAX_VALUE;
     if (scaling != null && !scaling.isNull() && !scaling.isEmpty()) {
       String type = LlamaConfig.ropeType(scaling);
       switch (type) {
@@ -63,25 +64,15 @@ final class Rope {
           attention = (float) yarn(f, scaling, theta, dim, maxPositions);
         }
         case "longrope" -> {
-          JsonNode shortFactor = scaling.get("short_factor");
-          if (shortFactor == null || !shortFactor.isArray() || shortFactor.size() != f.length) {
-            throw new TemperException("Model config: rope_scaling.short_factor must list "
-                + f.length + " numbers (rotary dimensions / 2)");
-          }
           int original = scaling.path("original_max_position_embeddings").asInt(maxPositions);
           double factor = (double) maxPositions / original;
           double attn = scaling.path("attention_factor").isNumber()
               ? scaling.get("attention_factor").asDouble()
               : factor <= 1 ? 1.0 : Math.sqrt(1 + Math.log(factor) / Math.log(original));
           attention = (float) attn;
-          for (int i = 0; i < f.length; i++) {
-            float base = (float) Math.pow(theta, (2.0f * i) / dim);
-            f[i] = 1f / ((float) shortFactor.get(i).asDouble() * base);
-          }
-          limit = original;
-          reason = "rope_scaling 'longrope' past original_max_position_embeddings (" + original
-              + ") switches to long_factor, which Temper does not compute: keep sequences "
-              + "within " + original + " tokens";
+          f = longrope(scaling, "short_factor", theta, dim);
+          longFreq = longrope(scaling, "long_factor", theta, dim);
+          from = original;
         }
         default -> throw new TemperException("Model config: field 'rope_scaling.rope_type' = '"
             + type + "' is not supported (Temper computes default, linear, dynamic, yarn, "
@@ -89,9 +80,36 @@ final class Rope {
       }
     }
     this.invFreq = f;
+    this.longInvFreq = longFreq;
     this.attentionFactor = attention;
-    this.positionLimit = limit;
-    this.limitReason = reason;
+    this.longFrom = from;
+  }
+
+  private static float[] longrope(JsonNode s, String field, double theta, int dim) {
+    JsonNode ext = s.get(field);
+    if (ext == null || !ext.isArray() || ext.size() != dim / 2) {
+      throw new TemperException("Model config: rope_scaling." + field + " must list "
+          + dim / 2 + " numbers (rotary dimensions / 2)");
+    }
+    float[] f = new float[dim / 2];
+    for (int i = 0; i < f.length; i++) {
+      float base = (float) Math.pow(theta, (2.0f * i) / dim);
+      f[i] = 1f / ((float) ext.get(i).asDouble() * base);
+    }
+    return f;
+  }
+
+  /**
+   * Whether a pass whose longest position is {@code seqLen - 1} uses longrope's long factors
+   * (transformers: seq_len = max(position_ids) + 1 > original_max_position_embeddings).
+   */
+  boolean usesLong(int seqLen) {
+    return longInvFreq != null && seqLen > longFrom;
+  }
+
+  /** The sequence length up to which one table serves every pass (MAX_VALUE: any). */
+  int singleTableUpTo() {
+    return longFrom;
   }
 
   private static double number(JsonNode s, String field) {
@@ -174,12 +192,15 @@ final class Rope {
 
   /** cos (or sin) of position {@code p} for each of the rotary dims, HF layout. */
   void fill(int p, boolean sin, float[] out, int at) {
-    if (p >= positionLimit) {
-      throw new TemperException("Position " + p + ": " + limitReason);
-    }
-    int half = invFreq.length;
+    fill(p, sin, out, at, false);
+  }
+
+  /** The same with longrope's long factors when {@code longFactors}. */
+  void fill(int p, boolean sin, float[] out, int at, boolean longFactors) {
+    float[] freq = longFactors && longInvFreq != null ? longInvFreq : invFreq;
+    int half = freq.length;
     for (int i = 0; i < half; i++) {
-      float angle = (float) p * invFreq[i];
+      float angle = (float) p * freq[i];
       float v = (float) (sin ? Math.sin(angle) : Math.cos(angle)) * attentionFactor;
       out[at + i] = v;
       out[at + half + i] = v;

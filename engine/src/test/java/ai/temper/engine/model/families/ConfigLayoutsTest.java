@@ -190,18 +190,29 @@ class ConfigLayoutsTest {
   }
 
   @Test
-  void longropeRefusesPositionsPastItsShortRange() {
+  void longropeSwitchesToItsLongFactorsPastTheOriginalLength() {
     Family f = Families.phi4mini();
     LlamaConfig c = LlamaConfig.fromJson(f.config(), f.name());
     Map<String, Tensor> w = Families.randomWeights(f.config(), 2);
     StateDict sd = new StateDict();
     w.forEach(sd::put);
+    int[] ids = new int[20]; // original_max_position_embeddings is 16
+    for (int i = 0; i < ids.length; i++) {
+      ids[i] = 1 + 23 * i;
+    }
+    double[][] ref = Families.referenceLogits(f.config(), w, ids);
     try (LlamaModel model = LlamaModel.create(c, sd);
         NDManager m = NDManager.newBaseManager()) {
-      int[] ids = new int[20];
-      assertThatThrownBy(() -> FamilyModelsTest.forward(model, ids, m))
-          .isInstanceOf(TemperException.class).hasMessageContaining("longrope")
-          .hasMessageContaining("original_max_position_embeddings");
+      float[][] got = FamilyModelsTest.forward(model, ids, m);
+      for (int t = 0; t < ids.length; t++) {
+        FamilyModelsTest.assertClose("position " + t, got[t], ref[t]);
+      }
+      float[][] shortOnly = FamilyModelsTest.forward(model, java.util.Arrays.copyOf(ids, 16), m);
+      double moved = 0;
+      for (int i = 0; i < shortOnly[15].length; i++) {
+        moved = Math.max(moved, Math.abs(shortOnly[15][i] - got[15][i]));
+      }
+      assertThat(moved).as("a 20-token pass rotates with the long factors").isGreaterThan(1e-3);
     }
   }
 }

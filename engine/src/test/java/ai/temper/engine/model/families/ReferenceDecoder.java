@@ -225,7 +225,7 @@ final class ReferenceDecoder {
     }
     boolean sliding = isSliding(l);
     if (usesRope(l)) {
-      RopeTable rope = ropeOf(sliding);
+      RopeTable rope = ropeOf(sliding, t);
       for (int i = 0; i < t; i++) {
         rope.apply(q[i], heads, hd, i);
         rope.apply(k[i], kvHeads, hd, i);
@@ -417,7 +417,8 @@ final class ReferenceDecoder {
     }
   }
 
-  private RopeTable ropeOf(boolean sliding) {
+  /** The RoPE of a pass over {@code seqLen} positions (longrope picks its factors by it). */
+  private RopeTable ropeOf(boolean sliding, int seqLen) {
     int rotary = (int) (hd * c.path("partial_rotary_factor").asDouble(1.0));
     double theta = c.path("rope_theta").asDouble(10000);
     JsonNode s = c.get("rope_scaling");
@@ -472,7 +473,7 @@ final class ReferenceDecoder {
         double orig = c.get("original_max_position_embeddings").asDouble();
         double factor = maxPos / orig;
         attention = Math.sqrt(1 + Math.log(factor) / Math.log(orig));
-        JsonNode sf = s.get("short_factor");
+        JsonNode sf = s.get(seqLen > orig ? "long_factor" : "short_factor");
         for (int i = 0; i < half; i++) {
           f[i] = 1 / (sf.get(i).asDouble() * Math.pow(theta, 2.0 * i / rotary));
         }
