@@ -231,15 +231,37 @@ public final class Families {
 
   /** Writes config.json and model.safetensors (float32) of {@code f} into {@code dir}. */
   public static Map<String, Tensor> writeFolder(Path dir, JsonNode config, long seed) {
-    Map<String, Tensor> w = randomWeights(config, seed);
+    return writeFolder(dir, config, seed, DType.F32);
+  }
+
+  /**
+   * The same with weights stored as {@code dtype}; returns the weights as stored (rounded to
+   * bfloat16 or float16 and widened back).
+   */
+  public static Map<String, Tensor> writeFolder(Path dir, JsonNode config, long seed,
+      DType dtype) {
+    Map<String, Tensor> w = new LinkedHashMap<>();
+    randomWeights(config, seed).forEach((k, v) -> w.put(k, rounded(v, dtype)));
     try {
       Files.createDirectories(dir);
       Files.writeString(dir.resolve("config.json"), JSON.writeValueAsString(config));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    SafetensorsWriter.write(dir.resolve("model.safetensors"), w, DType.F32);
+    SafetensorsWriter.write(dir.resolve("model.safetensors"), w, dtype);
     return w;
+  }
+
+  private static Tensor rounded(Tensor t, DType dtype) {
+    float[] v = t.data().clone();
+    for (int i = 0; i < v.length; i++) {
+      v[i] = switch (dtype) {
+        case BF16 -> DType.bf16ToFloat(DType.floatToBf16(v[i]));
+        case F16 -> DType.halfToFloat(DType.floatToHalf(v[i]));
+        default -> v[i];
+      };
+    }
+    return new Tensor(t.shape(), v);
   }
 
   static Map<String, float[]> arrays(Map<String, Tensor> w) {

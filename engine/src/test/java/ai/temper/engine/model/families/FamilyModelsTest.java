@@ -11,6 +11,7 @@ import ai.temper.engine.model.LlamaConfig;
 import ai.temper.engine.model.LlamaModel;
 import ai.temper.engine.model.Tensor;
 import ai.temper.engine.model.families.Families.Family;
+import ai.temper.engine.model.hf.DType;
 import ai.temper.engine.model.hf.HfCheckpoint;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -114,6 +115,22 @@ class FamilyModelsTest {
         for (int t = 0; t < PROMPT.length; t++) {
           assertThat(after[t]).as(f + " position " + t).containsExactly(before[t]);
         }
+      }
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("families")
+  void bf16CheckpointsComputeTheReferenceOfTheirStoredWeights(Family f) {
+    Path dir = tmp.resolve(f.name() + "-bf16");
+    Map<String, Tensor> stored = Families.writeFolder(dir, f.config(), 5, DType.BF16);
+    double[][] ref = Families.referenceLogits(f.config(), stored, PROMPT);
+    HfCheckpoint.Contents c = HfCheckpoint.readContents(dir);
+    try (LlamaModel model = LlamaModel.create(c.config(), c.weights());
+        NDManager m = NDManager.newBaseManager()) {
+      float[][] got = forward(model, PROMPT, m);
+      for (int t = 0; t < PROMPT.length; t++) {
+        assertClose(f + " bf16 folder, position " + t, got[t], ref[t]);
       }
     }
   }
