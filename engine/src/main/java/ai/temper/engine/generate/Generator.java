@@ -164,6 +164,7 @@ public final class Generator {
         if (tokenizer != null) {
           stopIds.addAll(tokenizer.stopIds());
         }
+        stopIds.addAll(model.config().eosTokenIds()); // every eos_token_id of config.json
         stopIds.addAll(params.stopIds());
       }
       pad = tokenizer != null ? tokenizer.padId() : Math.max(0, model.config().eosTokenId());

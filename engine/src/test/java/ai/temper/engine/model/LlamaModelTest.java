@@ -92,17 +92,20 @@ class LlamaModelTest {
     for (String scaling : new String[] {
         "{\"rope_type\":\"llama3\",\"factor\":8.0,\"low_freq_factor\":1.0,"
             + "\"high_freq_factor\":4.0,\"original_max_position_embeddings\":16}",
-        "{\"type\":\"linear\",\"factor\":2.0}"}) {
+        "{\"type\":\"linear\",\"factor\":2.0}",
+        "{\"rope_type\":\"yarn\",\"factor\":4.0,\"original_max_position_embeddings\":16}",
+        "{\"rope_type\":\"dynamic\",\"factor\":2.0}"}) {
       LlamaConfig c = new LlamaConfig(LlamaConfig.LLAMA, 61, 32, 40, 2, 4, 1, 64, 1e-5, 500000.0,
           json.readTree(scaling), true, false, 1, 2, 8);
       try (LlamaModel model = LlamaModel.random(c, 3)) {
         assertFastMatchesForward(model, 2e-4f);
       }
     }
-    LlamaConfig yarn = new LlamaConfig(LlamaConfig.LLAMA, 61, 32, 40, 2, 4, 1, 64, 1e-5, 1e4,
-        json.readTree("{\"rope_type\":\"yarn\",\"factor\":4.0}"), true, false, 1, 2, 8);
-    assertThatThrownBy(() -> LlamaModel.random(yarn, 1)).isInstanceOf(TemperException.class)
-        .hasMessageContaining("yarn");
+    // a type transformers does not define for these families is refused, naming the field
+    assertThatThrownBy(() -> new LlamaConfig(LlamaConfig.LLAMA, 61, 32, 40, 2, 4, 1, 64, 1e-5,
+        1e4, json.readTree("{\"rope_type\":\"su\",\"factor\":4.0}"), true, false, 1, 2, 8))
+        .isInstanceOf(TemperException.class).hasMessageContaining("rope_scaling.rope_type")
+        .hasMessageContaining("su");
   }
 
   @Test
