@@ -82,7 +82,7 @@ public final class Perplexity {
     order.sort(Comparator.comparingInt((Window w) -> w.ids().length));
     double[] nll = new double[texts.size()];
     int pad = tokenizer.padId();
-    try (NoGrad ng = NoGrad.enter(); NDManager root = NDManager.newBaseManager()) {
+    try (NoGrad ng = NoGrad.enter(); NDManager root = ai.temper.engine.Devices.newManager()) {
       for (int from = 0; from < order.size(); from += batch) {
         ctx.checkCancelled();
         List<Window> chunk = order.subList(from, Math.min(order.size(), from + batch));

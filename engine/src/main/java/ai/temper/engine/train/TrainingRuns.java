@@ -110,8 +110,9 @@ public final class TrainingRuns {
           all.add(new ai.temper.engine.eval.CheckpointEvaluation(workbench, config.evalSuite(),
               ctx));
         }
-        TrainResult result = new Trainer(runId, config, outputDir, workbench, all, ctx)
-            .run(resume);
+        TrainResult result = config.kind() == TrainKind.GRPO || config.kind() == TrainKind.PPO
+            ? new RlTrainer(runId, config, outputDir, workbench, all, ctx).run(resume)
+            : new Trainer(runId, config, outputDir, workbench, all, ctx).run(resume);
         workbench.db().runs().finish(runId, "SUCCEEDED", null);
         return result;
       } catch (CancellationException e) {

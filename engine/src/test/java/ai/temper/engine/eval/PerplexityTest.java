@@ -25,7 +25,7 @@ class PerplexityTest {
   void perplexityIsExpOfTheMeanTokenCrossEntropy() {
     Stories260K.assumePresent();
     try (LoadedModel m = ModelLoader.load(Stories260K.MODEL, Stories260K.TOKENIZER);
-        NoGrad ng = NoGrad.enter(); NDManager nd = NDManager.newBaseManager()) {
+        NoGrad ng = NoGrad.enter(); NDManager nd = ai.temper.engine.Devices.newManager()) {
       // independently: one unpadded forward, log-softmax in Java, the next token's -log p
       int[] ids = m.tokenizer().encode(TEXT, true);
       int t = ids.length;
