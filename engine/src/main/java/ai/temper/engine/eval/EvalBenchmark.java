@@ -13,19 +13,35 @@ import java.util.List;
  * results are not timed.
  */
 public final class EvalBenchmark {
-  /** The benchmark task: story cloze prompts, continued greedily up to 64 tokens. */
+  /** The benchmark task: story prompts, continued greedily up to 64 tokens. */
   public static final EvalTask TASK = new EvalTask("bench-cloze", TaskType.GENERATE,
       "resource:eval/data/story-cloze.jsonl", false, "prefix", null, 0, EvalTask.PLAIN, 64,
       List.of(), null, null);
 
-  /** Median instances/s of {@code repeats} runs after {@code warmup} unmeasured ones. */
+  /**
+   * Median instances/s of {@code repeats} runs after {@code warmup} unmeasured ones, and per
+   * second of the process's CPU time (all threads), which other processes disturb less.
+   */
   public record Result(int batch, int instances, double instancesPerSecond,
-      double tokensPerSecond, double[] runs) {}
+      double tokensPerSecond, double instancesPerCpuSecond, double[] runs) {}
 
   private EvalBenchmark() {}
 
-  public static List<Example> instances() {
-    return TaskData.load(TASK.data(), null, null).examples();
+  /** {@code n} prompts: the cloze prompts, then the unseen ones, repeated as needed. */
+  public static List<Example> instances(int n) {
+    List<Example> all = new ArrayList<>(TaskData.load(TASK.data(), null, null).examples());
+    all.addAll(TaskData.load("resource:eval/data/story-cloze-unseen.jsonl", null, null)
+        .examples());
+    List<Example> out = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      out.add(all.get(i % all.size()));
+    }
+    return out;
+  }
+
+  private static long cpuNanos() {
+    return java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+        instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : 0;
   }
 
   public static Result run(LoadedModel m, List<Example> examples, int batch, int warmup,
@@ -37,9 +53,10 @@ public final class EvalBenchmark {
     }
     double[] rates = new double[repeats];
     double[] tokenRates = new double[repeats];
-    List<Double> all = new ArrayList<>();
+    double[] cpuRates = new double[repeats];
     for (int r = 0; r < repeats; r++) {
       long t0 = System.nanoTime();
+      long c0 = cpuNanos();
       Evaluator.Generated g = Evaluator.generateAll(m, TASK, examples, List.of(), o,
           JobContext.none());
       long tokens = 0;
@@ -48,14 +65,17 @@ public final class EvalBenchmark {
         tokens += g.gens().get(i).completionIds().length;
       }
       double s = (System.nanoTime() - t0) / 1e9;
+      cpuRates[r] = examples.size() / Math.max(1e-9, (cpuNanos() - c0) / 1e9);
       rates[r] = examples.size() / s;
       tokenRates[r] = tokens / s;
-      all.add(rates[r]);
     }
     double[] sorted = rates.clone();
     Arrays.sort(sorted);
     double[] tsorted = tokenRates.clone();
     Arrays.sort(tsorted);
-    return new Result(batch, examples.size(), sorted[repeats / 2], tsorted[repeats / 2], rates);
+    double[] csorted = cpuRates.clone();
+    Arrays.sort(csorted);
+    return new Result(batch, examples.size(), sorted[repeats / 2], tsorted[repeats / 2],
+        csorted[repeats / 2], rates);
   }
 }
