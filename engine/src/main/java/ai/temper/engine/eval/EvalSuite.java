@@ -169,7 +169,8 @@ public record EvalSuite(String name, String description, List<EvalTask> tasks, S
           + "examples come from)");
     }
     String format = text(t, "format", where);
-    format = format == null ? EvalTask.RAW : format;
+    // answers judged against reference answers are chat replies
+    format = format != null ? format : type == TaskType.WIN_RATE ? EvalTask.CHAT : EvalTask.RAW;
     if (!List.of(EvalTask.RAW, EvalTask.PLAIN, EvalTask.CHAT).contains(format)) {
       throw new TemperException(where + "field 'format' must be raw, plain or chat");
     }

@@ -282,7 +282,7 @@ public final class Evaluator {
     LoadedModel m = target.model(tc);
     List<String> texts = new ArrayList<>();
     for (Example e : examples) {
-      texts.add(e.kind() == DatasetKind.TEXT ? e.text() : e.allText());
+      texts.add(e.kind() == DatasetKind.TEXT ? e.text() : conversationText(e));
     }
     int[] done = {0};
     List<Perplexity.TextScore> scores = Perplexity.score(m.model(), m.tokenizer(), texts,
@@ -419,6 +419,15 @@ public final class Evaluator {
     return new Computed(List.of(meanMetric("win_rate", wins),
         metric("lc_win_rate", LengthControl.winRate(prefs, lengthDiff), examples.size(), lc),
         meanMetric("win_probability", prefs)), instances);
+  }
+
+  /** A conversation's turns (for a pair: the prompt and the chosen side), one per line. */
+  private static String conversationText(Example e) {
+    StringBuilder sb = new StringBuilder();
+    for (Message m : e.conversation()) {
+      sb.append(sb.length() == 0 ? "" : "\n").append(m.content());
+    }
+    return sb.toString();
   }
 
   private static List<ChatMessage> side(Example e, List<Message> continuation) {

@@ -84,6 +84,13 @@ class Gsm8kTaskTest {
           new ai.temper.engine.data.DatasetImporter.Options("gsm8k-test", null, null),
           JobContext.none());
       assertThat(imported.rows()).isEqualTo(1319);
+      Path hh = Path.of("../shared/data/hh-rlhf/harmless-base-test.jsonl.gz");
+      boolean withHh = Files.exists(hh);
+      if (withHh) {
+        new ai.temper.engine.data.DatasetImporter(wb.db()).importFile(hh,
+            new ai.temper.engine.data.DatasetImporter.Options("hh-harmless-test", null, null),
+            JobContext.none());
+      }
       EvalSuite suite = EvalSuite.resolve("tulu-dev");
       Evaluator.SuiteOutcome r = new Evaluator(wb).run(Stories260K.MODEL.toString(), suite,
           Evaluator.Options.defaults().withLimit(3).withBatchSize(3), JobContext.none());
@@ -97,6 +104,18 @@ class Gsm8kTaskTest {
       assertThat(inst.get(0).input()).endsWith("\nAnswer:").contains("Janet");
       // a story model writes no arithmetic: near zero, but every step ran and was stored
       assertThat(gsm.metrics().get(0).value()).isBetween(0.0, 1.0);
+      if (withHh) {
+        // the unseen task on request: HH conversations' perplexity, flagged unseen
+        Evaluator.TaskOutcome ppl = new Evaluator(wb).run(Stories260K.MODEL.toString(), suite,
+            Evaluator.Options.defaults().withLimit(3).withIncludeUnseen(true),
+            JobContext.none()).tasks().get(1);
+        assertThat(ppl.status()).as(String.valueOf(ppl.error()))
+            .isEqualTo(Evaluator.Status.COMPUTED);
+        assertThat(ppl.metrics().get(0).unseen()).isTrue();
+        assertThat(ppl.metrics().get(0).metric()).isEqualTo("perplexity");
+        // a story model finds dialogue about harm far less likely than stories
+        assertThat(ppl.metrics().get(0).value()).isGreaterThan(5.0);
+      }
     }
   }
 }
