@@ -70,8 +70,8 @@ public final class EvaluateView extends BorderPane {
     Region spacer = new Region();
     HBox.setHgrow(spacer, Priority.ALWAYS);
     HBox top = new HBox(12, new VBox(2, h, sub), spacer, refresh, csv, png);
-    top.setPadding(new Insets(0, 0, 12, 0));
-    setTop(top);
+    top.setPadding(new Insets(0, 0, 8, 0));
+    setTop(new VBox(top, runBar()));
 
     table.setId("evaluate-table");
     table.setItems(model.rows());
@@ -135,6 +135,57 @@ public final class EvaluateView extends BorderPane {
         e.consume();
       }
     });
+  }
+
+  /** Model, suite, unseen, limit, Run / Cancel and the job's progress. */
+  private HBox runBar() {
+    ComboBox<String> modelBox = new ComboBox<>(model.modelChoices());
+    modelBox.setId("evaluate-model");
+    modelBox.setEditable(true);
+    modelBox.setPromptText("library model or path");
+    modelBox.setPrefWidth(260);
+    ComboBox<String> suiteBox = new ComboBox<>(model.suiteChoices());
+    suiteBox.setId("evaluate-suite");
+    suiteBox.setEditable(true);
+    suiteBox.setPromptText("suite name or YAML file");
+    suiteBox.setPrefWidth(200);
+    javafx.scene.control.CheckBox unseen = new javafx.scene.control.CheckBox(
+        "include unseen tasks");
+    unseen.setId("evaluate-include-unseen");
+    unseen.setTooltip(new Tooltip("Unseen tasks are held out: run them only at the end, and "
+        + "do not tune on them."));
+    javafx.scene.control.TextField limit = new javafx.scene.control.TextField();
+    limit.setId("evaluate-limit");
+    limit.setPromptText("limit");
+    limit.setPrefColumnCount(5);
+    Button run = new Button("Evaluate");
+    run.setId("evaluate-run-button");
+    run.setDefaultButton(false);
+    run.disableProperty().bind(model.runningProperty());
+    run.setOnAction(e -> {
+      Integer n = null;
+      try {
+        n = limit.getText().isBlank() ? null : Integer.valueOf(limit.getText().strip());
+      } catch (NumberFormatException ex) {
+        model.errorProperty().set("limit: a whole number, not '" + limit.getText() + "'");
+        return;
+      }
+      model.evaluate(modelBox.getEditor().getText(), suiteBox.getEditor().getText(),
+          unseen.isSelected(), n);
+    });
+    Button cancel = new Button("Cancel");
+    cancel.setId("evaluate-cancel");
+    cancel.disableProperty().bind(model.runningProperty().not());
+    cancel.setOnAction(e -> model.cancelEvaluation());
+    javafx.scene.control.ProgressBar bar = new javafx.scene.control.ProgressBar();
+    bar.progressProperty().bind(model.progressProperty());
+    bar.visibleProperty().bind(model.runningProperty());
+    bar.setPrefWidth(160);
+    HBox box = new HBox(8, new Label("Model"), modelBox, new Label("Suite"), suiteBox, unseen,
+        limit, run, cancel, bar);
+    box.setAlignment(javafx.geometry.Pos.CENTER_LEFT);
+    box.setPadding(new Insets(0, 0, 10, 0));
+    return box;
   }
 
   /** One column per task; unseen tasks carry a mark and a warning tooltip. */

@@ -1,6 +1,8 @@
 package ai.temper.views.evaluate;
 
 import ai.temper.engine.Workbench;
+import ai.temper.engine.eval.EvalSuite;
+import ai.temper.engine.eval.Evaluator;
 import ai.temper.engine.eval.ResultTable;
 import ai.temper.engine.eval.ResultTable.Filter;
 import ai.temper.engine.eval.ResultTable.Pair;
@@ -59,7 +61,16 @@ public final class EvaluateViewModel implements Lifecycle {
   private final StringProperty error = new SimpleStringProperty("");
   private final StringProperty status = new SimpleStringProperty("");
   private ResultTable table = ResultTable.of(List.of());
+  private final ObservableList<String> modelChoices = FXCollections.observableArrayList();
+  private final ObservableList<String> suiteChoices = FXCollections.observableArrayList();
+  private final javafx.beans.property.BooleanProperty running =
+      new javafx.beans.property.SimpleBooleanProperty();
+  private final javafx.beans.property.DoubleProperty progress =
+      new javafx.beans.property.SimpleDoubleProperty(-1);
   private TaskHandle<?> drillLoad;
+  /** A message to show once the next refresh lands (an evaluation's summary). */
+  private String afterShow;
+  private TaskHandle<Evaluator.SuiteOutcome> evaluation;
   private Path focus;
 
   public EvaluateViewModel(Workbench workbench) {
@@ -83,11 +94,75 @@ public final class EvaluateViewModel implements Lifecycle {
     refresh();
   }
 
-  /** Reloads every stored result, off the FX thread. */
+  /** Reloads every stored result (and the models and suites to run), off the FX thread. */
   public CompletableFuture<ResultTable> refresh() {
-    return BackgroundTask.wrap(() -> ResultTable.of(workbench.db().evals().list()))
-        .onSuccess(this::show)
-        .onFailure(e -> error.set(e.getMessage())).executeWith(tasks).future();
+    return BackgroundTask.wrap(() -> {
+      List<String> models = new ArrayList<>();
+      workbench.db().models().list().forEach(m -> models.add(m.name()));
+      return Map.entry(models, ResultTable.of(workbench.db().evals().list()));
+    }).onSuccess(r -> {
+      modelChoices.setAll(r.getKey());
+      if (suiteChoices.isEmpty()) {
+        suiteChoices.setAll(EvalSuite.builtinNames());
+      }
+      show(r.getValue());
+    }).onFailure(e -> error.set(e.getMessage())).executeWith(tasks).future()
+        .thenApply(Map.Entry::getValue);
+  }
+
+  /**
+   * Runs {@code suite} on {@code model} as a job (progress here and in the status bar,
+   * cancellable); stored results show up when it ends. Unseen tasks only when asked for.
+   */
+  public CompletableFuture<Evaluator.SuiteOutcome> evaluate(String model, String suite,
+      boolean includeUnseen, Integer limit) {
+    if (model == null || model.isBlank() || suite == null || suite.isBlank()) {
+      error.set("Choose a model and a suite to evaluate");
+      return CompletableFuture.completedFuture(null);
+    }
+    if (running.get()) {
+      error.set("An evaluation is running; cancel it or wait");
+      return CompletableFuture.completedFuture(null);
+    }
+    Evaluator.Options o = Evaluator.Options.defaults().withIncludeUnseen(includeUnseen)
+        .withLimit(limit);
+    evaluation = BackgroundTask.job("eval", "Evaluate " + model + " on " + suite,
+        ctx -> new Evaluator(workbench).run(model.strip(), EvalSuite.resolve(suite.strip()), o,
+            ctx))
+        .onRunning(() -> {
+          running.set(true);
+          progress.set(-1);
+          error.set("");
+        })
+        .onProgress(p -> {
+          progress.set(p.fraction());
+          status.set(p.message());
+        })
+        .onSuccess(r -> {
+          long failed = r.tasks().stream()
+              .filter(t -> t.status() == Evaluator.Status.FAILED).count();
+          long reused = r.tasks().stream()
+              .filter(t -> t.status() == Evaluator.Status.REUSED).count();
+          afterShow = "Evaluated " + r.model() + " on " + r.suite() + ": "
+              + r.tasks().size() + " tasks, " + reused + " reused"
+              + (failed > 0 ? ", " + failed + " failed" : "");
+          status.set(afterShow);
+          r.tasks().stream().filter(t -> t.status() == Evaluator.Status.FAILED).findFirst()
+              .ifPresent(t -> error.set(t.task().name() + ": " + t.error()));
+          refresh();
+        })
+        .onCancelled(() -> status.set("Evaluation cancelled; finished tasks are kept"))
+        .onFailure(e -> error.set(e.getMessage()))
+        .onFinished(() -> running.set(false))
+        .executeWith(tasks);
+    return evaluation.future();
+  }
+
+  /** Stops the running evaluation after its current batch. */
+  public void cancelEvaluation() {
+    if (evaluation != null) {
+      evaluation.cancel();
+    }
   }
 
   private void show(ResultTable t) {
@@ -120,7 +195,9 @@ public final class EvaluateViewModel implements Lifecycle {
       drillTask.set(t.tasks().isEmpty() ? null : t.tasks().get(0));
     }
     error.set("");
-    status.set(t.rows().size() + " models/checkpoints, " + t.tasks().size() + " tasks");
+    status.set(afterShow != null ? afterShow
+        : t.rows().size() + " models/checkpoints, " + t.tasks().size() + " tasks");
+    afterShow = null;
     applyFocus();
   }
 
@@ -252,6 +329,22 @@ public final class EvaluateViewModel implements Lifecycle {
     status.set("No stored results for " + want + " yet: run temper eval --model " + want
         + " --suite NAME, or set eval_suite in the run's config");
     focus = null;
+  }
+
+  public ObservableList<String> modelChoices() {
+    return modelChoices;
+  }
+
+  public ObservableList<String> suiteChoices() {
+    return suiteChoices;
+  }
+
+  public javafx.beans.property.ReadOnlyBooleanProperty runningProperty() {
+    return running;
+  }
+
+  public javafx.beans.property.ReadOnlyDoubleProperty progressProperty() {
+    return progress;
   }
 
   public ObservableList<Row> rows() {

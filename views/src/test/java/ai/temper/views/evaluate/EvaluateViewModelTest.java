@@ -95,4 +95,25 @@ class EvaluateViewModelTest {
     model.openCheckpoint(Path.of("/elsewhere")).get(30, TimeUnit.SECONDS);
     assertThat(model.statusProperty().get()).contains("No stored results for /elsewhere");
   }
+
+  @Test
+  void runsAnEvaluationAsAJobAndShowsItsResults() throws Exception {
+    Path modelFile = Path.of("../shared/models/stories260K/stories260K.bin");
+    org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(modelFile),
+        "../shared/models/stories260K is absent: skipping");
+    model.refresh().get(30, TimeUnit.SECONDS);
+    assertThat(model.suiteChoices()).contains("stories", "tulu-dev");
+    var outcome = model.evaluate(modelFile.toString(), "stories", false, 2)
+        .get(120, TimeUnit.SECONDS);
+    assertThat(outcome.tasks()).extracting(t -> t.status().name())
+        .containsExactly("COMPUTED", "COMPUTED", "SKIPPED_UNSEEN");
+    assertThat(model.runningProperty().get()).isFalse();
+    assertThat(model.statusProperty().get()).contains("Evaluated stories260K.bin on stories");
+    model.refresh().get(30, TimeUnit.SECONDS);
+    assertThat(model.statusProperty().get()).contains("models/checkpoints");
+    assertThat(model.rows()).anyMatch(r -> r.model().label().equals("stories260K.bin"));
+    assertThat(wb.db().jobs().recent(10)).anyMatch(j -> j.kind().equals("eval"));
+    model.evaluate("", "stories", false, null);
+    assertThat(model.errorProperty().get()).isEqualTo("Choose a model and a suite to evaluate");
+  }
 }
