@@ -9,6 +9,8 @@ import ai.temper.views.datasets.DatasetsViewModel;
 import ai.temper.views.evaluate.EvaluateView;
 import ai.temper.views.models.ModelsView;
 import ai.temper.views.models.ModelsViewModel;
+import ai.temper.views.rollouts.RolloutsView;
+import ai.temper.views.rollouts.RolloutsViewModel;
 import ai.temper.views.runs.RunsView;
 import ai.temper.views.runs.RunsViewModel;
 import ai.temper.views.shell.Page;
@@ -33,12 +35,14 @@ final class Pages {
     runs.setOpenInChat(checkpoint -> chat.openModel(checkpoint, 0));
     var evaluate = EvaluateView.model(wb);
     ModelsViewModel models = new ModelsViewModel(wb);
+    RolloutsViewModel rollouts = new RolloutsViewModel(wb);
     return List.of(
         Page.of("datasets", "Datasets", "▤", new DatasetsView(datasets).getRoot(),
             datasets),
         Page.of("annotate", "Annotate", "✎", new AnnotateView(annotate), annotate::refresh),
         Page.of("train", "Train", "▶", new TrainView(train), train),
         Page.of("runs", "Runs", "↗", new RunsView(runs), runs),
+        Page.of("rollouts", "Rollouts", "⚄", new RolloutsView(rollouts), rollouts),
         Page.of("chat", "Chat", "✉", new ChatView(chat), chat),
         Page.of("evaluate", "Evaluate", "✓", new EvaluateView(evaluate), evaluate::refresh),
         Page.of("models", "Models", "◆", new ModelsView(models), models));
