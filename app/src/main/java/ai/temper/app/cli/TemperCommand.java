@@ -25,6 +25,7 @@ import picocli.CommandLine.Option;
       BenchCommand.class,
       ConvertCommand.class,
       LogitsCommand.class,
+      LabelsCommand.class,
     })
 public final class TemperCommand {
 
