@@ -29,6 +29,7 @@ import picocli.CommandLine.ScopeType;
       LogitsCommand.class,
       VerifyCommand.class,
       SamplesCommand.class,
+      LabelsCommand.class,
     })
 public final class TemperCommand {
 
