@@ -71,7 +71,7 @@ public final class CheckpointIO {
         }
       });
       HfCheckpoint.write(staging, model.config(), lm, base.tokenizerFiles(),
-          base.chat().template().source(), null);
+          base.chat().template().source(), base.generationConfig());
       if (model.score() != null) {
         asRewardModel(staging, merged, base.tokenizer().padId());
       }

@@ -3,6 +3,7 @@ package ai.temper.engine.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import ai.temper.engine.Devices;
 import ai.temper.engine.TemperException;
 import ai.temper.engine.TorchRuntime;
 import ai.temper.engine.chat.ChatEncoder;
@@ -103,7 +104,7 @@ public final class RewardScorer implements AutoCloseable {
       seqs.add(new TokenSequence(e.ids(), e.trained()));
     }
     try (NoGrad ng = NoGrad.enter(); NDScope scope = new NDScope();
-        NDManager nd = NDManager.newBaseManager()) {
+        NDManager nd = Devices.newManager()) {
       NDArray r = RewardModeling.rewards(model, Batch.of(nd, seqs, tokenizer.padId()));
       return r.toFloatArray();
     }

@@ -103,7 +103,7 @@ public final class TrainConfig {
   public static final String INIT_RANGE = "initializer_range";
 
   public static final List<String> LORA_MODULES = List.of("q_proj", "k_proj", "v_proj",
-      "o_proj", "gate_proj", "up_proj", "down_proj");
+      "o_proj", "gate_proj", "up_proj", "down_proj", "qkv_proj", "gate_up_proj");
 
   private static final Set<TrainKind> PREFS = EnumSet.of(TrainKind.DPO, TrainKind.RM);
   private static final Set<TrainKind> CHAT = EnumSet.of(TrainKind.SFT, TrainKind.DPO,

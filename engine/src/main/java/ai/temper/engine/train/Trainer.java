@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
+import ai.temper.engine.Devices;
 import ai.temper.engine.TemperException;
 import ai.temper.engine.Workbench;
 import ai.temper.engine.jobs.JobContext;
@@ -282,7 +283,7 @@ final class Trainer {
     MetricSums sums = new MetricSums();
     long tokens = 0;
     for (int[] items : micro) {
-      try (NDScope scope = new NDScope(); NDManager nd = NDManager.newBaseManager();
+      try (NDScope scope = new NDScope(); NDManager nd = Devices.newManager();
           GradientCollector gc = Engine.getInstance().newGradientCollector()) {
         NDArray loss = objective.loss(items, nd, sums);
         float value = loss.getFloat();
