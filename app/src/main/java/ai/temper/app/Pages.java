@@ -11,6 +11,8 @@ import ai.temper.views.common.TaskExecutor;
 import ai.temper.views.models.EngineViewModel;
 import ai.temper.views.models.ModelsView;
 import ai.temper.views.models.ModelsViewModel;
+import ai.temper.views.rollouts.RolloutsView;
+import ai.temper.views.rollouts.RolloutsViewModel;
 import ai.temper.views.runs.RunsView;
 import ai.temper.views.runs.RunsViewModel;
 import ai.temper.views.shell.Page;
@@ -41,6 +43,7 @@ final class Pages {
     runs.setOpenInChat(checkpoint -> chat.openModel(checkpoint, 0));
     var evaluate = EvaluateView.model(wb);
     ModelsViewModel models = new ModelsViewModel(wb);
+    RolloutsViewModel rollouts = new RolloutsViewModel(wb);
     ModelsView modelsView = new ModelsView(models);
     modelsView.showEngine(new EngineViewModel(TaskExecutor.fx(wb.jobs()), rememberDevice));
     return List.of(
@@ -49,6 +52,7 @@ final class Pages {
         Page.of("annotate", "Annotate", "✎", new AnnotateView(annotate), annotate::refresh),
         Page.of("train", "Train", "▶", new TrainView(train), train),
         Page.of("runs", "Runs", "↗", new RunsView(runs), runs),
+        Page.of("rollouts", "Rollouts", "⚄", new RolloutsView(rollouts), rollouts),
         Page.of("chat", "Chat", "✉", new ChatView(chat), chat),
         Page.of("evaluate", "Evaluate", "✓", new EvaluateView(evaluate), evaluate::refresh),
         Page.of("models", "Models", "◆", modelsView, models));
