@@ -10,6 +10,7 @@ import ai.temper.engine.model.LlamaModel;
 import ai.temper.engine.model.Tensor;
 import ai.temper.engine.model.families.Families;
 import ai.temper.engine.model.families.Families.Family;
+import ai.temper.engine.model.hf.DType;
 import ai.temper.engine.model.hf.HfCheckpoint;
 import ai.temper.engine.model.hf.Llama2cTokenizerConverter;
 import ai.temper.engine.model.hf.SafetensorsFile;
@@ -60,7 +61,10 @@ class FamilyTrainingTest {
   @MethodSource("families")
   void loraTrainsSavesAndTheCheckpointReadsBack(Family f) throws Exception {
     Path src = home.resolve("models").resolve(f.name());
-    Families.writeFolder(src, f.config(), 11);
+    // Gemma and Qwen3 publish bfloat16 weights: those folders store theirs so
+    boolean bf16 = f.name().startsWith("gemma") || f.name().equals("qwen3");
+    var config = f.config().deepCopy().put("torch_dtype", bf16 ? "bfloat16" : "float32");
+    Families.writeFolder(src, config, 11, bf16 ? DType.BF16 : DType.F32);
     Llama2cTokenizerConverter.convert(TOK).writeTo(src);
     Files.writeString(src.resolve("generation_config.json"), "{\"bos_token_id\": 1, "
         + "\"eos_token_id\": [2, 5, 7], \"temperature\": 0.6}");
@@ -86,6 +90,12 @@ class FamilyTrainingTest {
       assertThat(adapter.entrySet()).filteredOn(e -> e.getKey().contains("lora_B"))
           .as(f + ": B moved from zero").anyMatch(e -> maxAbs(e.getValue().data()) > 0);
 
+      // saved in the source's dtype: the same bytes per weight as the source
+      long srcBytes = Files.size(src.resolve("model.safetensors"));
+      long savedBytes = Files.size(ckpt.resolve("model.safetensors"));
+      assertThat((double) savedBytes).as(f + " checkpoint size (source " + srcBytes + ")")
+          .isCloseTo(srcBytes, org.assertj.core.api.Assertions.withinPercentage(5));
+      assertThat(HfCheckpoint.storedDtype(ckpt)).isEqualTo(bf16 ? DType.BF16 : DType.F32);
       HfCheckpoint.Contents back = HfCheckpoint.readContents(ckpt);
       LlamaConfig source = LlamaConfig.fromJson(f.config(), f.name());
       assertThat(back.config()).as(f + " config read back").isEqualTo(source);
