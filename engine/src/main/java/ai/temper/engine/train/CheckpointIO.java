@@ -74,7 +74,9 @@ public final class CheckpointIO {
         SafetensorsWriter.write(adapter.resolve(ADAPTER_WEIGHTS), model.adapterTensors(),
             DType.F32);
       }
-      optimizer.save(staging.resolve(OPTIMIZER));
+      if (!config.saveOnlyModel()) {
+        optimizer.save(staging.resolve(OPTIMIZER)); // AdamW moments, beside the weights
+      }
       Files.writeString(staging.resolve(STATE), JSON.writeValueAsString(state) + "\n");
       if (Files.exists(target)) {
         deleteTree(target); // a stale checkpoint of this step from before a resume

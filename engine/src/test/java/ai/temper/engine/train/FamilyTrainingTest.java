@@ -74,7 +74,8 @@ class FamilyTrainingTest {
           "max_seq_length=48", "learning_rate=1e-2", "max_train_steps=2", "warmup_ratio=0",
           "per_device_train_batch_size=2", "use_lora=true", "lora_rank=2", "lora_alpha=4",
           "lora_dropout=0", "lora_target_modules=q_proj,k_proj,v_proj,o_proj,gate_proj,"
-              + "up_proj,down_proj", "eval_fraction=0", "save_steps=0"));
+              + "up_proj,down_proj", "eval_fraction=0", "save_steps=0",
+          "save_only_model=" + bf16));
       TrainResult r = TrainFixtures.run(wb, c);
       List<Double> loss = TrainFixtures.series(wb, r.runId(), "loss");
       assertThat(loss).as(f + " loss").isNotEmpty().allMatch(Double::isFinite);
@@ -96,6 +97,8 @@ class FamilyTrainingTest {
       assertThat((double) savedBytes).as(f + " checkpoint size (source " + srcBytes + ")")
           .isCloseTo(srcBytes, org.assertj.core.api.Assertions.withinPercentage(5));
       assertThat(HfCheckpoint.storedDtype(ckpt)).isEqualTo(bf16 ? DType.BF16 : DType.F32);
+      // optimizer state beside the weights unless save_only_model
+      assertThat(Files.exists(ckpt.resolve(CheckpointIO.OPTIMIZER))).isEqualTo(!bf16);
       HfCheckpoint.Contents back = HfCheckpoint.readContents(ckpt);
       LlamaConfig source = LlamaConfig.fromJson(f.config(), f.name());
       assertThat(back.config()).as(f + " config read back").isEqualTo(source);
