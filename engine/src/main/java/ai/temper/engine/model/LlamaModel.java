@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
+import ai.temper.engine.Devices;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -54,11 +55,11 @@ public final class LlamaModel implements AutoCloseable {
 
   /** Builds the model from a checkpoint; shapes that contradict the config name the source. */
   public static LlamaModel create(Checkpoint ckpt) {
-    return create(ckpt.config(), ckpt.weights(), ckpt.source(), NDManager.newBaseManager());
+    return create(ckpt.config(), ckpt.weights(), ckpt.source(), Devices.newManager());
   }
 
   public static LlamaModel create(LlamaConfig config, StateDict weights) {
-    return create(config, weights, "checkpoint", NDManager.newBaseManager());
+    return create(config, weights, "checkpoint", Devices.newManager());
   }
 
   /** Builds the model with its arrays in a sub-manager of {@code parent}. */

@@ -49,6 +49,15 @@ public final class CheckpointIO {
   /** Writes the checkpoint of {@code step}, replacing a stale one of the same step. */
   static Path save(Path outputDir, int step, TrainableModel model, BaseModel base, AdamW optimizer,
       ObjectNode state, TrainConfig config) {
+    return save(outputDir, step, model, base, optimizer, state, config, null);
+  }
+
+  /** PPO's value model (backbone and head), saved beside the policy in its checkpoints. */
+  public static final String VALUE_WEIGHTS = "value_model.safetensors";
+
+  /** As above, with {@code valueWeights} (may be null) written to {@link #VALUE_WEIGHTS}. */
+  static Path save(Path outputDir, int step, TrainableModel model, BaseModel base, AdamW optimizer,
+      ObjectNode state, TrainConfig config, Map<String, Tensor> valueWeights) {
     Path target = stepDir(outputDir, step);
     Path staging = outputDir.resolve(".step-" + step + ".staging-"
         + UUID.randomUUID().toString().substring(0, 8));
@@ -73,6 +82,9 @@ public final class CheckpointIO {
             JSON.writeValueAsString(adapterConfig(config, model.score() != null)) + "\n");
         SafetensorsWriter.write(adapter.resolve(ADAPTER_WEIGHTS), model.adapterTensors(),
             DType.F32);
+      }
+      if (valueWeights != null) {
+        SafetensorsWriter.write(staging.resolve(VALUE_WEIGHTS), valueWeights, DType.F32);
       }
       if (!config.saveOnlyModel()) {
         optimizer.save(staging.resolve(OPTIMIZER)); // AdamW moments, beside the weights

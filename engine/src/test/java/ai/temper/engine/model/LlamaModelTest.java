@@ -9,6 +9,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+import ai.temper.engine.Devices;
 import ai.temper.engine.TemperException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.Arrays;
@@ -60,7 +61,7 @@ class LlamaModelTest {
   /** Prefill of 5 tokens then 4 single steps equals one full forward over the 9 tokens. */
   static void assertFastMatchesForward(LlamaModel model, float tol) {
     int[] ids = {1, 45, 7, 300 % model.config().vocabSize(), 12, 9, 33, 20, 5};
-    try (NDManager m = NDManager.newBaseManager()) {
+    try (NDManager m = Devices.newManager()) {
       NDArray input = m.create(ids, new Shape(1, ids.length));
       float[] full = model.forward(input, null).toFloatArray();
       int v = model.config().vocabSize();
@@ -116,7 +117,7 @@ class LlamaModelTest {
 
   private void paddedRowsGiveTheLogitsOfEachRowAlone(LlamaConfig c) {
     try (LlamaModel model = LlamaModel.random(c, 11);
-        NDManager m = NDManager.newBaseManager()) {
+        NDManager m = Devices.newManager()) {
       int[] a = {1, 5, 9, 13, 17};
       int[] b = {1, 40, 41};
       float[] aloneA = rowAlone(model, a, new int[] {7, 8}, m);
@@ -161,7 +162,7 @@ class LlamaModelTest {
   @Test
   void trainingForwardHandlesLeftAndRightPadding() {
     try (LlamaModel model = LlamaModel.random(tinyGqa(), 5);
-        NDManager m = NDManager.newBaseManager()) {
+        NDManager m = Devices.newManager()) {
       int v = model.config().vocabSize();
       float[] alone = model.forward(m.create(new int[] {1, 30, 31}, new Shape(1, 3)), null)
           .toFloatArray();
@@ -177,7 +178,7 @@ class LlamaModelTest {
   @Test
   void gradientsReachEveryParameter() {
     try (LlamaModel model = LlamaModel.random(tinyGqa(), 9);
-        NDManager m = NDManager.newBaseManager()) {
+        NDManager m = Devices.newManager()) {
       for (NDArray p : model.parameters().values()) {
         p.setRequiresGradient(true);
       }
@@ -200,7 +201,7 @@ class LlamaModelTest {
   @Test
   void refreshInferenceSeesChangedParametersAndMergedAdapters() {
     try (LlamaModel model = LlamaModel.random(tinyGqa(), 13);
-        NDManager m = NDManager.newBaseManager()) {
+        NDManager m = Devices.newManager()) {
       assertFastMatchesForward(model, 2e-4f);
       NDArray w = model.parameter("model.layers.1.mlp.up_proj.weight");
       w.addi(w.getManager().randomNormal(0, 0.3f, w.getShape(), w.getDataType()));
@@ -236,7 +237,7 @@ class LlamaModelTest {
       }
       sd.put("model.layers.0.mlp.up_proj.weight", new Tensor(new long[] {2, 2}, new float[4]));
       assertThatThrownBy(() -> LlamaModel.create(model.config(), sd, "x/model.safetensors",
-          NDManager.newBaseManager())).isInstanceOf(TemperException.class)
+          Devices.newManager())).isInstanceOf(TemperException.class)
           .hasMessageContaining("x/model.safetensors")
           .hasMessageContaining("model.layers.0.mlp.up_proj.weight");
     }
