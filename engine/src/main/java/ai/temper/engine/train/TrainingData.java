@@ -12,6 +12,7 @@ import ai.temper.engine.store.DatasetRepository.DatasetInfo;
 import ai.temper.engine.store.DatasetRepository.StoredExample;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -33,6 +34,18 @@ import java.util.zip.GZIPInputStream;
  */
 public final class TrainingData {
   private static final ObjectMapper JSON = new ObjectMapper();
+
+  /**
+   * The field each loaded example carries to say where it came from ("dataset 'hh' #12
+   * (source line 13)", "file.jsonl:13"), for log lines about single examples.
+   */
+  public static final String WHERE = "_where";
+
+  /** Where an example came from, or "an example" when it was not loaded here. */
+  public static String where(JsonNode example) {
+    JsonNode w = example.get(WHERE);
+    return w == null ? "an example" : w.asText();
+  }
 
   /** Training and held-out examples. */
   public record Split(List<JsonNode> train, List<JsonNode> eval) {}
@@ -113,8 +126,11 @@ public final class TrainingData {
     db.datasets().forEach(d.get().id(), 1000, rows -> {
       for (StoredExample e : rows) {
         try {
-          out.add(JSON.readTree(e.data()));
-        } catch (IOException ex) {
+          ObjectNode o = (ObjectNode) JSON.readTree(e.data());
+          o.put(WHERE, "dataset '" + source + "' #" + e.idx()
+              + (e.sourceLine() == null ? "" : " (source line " + e.sourceLine() + ")"));
+          out.add(o);
+        } catch (IOException | ClassCastException ex) {
           throw new TemperException("dataset '" + source + "' row " + e.idx()
               + " is not valid JSON");
         }
@@ -156,7 +172,7 @@ public final class TrainingData {
           normalizer = RowNormalizer.of(format);
         }
         try {
-          out.add(normalizer.normalize(row).toJson());
+          out.add(normalizer.normalize(row).toJson().put(WHERE, where));
         } catch (MalformedRowException e) {
           throw new TemperException(where + ": " + e.getMessage());
         }
