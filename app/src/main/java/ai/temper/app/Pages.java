@@ -21,16 +21,27 @@ final class Pages {
   private Pages() {}
 
   static List<Page> create(Workbench wb) {
+    return create(wb, id -> { });
+  }
+
+  /** The pages; {@code navigate} shows a page by id (cross-page actions go where they act). */
+  static List<Page> create(Workbench wb, java.util.function.Consumer<String> navigate) {
     RunsViewModel runs = new RunsViewModel(wb);
     TrainViewModel train = new TrainViewModel(wb);
     // a run resumed from the Runs page trains (and draws its curves) on the Train page
-    runs.setOnResume(train::resume);
+    runs.setOnResume(id -> {
+      train.resume(id);
+      navigate.accept("train");
+    });
     train.setOnFinished(checkpoint -> runs.refresh());
     DatasetsViewModel datasets = new DatasetsViewModel(wb);
     var annotate = AnnotateView.model(wb);
     ChatViewModel chat = new ChatViewModel(wb);
     // a run's newest checkpoint becomes the Chat page's model (left side)
-    runs.setOpenInChat(checkpoint -> chat.openModel(checkpoint, 0));
+    runs.setOpenInChat(checkpoint -> {
+      chat.openModel(checkpoint, 0);
+      navigate.accept("chat");
+    });
     var evaluate = EvaluateView.model(wb);
     ModelsViewModel models = new ModelsViewModel(wb);
     return List.of(

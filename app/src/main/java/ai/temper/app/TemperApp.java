@@ -44,7 +44,7 @@ public final class TemperApp extends Application {
       return;
     }
     settings = Settings.load(workbench.home());
-    shell = new ShellViewModel(workbench, Pages.create(workbench));
+    shell = new ShellViewModel(workbench, Pages.create(workbench, id -> shell.select(id)));
     ShellView view = new ShellView(shell);
     settings.get("page").ifPresent(shell::select);
     Scene scene = new Scene(view, settings.getDouble("window.width", 1280),

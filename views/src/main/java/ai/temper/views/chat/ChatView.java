@@ -99,7 +99,8 @@ public final class ChatView extends BorderPane {
     });
     conversations.setId("chat-conversations");
     conversations.setItems(model.conversations());
-    conversations.setPlaceholder(new Label("No conversations yet."));
+    conversations.setPlaceholder(ai.temper.views.common.TablePage.placeholder(
+        "No conversations yet: pick a model and send a message; conversations are kept here."));
     conversations.setCellFactory(v -> new ListCell<>() {
       {
         setPrefWidth(0); // follow the list's width; long titles end with an ellipsis
@@ -170,6 +171,9 @@ public final class ChatView extends BorderPane {
         .then("Each message goes to both models; judge each pair into a preference dataset.")
         .otherwise("Chat with a model from the library, a checkpoint folder, or a run "
             + "in progress (its newest checkpoint)."));
+    hint.setWrapText(true);
+    hint.setMinWidth(0);
+    HBox.setHgrow(hint, Priority.ALWAYS);
     HBox top = new HBox(12, pair, hint);
     top.setAlignment(Pos.CENTER_LEFT);
     top.setPadding(new Insets(0, 0, 10, 0));

@@ -33,8 +33,9 @@ import org.controlsfx.property.editor.Editors;
  */
 public final class TrainView extends BorderPane {
   private final TrainViewModel model;
-  private final LineChartPane lossChart = new LineChartPane("Loss", "step", "");
-  private final LineChartPane metricsChart = new LineChartPane("Metrics", "step", "");
+  private final LineChartPane lossChart = new LineChartPane("Loss", "step", "loss");
+  private final LineChartPane metricsChart = new LineChartPane("Metrics", "step", "",
+      LineChartPane.PER_METRIC);
 
   public TrainView(TrainViewModel model) {
     this.model = model;
@@ -190,8 +191,8 @@ public final class TrainView extends BorderPane {
     model.points().addListener((ListChangeListener<MetricPoint>) c -> {
       while (c.next()) {
         if (c.wasRemoved() && model.points().isEmpty()) {
-          lossChart.setSeries(java.util.Map.of());
-          metricsChart.setSeries(java.util.Map.of());
+          lossChart.clear();
+          metricsChart.clear();
         }
         if (c.wasAdded()) {
           for (MetricPoint p : c.getAddedSubList()) {

@@ -84,6 +84,10 @@ public final class TrainViewModel {
       rebuildItems();
       refresh();
     });
+    // a message about the form as it was no longer applies once the form changes
+    kind.addListener((obs, old, now) -> error.set(""));
+    model.addListener((obs, old, now) -> error.set(""));
+    data.addListener((obs, old, now) -> error.set(""));
     rebuildItems();
   }
 
@@ -172,7 +176,13 @@ public final class TrainViewModel {
       error.set(e.getMessage());
       return false;
     }
-    long id = runs.create(c);
+    long id;
+    try {
+      id = runs.create(c); // checks model and data first: a config error creates no run
+    } catch (TemperException e) {
+      error.set(e.getMessage());
+      return false;
+    }
     launch(id);
     return true;
   }
@@ -198,6 +208,20 @@ public final class TrainViewModel {
     running.set(true);
     resumable.set(false);
     status.set("Starting run " + id);
+    // a resumed run's curves start with the steps it logged before
+    Fx.load(workbench.jobs(), () -> {
+      List<MetricPoint> before = new java.util.ArrayList<>();
+      for (String name : workbench.db().metrics().names(id)) {
+        for (var m : workbench.db().metrics().series(id, name)) {
+          before.add(new MetricPoint(name, (int) m.step(), m.value()));
+        }
+      }
+      return before;
+    }, before -> {
+      if (runId.get() == id && !before.isEmpty()) {
+        points.addAll(0, before);
+      }
+    }, e -> { });
     job = runs.submit(id);
     job.future().whenComplete((result, failure) -> Fx.run(() -> {
       running.set(false);
