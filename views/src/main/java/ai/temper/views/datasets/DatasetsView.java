@@ -123,6 +123,9 @@ public final class DatasetsView {
       importDialog = new ImportDialog(model, root.getScene() == null ? null
           : root.getScene().getWindow());
     }
+    if (!importDialog.isShowing()) {
+      model.importModel().clearForm(); // each opening starts empty, not with the last import
+    }
     importDialog.show();
   }
 

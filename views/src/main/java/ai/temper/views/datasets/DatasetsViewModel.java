@@ -288,7 +288,7 @@ public final class DatasetsViewModel {
           }
         }
         m.messageProperty().set(cause instanceof CancellationException ? "Cancelled"
-            : cause.getMessage());
+            : ai.temper.views.common.GuiText.of(cause.getMessage()));
         done.completeExceptionally(cause);
       }
     }));

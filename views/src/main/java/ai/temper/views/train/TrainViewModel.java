@@ -13,6 +13,7 @@ import ai.temper.engine.train.TrainListener;
 import ai.temper.engine.train.TrainResult;
 import ai.temper.engine.train.TrainingRuns;
 import ai.temper.views.common.Fx;
+import ai.temper.views.common.GuiText;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -173,14 +174,14 @@ public final class TrainViewModel {
     try {
       c = config();
     } catch (TemperException e) {
-      error.set(e.getMessage());
+      error.set(GuiText.of(e.getMessage()));
       return false;
     }
     long id;
     try {
       id = runs.create(c); // checks model and data first: a config error creates no run
     } catch (TemperException e) {
-      error.set(e.getMessage());
+      error.set(GuiText.of(e.getMessage()));
       return false;
     }
     launch(id);
@@ -235,7 +236,7 @@ public final class TrainViewModel {
       } else {
         Throwable t = failure.getCause() != null && !(failure instanceof TemperException)
             ? failure.getCause() : failure;
-        error.set(t.getMessage());
+        error.set(GuiText.of(t.getMessage()));
         status.set("Run " + id + " failed");
         resumable.set(true);
       }
