@@ -4,8 +4,11 @@ import ai.temper.engine.Workbench;
 import ai.temper.engine.store.CheckpointRepository.CheckpointRow;
 import ai.temper.engine.store.MetricRepository.Metric;
 import ai.temper.engine.store.RunRepository.Run;
-import ai.temper.views.common.Fx;
+import ai.temper.views.common.BackgroundTask;
+import ai.temper.views.common.Lifecycle;
 import ai.temper.views.common.LineChartPane.Point;
+import ai.temper.views.common.TaskExecutor;
+import ai.temper.views.common.TaskHandle;
 import ai.temper.engine.train.TrainingRuns;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -19,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import java.util.function.LongConsumer;
 import javafx.beans.property.ObjectProperty;
@@ -32,12 +36,12 @@ import javafx.collections.ObservableMap;
 /**
  * The Runs page: all runs (with their tags), the curves of the runs picked, overlaid, and the
  * details of the first picked run (config, data, checkpoints, failure reason) with its name and
- * tags to edit. A refresh keeps the runs picked.
+ * tags to edit. A refresh keeps the runs picked, so their curves stay when a run finishes.
  */
-public final class RunsViewModel {
+public final class RunsViewModel implements Lifecycle {
   /** What the details pane shows of one run. */
   public record Details(Run run, List<String> tags, List<CheckpointRow> checkpoints) {
-    /** "3 checkpoints, newest step 40 at /..." or "no checkpoint yet". */
+    /** One line per checkpoint ("step 40  /home/.../step-40"), or "No checkpoint yet". */
     public String checkpointText() {
       if (checkpoints.isEmpty()) {
         return "No checkpoint yet";
@@ -61,20 +65,27 @@ public final class RunsViewModel {
   private final ObjectProperty<Map<String, List<Point>>> curves =
       new SimpleObjectProperty<>(Map.of());
   private final StringProperty error = new SimpleStringProperty("");
+  private final TaskExecutor tasks;
+  private TaskHandle<?> curveLoad;
+  private TaskHandle<?> detailLoad;
   private final ObjectProperty<Details> details = new SimpleObjectProperty<>();
   private final StringProperty name = new SimpleStringProperty("");
   private final StringProperty tags = new SimpleStringProperty("");
   private final ObservableMap<Long, List<String>> allTags = FXCollections.observableHashMap();
   private Consumer<List<Long>> reselect = ids -> {};
   private boolean refreshing;
-  private long curveRequests;
-  private long detailRequests;
   private Consumer<Path> openInChat = p -> {};
   private Consumer<Path> openInEvaluate = p -> {};
   private LongConsumer onResume = id -> {};
 
   public RunsViewModel(Workbench workbench) {
+    this(workbench, TaskExecutor.fx(workbench.jobs()));
+  }
+
+  /** With results delivered by {@code tasks} (tests use {@link TaskExecutor#direct}). */
+  public RunsViewModel(Workbench workbench, TaskExecutor tasks) {
     this.workbench = workbench;
+    this.tasks = tasks;
     picked.addListener((javafx.collections.ListChangeListener<Run>) c -> {
       error.set(""); // a message about the runs picked before no longer applies
       loadCurves();
@@ -89,13 +100,18 @@ public final class RunsViewModel {
         .format(t.atZone(ZoneId.systemDefault()));
   }
 
+  @Override
+  public void activate() {
+    refresh();
+  }
+
   /**
-   * Reloads the run list from the database, off the FX thread. The runs picked stay picked
-   * (the view selects them again through {@link #setReselect}), so their curves stay.
+   * Reloads the run list (and tags) from the database, off the FX thread. The runs picked stay
+   * picked (the view selects them again through {@link #setReselect}), so their curves stay.
    */
-  public void refresh() {
-    Fx.load(workbench.jobs(), () -> Map.entry(workbench.db().runs().list(),
-        workbench.db().runs().allTags()), result -> {
+  public CompletableFuture<List<Run>> refresh() {
+    return BackgroundTask.wrap(() -> Map.entry(workbench.db().runs().list(),
+        workbench.db().runs().allTags())).onSuccess(result -> {
           List<Long> ids = picked.stream().map(Run::id).toList();
           allTags.clear();
           allTags.putAll(result.getValue());
@@ -110,8 +126,14 @@ public final class RunsViewModel {
           for (long id : ids) {
             runs.stream().filter(r -> r.id() == id).findFirst().ifPresent(again::add);
           }
-          picked.setAll(again);
-        }, e -> error.set(e.getMessage()));
+          if (!again.equals(picked)) {
+            picked.setAll(again);
+          } else if (!again.isEmpty()) {
+            loadCurves(); // same runs, newer points
+            loadDetails();
+          }
+        }).onFailure(e -> error.set(e.getMessage())).executeWith(tasks).future()
+        .thenApply(Map.Entry::getKey);
   }
 
   /** True while a refresh replaces the rows: selection changes then are not the user's. */
@@ -129,47 +151,46 @@ public final class RunsViewModel {
     return allTags;
   }
 
-  private void loadDetails() {
-    long request = ++detailRequests;
+  CompletableFuture<?> loadDetails() {
+    if (detailLoad != null) {
+      detailLoad.cancel();
+    }
     if (picked.isEmpty()) {
       details.set(null);
       name.set("");
       tags.set("");
-      return;
+      return CompletableFuture.completedFuture(null);
     }
     long id = picked.get(0).id();
-    Fx.load(workbench.jobs(), () -> new Details(workbench.db().runs().find(id).orElseThrow(),
-        workbench.db().runs().tags(id), workbench.db().checkpoints().forRun(id)), d -> {
-          if (request == detailRequests) {
-            details.set(d);
-            name.set(d.run().name() == null ? "" : d.run().name());
-            tags.set(String.join(", ", d.tags()));
-          }
-        }, e -> error.set(e.getMessage()));
+    detailLoad = BackgroundTask.wrap(() -> new Details(
+        workbench.db().runs().find(id).orElseThrow(), workbench.db().runs().tags(id),
+        workbench.db().checkpoints().forRun(id))).onSuccess(d -> {
+          details.set(d);
+          name.set(d.run().name() == null ? "" : d.run().name());
+          tags.set(String.join(", ", d.tags()));
+        }).onCancelled(() -> {}).onFailure(e -> error.set(e.getMessage())).executeWith(tasks);
+    return detailLoad.future();
   }
 
   /** Saves the name and tags typed for the first picked run. */
-  public void saveDetails() {
+  public CompletableFuture<?> saveDetails() {
     Details d = details.get();
     if (d == null) {
       error.set("Pick a run first");
-      return;
+      return CompletableFuture.completedFuture(null);
     }
     String n = name.get() == null ? "" : name.get().strip();
     if (n.isEmpty()) {
       error.set("A run needs a name");
-      return;
+      return CompletableFuture.completedFuture(null);
     }
     List<String> t = List.of((tags.get() == null ? "" : tags.get()).split(","));
     long id = d.run().id();
-    Fx.load(workbench.jobs(), () -> {
+    return BackgroundTask.wrap(() -> {
       workbench.db().runs().rename(id, n);
       workbench.db().runs().setTags(id, t);
-      return id;
-    }, done -> {
-      error.set("");
-      refresh();
-    }, e -> error.set(e.getMessage()));
+    }).onSuccess(v -> error.set("")).onFailure(e -> error.set(e.getMessage()))
+        .executeWith(tasks).future().thenCompose(v -> refresh());
   }
 
   /** The first picked run's details; null when none is picked. */
@@ -187,14 +208,20 @@ public final class RunsViewModel {
     return tags;
   }
 
-  private void loadCurves() {
+  /**
+   * Loads the chosen metric of the picked runs; a newer request cancels an older one, since
+   * answers may come back out of order.
+   */
+  CompletableFuture<?> loadCurves() {
     String name = metric.get();
     if (name == null) {
-      return; // the metric box is between values while its choices change
+      return CompletableFuture.completedFuture(null); // the box is between values
+    }
+    if (curveLoad != null) {
+      curveLoad.cancel();
     }
     List<Run> chosen = new ArrayList<>(picked);
-    long request = ++curveRequests;
-    Fx.load(workbench.jobs(), () -> {
+    curveLoad = BackgroundTask.wrap(() -> {
       TreeSet<String> names = new TreeSet<>();
       Map<String, List<Point>> out = new LinkedHashMap<>();
       for (Run r : chosen) {
@@ -206,10 +233,7 @@ public final class RunsViewModel {
         out.put("#" + r.id() + " " + (r.name() == null ? r.kind() : r.name()), pts);
       }
       return Map.entry(new ArrayList<>(names), out);
-    }, result -> {
-      if (request != curveRequests) {
-        return; // a newer request is on its way: answers may come back out of order
-      }
+    }).onSuccess(result -> {
       if (!metricNames.equals(result.getKey())) {
         metricNames.setAll(result.getKey());
         if (!name.equals(metric.get())) {
@@ -218,7 +242,8 @@ public final class RunsViewModel {
         }
       }
       curves.set(result.getValue());
-    }, e -> error.set(e.getMessage()));
+    }).onCancelled(() -> {}).onFailure(e -> error.set(e.getMessage())).executeWith(tasks);
+    return curveLoad.future();
   }
 
   /**
@@ -237,7 +262,7 @@ public final class RunsViewModel {
     this.onResume = hook == null ? id -> {} : hook;
   }
 
-  /** The newest complete checkpoint of the first picked run, if any. */
+  /** The newest complete checkpoint of the first picked run, if any (reads the disk). */
   public Optional<Path> pickedCheckpoint() {
     if (picked.isEmpty()) {
       return Optional.empty();
@@ -245,12 +270,13 @@ public final class RunsViewModel {
     return new TrainingRuns(workbench).latestCheckpoint(picked.get(0).id());
   }
 
-  public void openInChat() {
-    withCheckpoint(openInChat);
+  /** Hands the first picked run's newest checkpoint to the Chat page (looked up off the FX thread). */
+  public CompletableFuture<Optional<Path>> openInChat() {
+    return withCheckpoint(openInChat);
   }
 
-  public void openInEvaluate() {
-    withCheckpoint(openInEvaluate);
+  public CompletableFuture<Optional<Path>> openInEvaluate() {
+    return withCheckpoint(openInEvaluate);
   }
 
   /** Resumes the first picked run if it did not finish. */
@@ -267,15 +293,21 @@ public final class RunsViewModel {
     }
   }
 
-  private void withCheckpoint(Consumer<Path> hook) {
-    Optional<Path> p = pickedCheckpoint();
-    if (p.isEmpty()) {
-      error.set(picked.isEmpty() ? "Pick a run first" : "Run " + picked.get(0).id()
-          + " has no checkpoint yet");
-    } else {
-      error.set("");
-      hook.accept(p.get());
+  private CompletableFuture<Optional<Path>> withCheckpoint(Consumer<Path> hook) {
+    if (picked.isEmpty()) {
+      error.set("Pick a run first");
+      return CompletableFuture.completedFuture(Optional.empty());
     }
+    long id = picked.get(0).id();
+    return BackgroundTask.wrap(() -> new TrainingRuns(workbench).latestCheckpoint(id))
+        .onSuccess(p -> {
+          if (p.isEmpty()) {
+            error.set("Run " + id + " has no checkpoint yet");
+          } else {
+            error.set("");
+            hook.accept(p.get());
+          }
+        }).onFailure(e -> error.set(e.getMessage())).executeWith(tasks).future();
   }
 
   public ObservableList<Run> runs() {
