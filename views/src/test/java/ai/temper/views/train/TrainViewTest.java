@@ -68,13 +68,13 @@ class TrainViewTest {
   }
 
   @Test
-  void aConfigErrorIsOneMessageAndCreatesNoRun(FxRobot robot) {
+  void aConfigErrorIsOneMessageAndCreatesNoRun(FxRobot robot) throws Exception {
     robot.interact(() -> {
       model.modelProperty().set("no-such-model");
       model.dataProperty().set("samples/chat-stories.jsonl,1.0");
     });
     robot.clickOn("#train-start");
-    WaitForAsyncUtils.waitForFxEvents();
+    WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS, () -> !model.errorProperty().get().isEmpty());
     assertThat(model.errorProperty().get()).contains("'no-such-model'")
         .contains("Models page").doesNotContain("temper ");
     // the message goes once the form changes
@@ -82,19 +82,19 @@ class TrainViewTest {
     assertThat(model.errorProperty().get()).isEmpty();
     robot.interact(() -> model.dataProperty().set("nowhere,1.0"));
     robot.clickOn("#train-start");
-    WaitForAsyncUtils.waitForFxEvents();
+    WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS, () -> !model.errorProperty().get().isEmpty());
     assertThat(model.errorProperty().get()).contains("'nowhere'").contains("Datasets page");
     // preference data for SFT, and max_seq_length 1
     robot.interact(() -> model.dataProperty().set("samples/prefs-kindness.jsonl,1.0"));
     robot.clickOn("#train-start");
-    WaitForAsyncUtils.waitForFxEvents();
+    WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS, () -> !model.errorProperty().get().isEmpty());
     assertThat(model.errorProperty().get()).contains("holds preference rows");
     robot.interact(() -> {
       model.dataProperty().set("samples/chat-stories.jsonl,1.0");
       model.item("max_seq_length").setValue(1);
     });
     robot.clickOn("#train-start");
-    WaitForAsyncUtils.waitForFxEvents();
+    WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS, () -> !model.errorProperty().get().isEmpty());
     assertThat(model.errorProperty().get()).contains("max_seq_length");
     assertThat(workbench.db().runs().list()).isEmpty();
     assertThat(model.resumableProperty().get()).isFalse();
