@@ -54,7 +54,7 @@ public class TablePage<T> extends BorderPane {
 
   /**
    * Sizes a column so its header is never cut ("Par..."), and gives its cells a tooltip with
-   * the whole value, for values longer than the column.
+   * the whole value, for values longer than the column is wide.
    */
   public static <S, V> void fit(TableColumn<S, V> c, double prefWidth) {
     double header = new Text(c.getText()).getLayoutBounds().getWidth() * 1.15 + 24;
@@ -66,7 +66,7 @@ public class TablePage<T> extends BorderPane {
         super.updateItem(item, empty);
         String text = empty || item == null ? null : item.toString();
         setText(text);
-        setTooltip(text == null || text.length() < 12 ? null : new Tooltip(text));
+        setTooltip(text == null || text.isEmpty() ? null : new Tooltip(text));
       }
     });
   }

@@ -38,12 +38,12 @@ public final class RunsView extends BorderPane {
     page.column("ID", Run::id, 44);
     page.column("Name", Run::name, 180);
     page.column("Kind", Run::kind, 60);
-    page.column("Status", Run::status, 90);
+    page.column("Status", Run::status, 100);
     page.column("Tags", r -> String.join(", ", model.allTags().getOrDefault(r.id(), List.of())),
         110);
     page.column("Base model", Run::baseModel, 160);
-    page.column("Started", r -> RunsViewModel.formatTime(r.startedAt()), 150);
-    page.column("Ended", r -> RunsViewModel.formatTime(r.endedAt()), 150);
+    page.column("Started", r -> RunsViewModel.formatTime(r.startedAt()), 130);
+    page.column("Ended", r -> RunsViewModel.formatTime(r.endedAt()), 130);
     page.action("Open in Chat", model::openInChat).setId("runs-open-chat");
     page.action("Open in Evaluate", model::openInEvaluate).setId("runs-open-evaluate");
     page.action("Resume", model::resumePicked).setId("runs-resume");

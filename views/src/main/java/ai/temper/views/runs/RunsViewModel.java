@@ -55,7 +55,7 @@ public final class RunsViewModel implements Lifecycle {
   }
 
   private static final DateTimeFormatter TIME =
-      DateTimeFormatter.ofLocalizedDateTime(FormatStyle.MEDIUM);
+      DateTimeFormatter.ofLocalizedDateTime(FormatStyle.SHORT);
 
   private final Workbench workbench;
   private final ObservableList<Run> runs = FXCollections.observableArrayList();

@@ -110,7 +110,7 @@ class RunsViewModelTest {
   @Test
   void timesAreInTheUsersLocaleNotIso() {
     String t = RunsViewModel.formatTime(java.time.Instant.parse("2026-12-07T08:45:32.952Z"));
-    assertThat(t).doesNotContain("T08").doesNotContain("Z").contains("2026");
+    assertThat(t).doesNotContain("T08").doesNotContain("Z").contains("26");
     assertThat(RunsViewModel.formatTime(null)).isEmpty();
   }
 }
