@@ -26,6 +26,7 @@ import picocli.CommandLine.Option;
       ConvertCommand.class,
       LogitsCommand.class,
       LabelsCommand.class,
+      SamplesCommand.class,
     })
 public final class TemperCommand {
 

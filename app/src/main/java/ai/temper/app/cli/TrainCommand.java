@@ -26,7 +26,8 @@ import picocli.CommandLine.ParentCommand;
 @Command(name = "train", mixinStandardHelpOptions = true,
     description = "Train a model (pretraining, SFT, DPO, reward model) or resume a run.",
     subcommands = {TrainCommand.Pretrain.class, TrainCommand.Sft.class, TrainCommand.Dpo.class,
-        TrainCommand.Rm.class, TrainCommand.Resume.class, TrainCommand.Fields.class})
+        TrainCommand.Rm.class, TrainCommand.Resume.class, TrainCommand.Fields.class,
+        VplCommand.class})
 public final class TrainCommand {
   @ParentCommand TemperCommand root;
 
