@@ -1,53 +1,44 @@
 package ai.temper.app.cli;
 
-import ai.temper.engine.TemperException;
-import ai.temper.engine.annotate.PluralSamples;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.BufferedWriter;
-import java.nio.file.Files;
+import ai.temper.engine.data.StoryWorld;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code temper samples ...}: generators of sample data. */
+/** {@code temper samples story-world --out DIR}: writes the sample RLVR task's files. */
 @Command(name = "samples", mixinStandardHelpOptions = true,
-    description = "Generate sample data.", subcommands = {SamplesCommand.Annotators.class})
-final class SamplesCommand {
+    description = "Generate sample data sets.",
+    subcommands = {SamplesCommand.StoryWorldCommand.class, SamplesAnnotatorsCommand.class})
+public final class SamplesCommand {
+  @Command(name = "story-world", mixinStandardHelpOptions = true,
+      description = "The RLVR story task: 'Write a story about NAME who has a COLOUR OBJECT.', "
+          + "verified by verify_keywords; held-out names and colour-object pairs.")
+  static final class StoryWorldCommand implements Callable<Integer> {
+    @Option(names = "--out", required = true, paramLabel = "DIR",
+        description = "Folder for rlvr-train.jsonl, rlvr-heldout.jsonl and sft.jsonl.")
+    Path out;
 
-  @Command(name = "annotators", mixinStandardHelpOptions = true,
-      description = "A multi-annotator preference set (JSON Lines; rows name their annotator):"
-          + " 'disagree' has two groups preferring short vs long stories, 'agree' has everyone "
-          + "preferring happy endings.")
-  static final class Annotators implements Callable<Integer> {
-    @Option(names = "--scenario", defaultValue = "disagree",
-        description = "disagree or agree (default ${DEFAULT-VALUE}).") String scenario;
-    @Option(names = "--out", required = true, paramLabel = "FILE.jsonl") Path out;
-    @Option(names = "--per-group", defaultValue = "4",
-        description = "Annotators per group (default ${DEFAULT-VALUE}).") int perGroup;
-    @Option(names = "--pairs", defaultValue = "40",
-        description = "Pairs per annotator (default ${DEFAULT-VALUE}).") int pairs;
-    @Option(names = "--noise", defaultValue = "0.05",
-        description = "Fraction of flipped labels (default ${DEFAULT-VALUE}).") double noise;
-    @Option(names = "--seed", defaultValue = "1") long seed;
+    @Option(names = "--train", paramLabel = "N", defaultValue = "200",
+        description = "Training prompts (default ${DEFAULT-VALUE}).")
+    int train;
+
+    @Option(names = "--heldout", paramLabel = "N", defaultValue = "24",
+        description = "Held-out prompts (default ${DEFAULT-VALUE}).")
+    int heldout;
+
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "7",
+        description = "Seed (default ${DEFAULT-VALUE}).")
+    long seed;
 
     @Override
     public Integer call() throws Exception {
-      List<ObjectNode> rows = PluralSamples.generate(PluralSamples.Scenario.of(scenario),
-          perGroup, pairs, noise, seed);
-      Path tmp = out.resolveSibling(out.getFileName() + ".tmp");
-      try (BufferedWriter w = Files.newBufferedWriter(tmp)) {
-        for (ObjectNode r : rows) {
-          w.write(r.toString());
-          w.write('\n');
-        }
-      } catch (java.io.IOException e) {
-        throw new TemperException("Cannot write " + out + ": " + e.getMessage());
+      StoryWorld.Sets s = StoryWorld.write(out, seed, train, heldout);
+      for (String f : new String[] {"rlvr-train.jsonl", "rlvr-heldout.jsonl", "sft.jsonl"}) {
+        System.out.println(out.resolve(f));
       }
-      Files.move(tmp, out, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-      System.out.println(out.toAbsolutePath());
-      System.err.println(rows.size() + " labelled pairs");
+      System.err.printf("%d training prompts, %d held out, %d SFT stories%n", s.train().size(),
+          s.heldout().size(), s.sft().size());
       return 0;
     }
   }

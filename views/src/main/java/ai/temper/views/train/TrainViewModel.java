@@ -12,11 +12,14 @@ import ai.temper.engine.train.TrainKind;
 import ai.temper.engine.train.TrainListener;
 import ai.temper.engine.train.TrainResult;
 import ai.temper.engine.train.TrainingRuns;
-import ai.temper.views.common.Fx;
+import ai.temper.views.common.BackgroundTask;
+import ai.temper.views.common.Lifecycle;
+import ai.temper.views.common.TaskExecutor;
+import ai.temper.views.common.TaskHandle;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import javafx.beans.property.BooleanProperty;
 import javafx.beans.property.DoubleProperty;
@@ -34,14 +37,18 @@ import javafx.collections.ObservableList;
 /**
  * The Train page without its window: the algorithm, base model and data, the hyperparameters
  * as property-sheet items with their defaults, and the run that is training, whose metrics
- * arrive as points for the live curves. Training runs through the workbench's job runner.
+ * arrive as points for the live curves. Training runs through the workbench's job runner,
+ * followed as a {@link BackgroundTask}; the run's metrics reach the FX thread through the
+ * task executor's UI executor.
  */
-public final class TrainViewModel {
+public final class TrainViewModel implements Lifecycle {
   /** One logged value of the current run, for the charts. */
   public record MetricPoint(String name, int step, double value) {}
 
   private final Workbench workbench;
+  private final TaskExecutor tasks;
   private final TrainingRuns runs;
+  private final TrainListener listener;
   private final ObjectProperty<TrainKind> kind = new SimpleObjectProperty<>(TrainKind.SFT);
   private final StringProperty model = new SimpleStringProperty("");
   private final StringProperty data = new SimpleStringProperty("");
@@ -55,31 +62,39 @@ public final class TrainViewModel {
   private final BooleanProperty running = new SimpleBooleanProperty(false);
   private final BooleanProperty resumable = new SimpleBooleanProperty(false);
   private final LongProperty runId = new SimpleLongProperty(-1);
-  private volatile JobHandle<TrainResult> job;
+  private volatile TaskHandle<TrainResult> task;
   private Consumer<Path> onFinished = p -> {};
 
   public TrainViewModel(Workbench workbench) {
+    this(workbench, TaskExecutor.fx(workbench.jobs()));
+  }
+
+  /** With results delivered by {@code tasks} (tests use {@link TaskExecutor#direct}). */
+  public TrainViewModel(Workbench workbench, TaskExecutor tasks) {
     this.workbench = workbench;
+    this.tasks = tasks;
     this.runs = new TrainingRuns(workbench);
-    runs.addListener(new TrainListener() {
+    listener = new TrainListener() {
       @Override
       public void onMetrics(long id, int step, int totalSteps, Map<String, Double> metrics) {
-        if (id != runId.get()) {
-          return;
-        }
-        Fx.run(() -> {
-          metrics.forEach((k, v) -> points.add(new MetricPoint(k, step, v)));
-          progress.set(totalSteps == 0 ? 0 : (double) step / totalSteps);
+        tasks.ui().execute(() -> {
+          if (id == runId.get()) {
+            metrics.forEach((k, v) -> points.add(new MetricPoint(k, step, v)));
+            progress.set(totalSteps == 0 ? 0 : (double) step / totalSteps);
+          }
         });
       }
 
       @Override
       public void onLog(long id, String line) {
-        if (id == runId.get()) {
-          Fx.run(() -> status.set(line));
-        }
+        tasks.ui().execute(() -> {
+          if (id == runId.get()) {
+            status.set(line);
+          }
+        });
       }
-    });
+    };
+    runs.addListener(listener);
     kind.addListener((obs, old, now) -> {
       rebuildItems();
       refresh();
@@ -87,15 +102,33 @@ public final class TrainViewModel {
     rebuildItems();
   }
 
-  /** Reloads the workbench datasets this algorithm can train on (off the FX thread). */
-  public void refresh() {
+  @Override
+  public void activate() {
+    refresh();
+  }
+
+  /** The window closes: a run in progress is cancelled (it saves a checkpoint first). */
+  @Override
+  public void close() {
+    cancel();
+    runs.removeListener(listener);
+  }
+
+  /**
+   * Reloads the workbench datasets this algorithm can train on and the library's models (off
+   * the FX thread).
+   */
+  public CompletableFuture<Void> refresh() {
     String wanted = kind.get().datasetKind();
-    Fx.load(workbench.jobs(), () -> workbench.db().datasets().list().stream()
-        .filter(d -> d.kind().equals(wanted)).map(d -> d.name()).toList(),
-        datasetNames::setAll, e -> error.set(e.getMessage()));
-    Fx.load(workbench.jobs(), () -> new ModelLibrary(workbench).list().stream()
-        .filter(m -> !m.kind().equals(ModelRepository.ADAPTER)).map(m -> m.name()).toList(),
-        modelNames::setAll, e -> error.set(e.getMessage()));
+    CompletableFuture<List<String>> datasets = BackgroundTask.wrap(() -> workbench.db()
+        .datasets().list().stream().filter(d -> d.kind().equals(wanted)).map(d -> d.name())
+        .toList()).onSuccess(datasetNames::setAll).onFailure(e -> error.set(e.getMessage()))
+        .executeWith(tasks).future();
+    CompletableFuture<List<String>> models = BackgroundTask.wrap(() -> new ModelLibrary(
+        workbench).list().stream().filter(m -> !m.kind().equals(ModelRepository.ADAPTER))
+        .map(m -> m.name()).toList()).onSuccess(modelNames::setAll)
+        .onFailure(e -> error.set(e.getMessage())).executeWith(tasks).future();
+    return CompletableFuture.allOf(datasets, models);
   }
 
   /** Models of the library (bases and checkpoints) to start from. */
@@ -172,8 +205,13 @@ public final class TrainViewModel {
       error.set(e.getMessage());
       return false;
     }
-    long id = runs.create(c);
-    launch(id);
+    TrainConfig config = c;
+    running.set(true); // until the run is created and launched, nothing else may start
+    status.set("Creating the run");
+    BackgroundTask.wrap(() -> runs.create(config)).onSuccess(this::launch).onFailure(e -> {
+      running.set(false);
+      error.set(e.getMessage());
+    }).executeWith(tasks);
     return true;
   }
 
@@ -198,31 +236,29 @@ public final class TrainViewModel {
     running.set(true);
     resumable.set(false);
     status.set("Starting run " + id);
-    job = runs.submit(id);
-    job.future().whenComplete((result, failure) -> Fx.run(() -> {
-      running.set(false);
-      if (failure == null) {
-        status.set("Run " + id + " finished: " + result.checkpoint());
-        onFinished.accept(result.checkpoint());
-      } else if (failure instanceof CancellationException
-          || failure.getCause() instanceof CancellationException) {
-        status.set("Run " + id + " cancelled; its last checkpoint is kept");
-        resumable.set(true);
-      } else {
-        Throwable t = failure.getCause() != null && !(failure instanceof TemperException)
-            ? failure.getCause() : failure;
-        error.set(t.getMessage());
-        status.set("Run " + id + " failed");
-        resumable.set(true);
-      }
-    }));
+    task = BackgroundTask.startJob(jobs -> runs.submit(id))
+        .onSuccess(result -> {
+          status.set("Run " + id + " finished: " + result.checkpoint());
+          onFinished.accept(result.checkpoint());
+        })
+        .onCancelled(() -> {
+          status.set("Run " + id + " cancelled; its last checkpoint is kept");
+          resumable.set(true);
+        })
+        .onFailure(t -> {
+          error.set(t.getMessage());
+          status.set("Run " + id + " failed");
+          resumable.set(true);
+        })
+        .onFinished(() -> running.set(false))
+        .executeWith(tasks);
   }
 
   public void cancel() {
-    JobHandle<TrainResult> j = job;
-    if (j != null && running.get()) {
+    TaskHandle<TrainResult> t = task;
+    if (t != null && running.get()) {
       status.set("Cancelling: saving a checkpoint");
-      j.cancel();
+      t.cancel();
     }
   }
 
@@ -237,12 +273,18 @@ public final class TrainViewModel {
       case DPO -> List.of("rewards/margins", "rewards/accuracies", "eval_rewards/accuracies",
           "eval_rewards/margins");
       case RM -> List.of("accuracy", "eval_accuracy", "rewards/margins");
+      case GRPO -> List.of("reward", "pass_rate", "eval_pass_rate", "kl", "clip_fraction",
+          "entropy");
+      case PPO -> List.of("reward", "rm_score", "eval_rm_score", "kl_per_sequence", "vf_loss",
+          "pass_rate");
       default -> List.of("learning_rate", "grad_norm");
     };
   }
 
+  /** The job of the run started last, once submitted; null before. */
   public JobHandle<TrainResult> job() {
-    return job;
+    TaskHandle<TrainResult> t = task;
+    return t == null ? null : t.job().orElse(null);
   }
 
   public ObjectProperty<TrainKind> kindProperty() {
