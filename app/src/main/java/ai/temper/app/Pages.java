@@ -2,6 +2,7 @@ package ai.temper.app;
 
 import ai.temper.engine.Workbench;
 import ai.temper.views.annotate.AnnotateView;
+import ai.temper.views.annotate.AnnotateViewModel;
 import ai.temper.views.chat.ChatView;
 import ai.temper.views.chat.ChatViewModel;
 import ai.temper.views.datasets.DatasetsView;
@@ -35,7 +36,7 @@ final class Pages {
     runs.setOnResume(train::resume);
     train.setOnFinished(checkpoint -> runs.refresh());
     DatasetsViewModel datasets = new DatasetsViewModel(wb);
-    var annotate = AnnotateView.model(wb);
+    AnnotateViewModel annotate = new AnnotateViewModel(wb);
     ChatViewModel chat = new ChatViewModel(wb);
     // a run's newest checkpoint becomes the Chat page's model (left side)
     runs.setOpenInChat(checkpoint -> chat.openModel(checkpoint, 0));
@@ -46,7 +47,7 @@ final class Pages {
     return List.of(
         Page.of("datasets", "Datasets", "▤", new DatasetsView(datasets).getRoot(),
             datasets),
-        Page.of("annotate", "Annotate", "✎", new AnnotateView(annotate), annotate::refresh),
+        Page.of("annotate", "Annotate", "✎", new AnnotateView(annotate), annotate),
         Page.of("train", "Train", "▶", new TrainView(train), train),
         Page.of("runs", "Runs", "↗", new RunsView(runs), runs),
         Page.of("chat", "Chat", "✉", new ChatView(chat), chat),
