@@ -116,14 +116,9 @@ public final class AnnotateView extends BorderPane {
     bundle.disableProperty().bind(model.annotatorProperty().isNull());
     Button open = new Button("Open bundle…");
     open.setId("annotate-open-bundle");
-    open.setOnAction(e -> {
-      FileChooser fc = new FileChooser();
-      fc.setTitle("Open or merge a labels bundle");
-      File f = fc.showOpenDialog(getScene().getWindow());
-      if (f != null) {
-        model.openBundle(f.toPath());
-      }
-    });
+    open.setOnAction(e -> openBundle());
+    open.setTooltip(new javafx.scene.control.Tooltip("Open an annotator's bundle, or merge one "
+        + "sent back (Ctrl+O)"));
     Button refresh = new Button("Refresh");
     refresh.setOnAction(e -> model.refresh());
     HBox bar = new HBox(8, title, spacer(), sessions, annotators, create, bundle, open,
@@ -160,8 +155,22 @@ public final class AnnotateView extends BorderPane {
     return r;
   }
 
-  /** The answer keys, unless the user is typing a reason. */
+  private void openBundle() {
+    FileChooser fc = new FileChooser();
+    fc.setTitle("Open or merge a labels bundle");
+    File f = fc.showOpenDialog(getScene().getWindow());
+    if (f != null) {
+      model.openBundle(f.toPath());
+    }
+  }
+
+  /** The answer keys, unless the user is typing a reason; Ctrl+O opens a bundle. */
   private void key(KeyEvent e) {
+    if (e.isShortcutDown() && e.getCode() == KeyCode.O) {
+      openBundle();
+      e.consume();
+      return;
+    }
     if (e.getTarget() instanceof TextInputControl || e.isControlDown() || e.isAltDown()
         || e.isMetaDown()) {
       return;
