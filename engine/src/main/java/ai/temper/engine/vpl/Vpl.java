@@ -13,6 +13,7 @@ import ai.temper.engine.jobs.JobContext;
 import ai.temper.engine.train.AdamW;
 import ai.temper.engine.train.Losses;
 import ai.temper.engine.train.NoGrad;
+import ai.temper.engine.train.TrainingRuns;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -102,7 +103,11 @@ public final class Vpl implements AutoCloseable {
     JniUtils.setNumThreads(1);
     try {
       v.split(pairs);
-      v.fit(ctx, onMetrics);
+      // libtorch records gradients for one trainer at a time in a process
+      TrainingRuns.exclusively(() -> {
+        v.fit(ctx, onMetrics);
+        return null;
+      });
       return v;
     } catch (RuntimeException e) {
       v.close();

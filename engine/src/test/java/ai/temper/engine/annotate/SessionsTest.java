@@ -120,6 +120,15 @@ class SessionsTest {
             null, "because", 3.0);
       }
       new Bundles(other).write(copy, "bob", dir.resolve("bob-back.json"));
+
+      // a second annotator's bundle opened on the same machine joins the session there
+      new Bundles(db).write(s, "ann", dir.resolve("ann.json"));
+      SessionRow same = new Bundles(other).open(dir.resolve("ann.json"));
+      assertThat(same.id()).isEqualTo(copy.id());
+      assertThat(there.queue(same, "ann")).extracting(i -> i.pair().idx())
+          .containsExactly(0, 2, 4);
+      assertThat(there.queue(same, "ann").get(0).labelled()).isTrue();
+      assertThat(there.queue(same, "bob")).hasSize(3);
     }
     Bundles.MergeResult first = new Bundles(db).merge(dir.resolve("bob-back.json"), null);
     assertThat(first.added()).isEqualTo(3);
