@@ -2,6 +2,7 @@ package ai.temper.app;
 
 import ai.temper.engine.Workbench;
 import ai.temper.views.annotate.AnnotateView;
+import ai.temper.views.annotate.AnnotateViewModel;
 import ai.temper.views.chat.ChatView;
 import ai.temper.views.chat.ChatViewModel;
 import ai.temper.views.datasets.DatasetsView;
@@ -44,7 +45,7 @@ final class Pages {
     });
     train.setOnFinished(checkpoint -> runs.refresh());
     DatasetsViewModel datasets = new DatasetsViewModel(wb);
-    var annotate = AnnotateView.model(wb);
+    AnnotateViewModel annotate = new AnnotateViewModel(wb);
     ChatViewModel chat = new ChatViewModel(wb);
     // a run's newest checkpoint becomes the Chat page's model (left side)
     runs.setOpenInChat(checkpoint -> {
@@ -59,7 +60,7 @@ final class Pages {
     return List.of(
         Page.of("datasets", "Datasets", "▤", new DatasetsView(datasets).getRoot(),
             datasets),
-        Page.of("annotate", "Annotate", "✎", new AnnotateView(annotate), annotate::refresh),
+        Page.of("annotate", "Annotate", "✎", new AnnotateView(annotate), annotate),
         Page.of("train", "Train", "▶", new TrainView(train), train),
         Page.of("runs", "Runs", "↗", new RunsView(runs), runs),
         Page.of("rollouts", "Rollouts", "⚄", new RolloutsView(rollouts), rollouts),
