@@ -29,6 +29,7 @@ import picocli.CommandLine.ScopeType;
       LogitsCommand.class,
       EvalCommand.class,
       VerifyCommand.class,
+      LabelsCommand.class,
       SamplesCommand.class,
     })
 public final class TemperCommand {
