@@ -64,6 +64,9 @@ public final class Perplexity {
   public static List<TextScore> score(LlamaModel model, Tokenizer tokenizer, List<String> texts,
       int batch, JobContext ctx, IntConsumer done) {
     int context = model.config().maxPositionEmbeddings();
+    // logits and log-probs of a batch are B x T x vocab floats each: keep them near 256 MB
+    long perWindow = (long) context * model.config().vocabSize();
+    batch = (int) Math.max(1, Math.min(batch, (64L << 20) / Math.max(1, perWindow)));
     List<Window> windows = new ArrayList<>();
     long[] tokens = new long[texts.size()];
     for (int i = 0; i < texts.size(); i++) {
