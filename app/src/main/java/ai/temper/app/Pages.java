@@ -2,6 +2,7 @@ package ai.temper.app;
 
 import ai.temper.engine.Workbench;
 import ai.temper.views.annotate.AnnotateView;
+import ai.temper.views.annotate.AnnotateViewModel;
 import ai.temper.views.chat.ChatView;
 import ai.temper.views.chat.ChatViewModel;
 import ai.temper.views.datasets.DatasetsView;
@@ -26,21 +27,31 @@ final class Pages {
   private Pages() {}
 
   static List<Page> create(Workbench wb) {
-    return create(wb, device -> { });
+    return create(wb, device -> { }, id -> { });
   }
 
-  /** {@code rememberDevice} keeps the Models page's device choice for the next start. */
-  static List<Page> create(Workbench wb, Consumer<String> rememberDevice) {
+  /**
+   * The pages. {@code rememberDevice} keeps the Models page's device choice for the next
+   * start; {@code navigate} shows a page by id (cross-page actions go where they act).
+   */
+  static List<Page> create(Workbench wb, Consumer<String> rememberDevice,
+      Consumer<String> navigate) {
     RunsViewModel runs = new RunsViewModel(wb);
     TrainViewModel train = new TrainViewModel(wb);
     // a run resumed from the Runs page trains (and draws its curves) on the Train page
-    runs.setOnResume(train::resume);
+    runs.setOnResume(id -> {
+      train.resume(id);
+      navigate.accept("train");
+    });
     train.setOnFinished(checkpoint -> runs.refresh());
     DatasetsViewModel datasets = new DatasetsViewModel(wb);
-    var annotate = AnnotateView.model(wb);
+    AnnotateViewModel annotate = new AnnotateViewModel(wb);
     ChatViewModel chat = new ChatViewModel(wb);
     // a run's newest checkpoint becomes the Chat page's model (left side)
-    runs.setOpenInChat(checkpoint -> chat.openModel(checkpoint, 0));
+    runs.setOpenInChat(checkpoint -> {
+      chat.openModel(checkpoint, 0);
+      navigate.accept("chat");
+    });
     var evaluate = EvaluateView.model(wb);
     ModelsViewModel models = new ModelsViewModel(wb);
     RolloutsViewModel rollouts = new RolloutsViewModel(wb);
@@ -49,7 +60,7 @@ final class Pages {
     return List.of(
         Page.of("datasets", "Datasets", "▤", new DatasetsView(datasets).getRoot(),
             datasets),
-        Page.of("annotate", "Annotate", "✎", new AnnotateView(annotate), annotate::refresh),
+        Page.of("annotate", "Annotate", "✎", new AnnotateView(annotate), annotate),
         Page.of("train", "Train", "▶", new TrainView(train), train),
         Page.of("runs", "Runs", "↗", new RunsView(runs), runs),
         Page.of("rollouts", "Rollouts", "⚄", new RolloutsView(rollouts), rollouts),
