@@ -102,6 +102,7 @@ public final class TrainConfig {
   public static final String GAMMA = "gamma";
   public static final String LAM = "lam";
   public static final String INIT_RANGE = "initializer_range";
+  public static final String EVAL_SUITE = "eval_suite";
 
   public static final List<String> LORA_MODULES = List.of("q_proj", "k_proj", "v_proj",
       "o_proj", "gate_proj", "up_proj", "down_proj", "qkv_proj", "gate_up_proj");
@@ -167,6 +168,8 @@ public final class TrainConfig {
           "Evaluate on held-out data every N steps (0: only at the end)"),
       f(SAVE_STEPS, INT, 100, false, null, "Logging",
           "Save a checkpoint every N steps (0: only at the end)"),
+      f(EVAL_SUITE, STRING, null, true, null, "Logging",
+          "Evaluation suite (built-in name or YAML file) run on each saved checkpoint"),
       f(SAVE_ONLY_MODEL, BOOL, false, false, null, "Logging",
           "Checkpoints hold the model (and adapter) only, no optimizer state: smaller, but a "
               + "run cannot be resumed from them"),
@@ -419,7 +422,7 @@ public final class TrainConfig {
    */
   public TrainConfig resolvePaths(Path configDir) {
     Map<String, Object> v = new LinkedHashMap<>(values);
-    for (String f : List.of(MODEL, TOKENIZER, CHAT_TEMPLATE)) {
+    for (String f : List.of(MODEL, TOKENIZER, CHAT_TEMPLATE, EVAL_SUITE)) {
       String s = (String) v.get(f);
       if (s != null && !s.equals("tulu")) {
         v.put(f, resolve(s, configDir));
@@ -644,6 +647,11 @@ public final class TrainConfig {
 
   public String outputDir() {
     return (String) values.get(OUTPUT_DIR);
+  }
+
+  /** The suite each saved checkpoint is evaluated on; null for none. */
+  public String evalSuite() {
+    return (String) values.get(EVAL_SUITE);
   }
 
   public int seed() {
