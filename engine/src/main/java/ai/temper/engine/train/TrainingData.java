@@ -7,16 +7,14 @@ import ai.temper.engine.data.Datasets;
 import ai.temper.engine.data.FormatDetector;
 import ai.temper.engine.data.MalformedRowException;
 import ai.temper.engine.data.RowNormalizer;
+import ai.temper.engine.data.Utf8Lines;
 import ai.temper.engine.store.Database;
 import ai.temper.engine.store.DatasetRepository.DatasetInfo;
 import ai.temper.engine.store.DatasetRepository.StoredExample;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -128,15 +126,17 @@ public final class TrainingData {
     RowNormalizer normalizer = null;
     try (InputStream raw = Files.newInputStream(file);
         InputStream in = gzipped(file) ? new GZIPInputStream(raw) : raw;
-        BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
-      String line;
-      int lineNo = 0;
-      while ((line = r.readLine()) != null) {
-        lineNo++;
+        Utf8Lines r = new Utf8Lines(in)) {
+      Utf8Lines.Line l;
+      while ((l = r.next()) != null) {
+        String where = file + ":" + l.number();
+        if (l.error() != null) {
+          throw new TemperException(where + ": " + l.error());
+        }
+        String line = l.text();
         if (line.isBlank()) {
           continue;
         }
-        String where = file + ":" + lineNo;
         JsonNode row;
         try {
           row = JSON.readTree(line);
