@@ -1,5 +1,6 @@
 package ai.temper.engine.model;
 
+import ai.temper.engine.FileErrors;
 import ai.temper.engine.TemperException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -66,6 +67,43 @@ public record LlamaConfig(
     if (headDim <= 0 || headDim % 2 != 0) {
       throw new TemperException("Model config: head_dim " + headDim + " must be positive and even");
     }
+    // sizes beyond any model a desktop could hold are a broken or hostile config, refused
+    // before anything is allocated from them
+    atMost("hidden_size", hiddenSize, MAX_HIDDEN);
+    atMost("intermediate_size", intermediateSize, MAX_INTERMEDIATE);
+    atMost("num_hidden_layers", numHiddenLayers, MAX_LAYERS);
+    atMost("num_attention_heads", numAttentionHeads, MAX_HEADS);
+    atMost("vocab_size", vocabSize, MAX_VOCAB);
+    atMost("head_dim", headDim, MAX_HEAD_DIM);
+    if (maxPositionEmbeddings <= 0) {
+      throw new TemperException("Model config: max_position_embeddings " + maxPositionEmbeddings
+          + " must be positive");
+    }
+    atMost("max_position_embeddings", maxPositionEmbeddings, MAX_POSITIONS);
+    if (!(rmsNormEps > 0 && rmsNormEps < 1)) {
+      throw new TemperException("Model config: rms_norm_eps " + rmsNormEps
+          + " must be in (0, 1)");
+    }
+    if (!(ropeTheta > 0 && Double.isFinite(ropeTheta))) {
+      throw new TemperException("Model config: rope_theta " + ropeTheta
+          + " must be positive and finite");
+    }
+  }
+
+  /** Limits far above any model Temper could run (a 10^9 hidden size is not a model). */
+  static final int MAX_HIDDEN = 1 << 16;
+  static final int MAX_INTERMEDIATE = 1 << 20;
+  static final int MAX_LAYERS = 1024;
+  static final int MAX_HEADS = 1024;
+  static final int MAX_VOCAB = 1 << 22;
+  static final int MAX_HEAD_DIM = 1024;
+  static final int MAX_POSITIONS = 1 << 24;
+
+  private static void atMost(String field, int value, int max) {
+    if (value > max) {
+      throw new TemperException("Model config: " + field + " " + value + " is beyond "
+          + max + " (not a model Temper can run; the config is broken)");
+    }
   }
 
   /** A plain Llama of the given shape (head_dim = hidden / heads, theta 10000, eps 1e-5). */
@@ -89,7 +127,7 @@ public record LlamaConfig(
     try {
       n = JSON.readTree(Files.readString(configJson));
     } catch (IOException e) {
-      throw new TemperException(configJson + ": cannot read model config: " + e.getMessage(), e);
+      throw new TemperException(configJson + ": cannot read model config: " + FileErrors.reason(e), e);
     }
     if (n == null || !n.isObject()) {
       throw new TemperException(configJson + ": not a JSON object");
@@ -117,6 +155,15 @@ public record LlamaConfig(
     int hidden = required(n, "hidden_size", where);
     int heads = required(n, "num_attention_heads", where);
     boolean qwen = arch.equals(QWEN2);
+    try {
+      return build(n, arch, hidden, heads, qwen, where);
+    } catch (TemperException e) {
+      throw new TemperException(where + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static LlamaConfig build(JsonNode n, String arch, int hidden, int heads,
+      boolean qwen, String where) {
     return new LlamaConfig(
         arch.equals("MistralForCausalLM") ? LLAMA : arch,
         required(n, "vocab_size", where),
@@ -124,16 +171,39 @@ public record LlamaConfig(
         required(n, "intermediate_size", where),
         required(n, "num_hidden_layers", where),
         heads,
-        n.path("num_key_value_heads").asInt(heads),
-        n.path("max_position_embeddings").asInt(2048),
-        n.path("rms_norm_eps").asDouble(1e-6),
-        n.path("rope_theta").asDouble(10000.0),
+        optionalInt(n, "num_key_value_heads", heads, where),
+        optionalInt(n, "max_position_embeddings", 2048, where),
+        optionalDouble(n, "rms_norm_eps", 1e-6, where),
+        optionalDouble(n, "rope_theta", 10000.0, where),
         n.hasNonNull("rope_scaling") ? n.get("rope_scaling") : null,
         n.path("tie_word_embeddings").asBoolean(!qwen && false),
         qwen || n.path("attention_bias").asBoolean(false),
         firstInt(n.path("bos_token_id"), -1),
         firstInt(n.path("eos_token_id"), -1),
-        n.hasNonNull("head_dim") ? n.get("head_dim").asInt() : hidden / heads);
+        optionalInt(n, "head_dim", hidden / heads, where));
+  }
+
+  private static int optionalInt(JsonNode n, String field, int dflt, String where) {
+    JsonNode v = n.get(field);
+    if (v == null || v.isNull()) {
+      return dflt;
+    }
+    if (!v.isIntegralNumber() || !v.canConvertToInt()) {
+      throw new TemperException("field '" + field + "' is not an integer in range ("
+          + (v.isNumber() ? v.asText() : v.getNodeType().toString().toLowerCase()) + ")");
+    }
+    return v.asInt();
+  }
+
+  private static double optionalDouble(JsonNode n, String field, double dflt, String where) {
+    JsonNode v = n.get(field);
+    if (v == null || v.isNull()) {
+      return dflt;
+    }
+    if (!v.isNumber()) {
+      throw new TemperException("field '" + field + "' is not a number");
+    }
+    return v.asDouble();
   }
 
   private static int firstInt(JsonNode v, int dflt) {

@@ -1,5 +1,6 @@
 package ai.temper.engine.train;
 
+import ai.temper.engine.FileErrors;
 import ai.temper.engine.TemperException;
 import ai.temper.engine.model.StateDict;
 import ai.temper.engine.model.Tensor;
@@ -140,7 +141,7 @@ public final class CheckpointIO {
       return (ObjectNode) JSON.readTree(Files.readString(dir.resolve(STATE)));
     } catch (IOException | ClassCastException e) {
       throw new TemperException(dir.resolve(STATE) + ": cannot read the training state: "
-          + e.getMessage(), e);
+          + (e instanceof IOException io ? FileErrors.reason(io) : "not a JSON object"), e);
     }
   }
 

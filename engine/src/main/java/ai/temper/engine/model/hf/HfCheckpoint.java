@@ -1,5 +1,6 @@
 package ai.temper.engine.model.hf;
 
+import ai.temper.engine.FileErrors;
 import ai.temper.engine.TemperException;
 import ai.temper.engine.model.Checkpoint;
 import ai.temper.engine.model.LlamaConfig;
@@ -122,7 +123,7 @@ public final class HfCheckpoint {
       try {
         gen = JSON.readTree(Files.readString(genFile));
       } catch (IOException e) {
-        throw new TemperException(genFile + ": invalid JSON: " + e.getMessage(), e);
+        throw new TemperException(genFile + ": " + FileErrors.reason(e), e);
       }
     }
     return new Contents(dir, config, weights, tok, gen);
