@@ -1,5 +1,6 @@
 package ai.temper.engine.data;
 
+import ai.temper.engine.Faults;
 import ai.temper.engine.TemperException;
 import ai.temper.engine.jobs.JobContext;
 import ai.temper.engine.store.Database;
@@ -157,6 +158,7 @@ public final class DatasetImporter {
       if (batch.size() == BATCH) {
         repo.insertExamples(datasetId, batch);
         batch.clear();
+        Faults.point("import.batch");
         ctx.checkCancelled();
         ctx.progress(source.fraction(), progress(rows, errorCount));
       }

@@ -1,5 +1,6 @@
 package ai.temper.engine.model.hf;
 
+import ai.temper.engine.Faults;
 import ai.temper.engine.FileErrors;
 import ai.temper.engine.TemperException;
 import ai.temper.engine.model.Checkpoint;
@@ -276,6 +277,7 @@ public final class HfCheckpoint {
       cfg.put("torch_dtype", dtypeName);
       writeJson(tmp.resolve(CONFIG), cfg);
       SafetensorsIndex.write(tmp, checked.asMap(), dtype, MAX_SHARD_BYTES);
+      Faults.point("checkpoint.partial");
       if (tokenizer != null) {
         HfTokenizerFiles t = chatTemplate != null ? tokenizer.withChatTemplate(chatTemplate)
             : tokenizer;
