@@ -104,7 +104,7 @@ public final class JobRunner implements AutoCloseable {
       records.finish(handle.id(), state.name(), handle.message(),
           handle.fraction() < 0 ? null : handle.fraction(), error);
     } catch (RuntimeException e) {
-      LOG.warn("Could not record the end of job {}", handle.id(), e);
+      LOG.warn("Could not record the end of job {}: {}", handle.id(), e.getMessage());
     }
     fireUpdate(handle);
   }
