@@ -169,7 +169,7 @@ final class Trainer {
   }
 
   private Objective encode(TrainingData.Split split, boolean fresh) {
-    Encoder enc = new Encoder(base.tokenizer(), base.chat(), config.maxSeqLength());
+    Encoder enc = new Encoder(base.tokenizer(), base.chat(), config.maxSeqLength(), ctx);
     DataStats trainStats = new DataStats();
     DataStats evalStats = new DataStats();
     int pad = base.tokenizer().padId();

@@ -104,6 +104,8 @@ public final class TrainingRuns {
       Path outputDir = Path.of(r.outputDir());
       Path resume = latestCheckpoint(runId).orElse(null);
       workbench.db().runs().markRunning(runId);
+      ctx.onAbandon(() -> workbench.db().runs().finish(runId, "CANCELLED",
+          "stopped at shutdown while it could not check for cancellation"));
       try {
         TrainResult result = new Trainer(runId, config, outputDir, workbench, listeners, ctx)
             .run(resume);
