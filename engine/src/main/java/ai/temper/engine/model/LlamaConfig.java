@@ -155,6 +155,10 @@ public record LlamaConfig(
     int hidden = required(n, "hidden_size", where);
     int heads = required(n, "num_attention_heads", where);
     boolean qwen = arch.equals(QWEN2);
+    if (heads <= 0) {
+      throw new TemperException(where + ": field 'num_attention_heads' must be positive, got "
+          + heads);
+    }
     try {
       return build(n, arch, hidden, heads, qwen, where);
     } catch (TemperException e) {
@@ -215,8 +219,9 @@ public record LlamaConfig(
 
   private static int required(JsonNode n, String field, String where) {
     JsonNode v = n.get(field);
-    if (v == null || !v.canConvertToInt()) {
-      throw new TemperException(where + ": field '" + field + "' is missing or not an integer");
+    if (v == null || !v.isIntegralNumber() || !v.canConvertToInt()) {
+      throw new TemperException(where + ": field '" + field + "' is missing or not an integer"
+          + " in range");
     }
     return v.asInt();
   }

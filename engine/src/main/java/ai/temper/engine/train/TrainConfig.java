@@ -293,8 +293,10 @@ public final class TrainConfig {
       }
     } catch (JsonProcessingException e) {
       int line = e.getLocation() == null ? -1 : e.getLocation().getLineNr();
+      String m = e.getOriginalMessage() == null ? "" : e.getOriginalMessage();
+      int nl = m.indexOf('\n');
       throw new TemperException(source + (line > 0 ? ":" + line : "") + ": not valid YAML: "
-          + e.getOriginalMessage(), e);
+          + (nl < 0 ? m : m.substring(0, nl)), e);
     } catch (IOException e) {
       throw new TemperException(source + ": " + e.getMessage(), e);
     }
