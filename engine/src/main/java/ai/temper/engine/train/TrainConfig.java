@@ -1,5 +1,6 @@
 package ai.temper.engine.train;
 
+import ai.temper.engine.FileErrors;
 import static ai.temper.engine.train.ConfigField.Type.BOOL;
 import static ai.temper.engine.train.ConfigField.Type.CHOICE;
 import static ai.temper.engine.train.ConfigField.Type.DOUBLE;
@@ -248,7 +249,7 @@ public final class TrainConfig {
     } catch (NoSuchFileException e) {
       throw new TemperException("Config file not found: " + file);
     } catch (IOException e) {
-      throw new TemperException("Cannot read config " + file + ": " + e.getMessage(), e);
+      throw new TemperException("Cannot read config " + file + ": " + FileErrors.reason(e), e);
     }
     return parse(text, file.toString(), kind);
   }

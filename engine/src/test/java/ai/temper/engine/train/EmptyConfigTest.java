@@ -34,4 +34,12 @@ class EmptyConfigTest {
     assertThat(TrainConfig.load(empty, TrainKind.SFT).withSets(List.of("model_name_or_path=x"))
         .modelNameOrPath()).isEqualTo("x");
   }
+
+  @Test
+  void invalidUtf8IsNamed() throws Exception {
+    Path bad = dir.resolve("bad.yaml");
+    Files.write(bad, new byte[] {'a', ':', ' ', (byte) 0xff, '\n'});
+    assertThatThrownBy(() -> TrainConfig.load(bad, TrainKind.SFT))
+        .hasMessageContaining(bad.toString()).hasMessageContaining("not UTF-8");
+  }
 }
