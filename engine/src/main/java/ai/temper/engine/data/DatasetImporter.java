@@ -133,7 +133,11 @@ public final class DatasetImporter {
     long rows = 0;
     List<NewExample> batch = new ArrayList<>(BATCH);
     SourceRow row;
+    long read = 0;
     while ((row = lookahead.isEmpty() ? source.next() : lookahead.poll()) != null) {
+      if (++read % BATCH == 0) {
+        ctx.checkCancelled(); // refused rows too: a file of nothing but bad rows can be long
+      }
       String reason = row.error();
       Example example = null;
       if (reason == null) {

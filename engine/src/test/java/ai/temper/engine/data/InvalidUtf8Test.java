@@ -128,6 +128,24 @@ class InvalidUtf8Test {
     assertThat(rt.errors().get(0).reason()).contains("byte offset " + at);
   }
 
+  @Test
+  void cancellationIsCheckedWhileRowsAreRefusedToo() throws Exception {
+    Path file = home.resolve("all-bad.jsonl");
+    Files.write(file, "not json\n".repeat(5000).getBytes(StandardCharsets.UTF_8));
+    JobContext cancelled = new JobContext() {
+      @Override
+      public void progress(double fraction, String message) {}
+
+      @Override
+      public boolean isCancelled() {
+        return true;
+      }
+    };
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> new DatasetImporter(db).importFile(
+        file, new Options("c", DataFormat.MESSAGES, OnError.SKIP), cancelled))
+        .isInstanceOf(java.util.concurrent.CancellationException.class);
+  }
+
   static int indexOf(byte[] b, byte x) {
     for (int i = 0; i < b.length; i++) {
       if (b[i] == x) {
