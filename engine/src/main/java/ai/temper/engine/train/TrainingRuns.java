@@ -107,8 +107,9 @@ public final class TrainingRuns {
       ctx.onAbandon(() -> workbench.db().runs().finish(runId, "CANCELLED",
           "stopped at shutdown while it could not check for cancellation"));
       try {
-        TrainResult result = new Trainer(runId, config, outputDir, workbench, listeners, ctx)
-            .run(resume);
+        TrainResult result = config.kind() == TrainKind.GRPO || config.kind() == TrainKind.PPO
+            ? new RlTrainer(runId, config, outputDir, workbench, listeners, ctx).run(resume)
+            : new Trainer(runId, config, outputDir, workbench, listeners, ctx).run(resume);
         workbench.db().runs().finish(runId, "SUCCEEDED", null);
         return result;
       } catch (CancellationException e) {
