@@ -2,6 +2,8 @@ package ai.temper.engine.fault;
 
 import ai.temper.engine.TorchRuntime;
 import ai.temper.engine.Workbench;
+import ai.temper.engine.annotate.Annotations;
+import ai.temper.engine.annotate.Choice;
 import ai.temper.engine.data.DataFormat;
 import ai.temper.engine.data.DatasetImporter;
 import ai.temper.engine.jobs.JobContext;
@@ -16,7 +18,7 @@ import java.util.List;
 /**
  * The process the fault suite kills: one operation on a home, run with {@code temper.fault}
  * naming where to stop. Arguments: {@code import HOME FILE}, {@code train HOME CONFIG.yaml},
- * {@code pull HOME ENDPOINT REPO}.
+ * {@code pull HOME ENDPOINT REPO}, {@code label HOME} (labels every pair of session "fault").
  */
 public final class FaultChild {
   private FaultChild() {}
@@ -35,6 +37,13 @@ public final class FaultChild {
           System.out.println(id);
           System.out.flush();
           runs.run(id, JobContext.none());
+        }
+        case "label" -> {
+          Annotations ann = new Annotations(wb.db());
+          var session = ann.require("fault");
+          for (int i = 0; i < ann.pairs(session).size(); i++) {
+            ann.label(session, "ann", i, i % 2 == 0 ? Choice.A : Choice.B, null, null, 1.0);
+          }
         }
         case "pull" -> new ModelLibrary(wb).pull(new HubClient(args[2], null).retries(1, 0),
             args[3], "main", JobContext.none());

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.temper.engine.TorchRuntime;
 import ai.temper.engine.Workbench;
+import ai.temper.engine.annotate.Annotations;
+import ai.temper.engine.annotate.Choice;
 import ai.temper.engine.data.DataFormat;
 import ai.temper.engine.data.DatasetImporter;
 import ai.temper.engine.jobs.JobContext;
@@ -13,6 +15,8 @@ import ai.temper.engine.model.hf.SafetensorsFile;
 import ai.temper.engine.models.ModelLibrary;
 import ai.temper.engine.models.hub.FakeHub;
 import ai.temper.engine.models.hub.HubClient;
+import ai.temper.engine.store.AnnotationRepository.LabelRow;
+import ai.temper.engine.store.AnnotationRepository.NewPair;
 import ai.temper.engine.store.MetricRepository.Metric;
 import ai.temper.engine.store.RunRepository.Run;
 import ai.temper.engine.train.CheckpointIO;
@@ -47,10 +51,11 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>Operations x kill points: dataset import (after a committed batch of rows), SFT training
  * with checkpoints (after a step's metrics, inside the model writer's partial folder, with a
- * checkpoint staged before its rename), Hub download (after a chunk on disk). The default build
- * runs a few points per operation; {@code -Pfault-long} (or {@code -Dtemper.fault.points=long})
- * many; {@code -Dtemper.fault.seed=N} picks others. Annotation labelling and evaluation
- * storage are to be added as operations here ({@link #operations()}) when they exist.
+ * checkpoint staged before its rename), Hub download (after a chunk on disk), annotation
+ * labelling (after a committed label). The default build runs a few points per operation;
+ * {@code -Pfault-long} (or {@code -Dtemper.fault.points=long}) many;
+ * {@code -Dtemper.fault.seed=N} picks others. Evaluation storage is to be added as an
+ * operation here ({@link #operations()}) when it exists.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class FaultSuiteTest {
@@ -99,7 +104,8 @@ class FaultSuiteTest {
   // ------------------------------------------------------------------ operations
 
   Stream<DynamicTest> operations() {
-    return Stream.of(importKills(), trainingKills(), downloadKills()).flatMap(s -> s);
+    return Stream.of(importKills(), trainingKills(), downloadKills(), labellingKills())
+        .flatMap(s -> s);
   }
 
   @TestFactory
@@ -265,6 +271,46 @@ class FaultSuiteTest {
       out.add(m.value());
     }
     return out;
+  }
+
+  // ------------------------------------------------------------------ annotation labelling
+
+  static final int PAIRS = 12;
+
+  Stream<DynamicTest> labellingKills() {
+    return draw(LONG ? 8 : 1, new String[] {"annotate.label"}, new int[] {PAIRS - 1})
+        .stream().map(point -> DynamicTest.dynamicTest("annotation labelling killed at "
+            + point, () -> labellingKilledAt(point)));
+  }
+
+  void labellingKilledAt(String point) throws Exception {
+    Path home = Files.createTempDirectory(dir, "label");
+    try (Workbench wb = Workbench.open(home)) {
+      List<NewPair> pairs = new ArrayList<>();
+      for (int i = 0; i < PAIRS; i++) {
+        pairs.add(new NewPair(i, "prompt " + i, "answer a" + i, "answer b" + i, "m1", "m2",
+            Annotations.pairHash("prompt " + i, "answer a" + i, "answer b" + i)));
+      }
+      new Annotations(wb.db()).create("fault", null, "test", List.of("ann"), 0, 7, null, null,
+          null, pairs);
+    }
+    int committed = Integer.parseInt(point.substring(point.indexOf(':') + 1));
+    runAndKill(point, "label", home.toString());
+    try (Workbench wb = Workbench.open(home)) { // the database opens
+      Annotations ann = new Annotations(wb.db());
+      var session = ann.require("fault");
+      List<LabelRow> labels = ann.labels(session);
+      // every label committed before the kill is there, whole; none after it
+      assertThat(labels).hasSize(committed);
+      assertThat(labels).allMatch(l -> l.choice() != null && l.pairIdx() < committed);
+      var queue = ann.queue(session, "ann");
+      assertThat(Annotations.resumeAt(queue)).isEqualTo(committed);
+      for (int i = committed; i < PAIRS; i++) {
+        ann.label(session, "ann", i, Choice.TIE, null, null, 1.0);
+      }
+      assertThat(ann.labels(session)).hasSize(PAIRS)
+          .extracting(LabelRow::pairIdx).doesNotHaveDuplicates();
+    }
   }
 
   // ------------------------------------------------------------------ Hub download
