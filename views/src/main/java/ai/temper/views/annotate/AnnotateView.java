@@ -10,7 +10,8 @@ public final class AnnotateView extends TablePage<SessionSummary> {
   public AnnotateView(ListViewModel<SessionSummary> model) {
     super("Annotate", "Preference-labelling sessions: several annotators label pairs; "
         + "labels land in the database as they are given.", model.rows(),
-        "No annotation sessions yet.");
+        "No annotation sessions yet. To label pairs now, use Chat's side-by-side mode: each "
+            + "judged pair goes to a preference dataset.");
     column("ID", SessionSummary::id, 50);
     column("Session", SessionSummary::name, 220);
     column("Dataset", SessionSummary::dataset, 200);

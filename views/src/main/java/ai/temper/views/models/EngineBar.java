@@ -14,8 +14,10 @@ public final class EngineBar extends HBox {
     setId("models-engine");
     setAlignment(Pos.CENTER_LEFT);
     Label label = new Label("Device");
+    label.setMinWidth(Label.USE_PREF_SIZE); // the facts beside it wrap instead
     ComboBox<String> device = new ComboBox<>();
     device.setId("models-device");
+    device.setMinWidth(javafx.scene.layout.Region.USE_PREF_SIZE);
     device.getItems().setAll(EngineViewModel.CHOICES);
     device.setValue(model.deviceProperty().get());
     device.setTooltip(new Tooltip("Where tensors live. auto: a GPU when the loaded libtorch has "
@@ -33,6 +35,7 @@ public final class EngineBar extends HBox {
     facts.setWrapText(true);
     facts.textProperty().bind(model.summaryProperty());
     facts.setMinHeight(Label.USE_PREF_SIZE);
+    facts.setMinWidth(0);
     Label error = new Label();
     error.getStyleClass().add("error");
     error.setWrapText(true);
