@@ -2,6 +2,7 @@ package ai.temper.app;
 
 import ai.temper.engine.Workbench;
 import ai.temper.views.annotate.AnnotateView;
+import ai.temper.views.annotate.AnnotateViewModel;
 import ai.temper.views.chat.ChatView;
 import ai.temper.views.chat.ChatViewModel;
 import ai.temper.views.datasets.DatasetsView;
@@ -11,6 +12,8 @@ import ai.temper.views.common.TaskExecutor;
 import ai.temper.views.models.EngineViewModel;
 import ai.temper.views.models.ModelsView;
 import ai.temper.views.models.ModelsViewModel;
+import ai.temper.views.rollouts.RolloutsView;
+import ai.temper.views.rollouts.RolloutsViewModel;
 import ai.temper.views.runs.RunsView;
 import ai.temper.views.runs.RunsViewModel;
 import ai.temper.views.shell.Page;
@@ -42,7 +45,7 @@ final class Pages {
     });
     train.setOnFinished(checkpoint -> runs.refresh());
     DatasetsViewModel datasets = new DatasetsViewModel(wb);
-    var annotate = AnnotateView.model(wb);
+    AnnotateViewModel annotate = new AnnotateViewModel(wb);
     ChatViewModel chat = new ChatViewModel(wb);
     // a run's newest checkpoint becomes the Chat page's model (left side)
     runs.setOpenInChat(checkpoint -> {
@@ -51,14 +54,16 @@ final class Pages {
     });
     var evaluate = EvaluateView.model(wb);
     ModelsViewModel models = new ModelsViewModel(wb);
+    RolloutsViewModel rollouts = new RolloutsViewModel(wb);
     ModelsView modelsView = new ModelsView(models);
     modelsView.showEngine(new EngineViewModel(TaskExecutor.fx(wb.jobs()), rememberDevice));
     return List.of(
         Page.of("datasets", "Datasets", "▤", new DatasetsView(datasets).getRoot(),
             datasets),
-        Page.of("annotate", "Annotate", "✎", new AnnotateView(annotate), annotate::refresh),
+        Page.of("annotate", "Annotate", "✎", new AnnotateView(annotate), annotate),
         Page.of("train", "Train", "▶", new TrainView(train), train),
         Page.of("runs", "Runs", "↗", new RunsView(runs), runs),
+        Page.of("rollouts", "Rollouts", "⚄", new RolloutsView(rollouts), rollouts),
         Page.of("chat", "Chat", "✉", new ChatView(chat), chat),
         Page.of("evaluate", "Evaluate", "✓", new EvaluateView(evaluate), evaluate::refresh),
         Page.of("models", "Models", "◆", modelsView, models));

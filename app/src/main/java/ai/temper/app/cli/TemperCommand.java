@@ -28,6 +28,7 @@ import picocli.CommandLine.ScopeType;
       ConvertCommand.class,
       LogitsCommand.class,
       VerifyCommand.class,
+      LabelsCommand.class,
       SamplesCommand.class,
     })
 public final class TemperCommand {

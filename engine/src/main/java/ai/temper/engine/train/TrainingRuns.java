@@ -91,6 +91,22 @@ public final class TrainingRuns {
     TrainingData.check(config, workbench.db());
   }
 
+  /**
+   * Runs other gradient-recording work (a VPL model) under the same one-at-a-time rule as
+   * training runs; fails at once when a run is training.
+   */
+  public static <T> T exclusively(java.util.function.Supplier<T> work) {
+    if (!ACTIVE.tryLock()) {
+      throw new TemperException("A training run is active in this process; wait for it or "
+          + "cancel it first");
+    }
+    try {
+      return work.get();
+    } finally {
+      ACTIVE.unlock();
+    }
+  }
+
   private static String shortName(String model) {
     if (model == null) {
       return "from scratch";

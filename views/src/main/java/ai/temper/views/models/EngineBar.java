@@ -14,11 +14,11 @@ public final class EngineBar extends HBox {
     setId("models-engine");
     setAlignment(Pos.CENTER_LEFT);
     Label label = new Label("Device");
-    label.setMinWidth(Label.USE_PREF_SIZE); // the facts beside it wrap instead
+    label.setMinWidth(Label.USE_PREF_SIZE);
     ComboBox<String> device = new ComboBox<>();
     device.setId("models-device");
-    device.setMinWidth(javafx.scene.layout.Region.USE_PREF_SIZE);
     device.getItems().setAll(EngineViewModel.CHOICES);
+    device.setMinWidth(ComboBox.USE_PREF_SIZE);
     device.setValue(model.deviceProperty().get());
     device.setTooltip(new Tooltip("Where tensors live. auto: a GPU when the loaded libtorch has "
         + "one, else the CPU. Applies to models loaded and jobs started from now on."));
@@ -35,7 +35,6 @@ public final class EngineBar extends HBox {
     facts.setWrapText(true);
     facts.textProperty().bind(model.summaryProperty());
     facts.setMinHeight(Label.USE_PREF_SIZE);
-    facts.setMinWidth(0);
     Label error = new Label();
     error.getStyleClass().add("error");
     error.setWrapText(true);
