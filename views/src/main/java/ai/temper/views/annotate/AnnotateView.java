@@ -37,24 +37,6 @@ import javafx.scene.layout.Region;
 import javafx.scene.layout.VBox;
 import javafx.stage.FileChooser;
 
-<<<<<<< HEAD
-/** Preference-labelling sessions with their progress. */
-public final class AnnotateView extends TablePage<SessionSummary> {
-  public AnnotateView(ListViewModel<SessionSummary> model) {
-    super("Annotate", "Preference-labelling sessions: several annotators label pairs; "
-        + "labels land in the database as they are given.", model.rows(),
-        "No annotation sessions yet. To label pairs now, use Chat's side-by-side mode: each "
-            + "judged pair goes to a preference dataset.");
-    column("ID", SessionSummary::id, 50);
-    column("Session", SessionSummary::name, 220);
-    column("Dataset", SessionSummary::dataset, 200);
-    column("Status", SessionSummary::status, 90);
-    column("Labels", SessionSummary::labels, 80);
-    column("Annotators", SessionSummary::annotators, 90);
-    column("Created", SessionSummary::createdAt, 180);
-    action("Refresh", model::refresh);
-    table().setId("annotate-table");
-=======
 /**
  * The Annotate page: a session and an annotator at the top; the Label tab shows the prompt
  * over the two responses side by side (Chat's bubbles), answered from the keyboard (1 left,
@@ -165,7 +147,6 @@ public final class AnnotateView extends BorderPane {
     setCenter(tabs);
     setBottom(new VBox(2, error, status));
     addEventFilter(KeyEvent.KEY_PRESSED, this::key);
->>>>>>> main
   }
 
   private static Region spacer() {
