@@ -116,7 +116,7 @@ public final class Encoder {
     List<ChatMessage> out = new ArrayList<>();
     if (array != null) {
       for (JsonNode m : array) {
-        out.add(new ChatMessage(m.get("role").asText(), m.get("content").asText()));
+        out.add(ai.temper.engine.data.Message.fromJson(m).toChatMessage());
       }
     }
     return out;
