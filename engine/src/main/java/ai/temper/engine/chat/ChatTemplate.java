@@ -123,13 +123,40 @@ public final class ChatTemplate {
 
   /** The source of the Tulu template from the class path. */
   public static String tuluSource() {
-    try (InputStream in = ChatTemplate.class.getResourceAsStream(TULU_RESOURCE)) {
+    return resource(TULU_RESOURCE);
+  }
+
+  /**
+   * The templates {@code chat_template_name} can name: open-instruct's built-ins (its
+   * {@code CHAT_TEMPLATES}: tulu, zephyr, olmo, the thinker and r1 variants, ...), plus
+   * {@code chatml} and {@code llama3}; each in {@code resources/templates/NAME.jinja}.
+   */
+  public static final List<String> BUILTIN = List.of("tulu", "zephyr", "olmo", "chatml",
+      "llama3", "simple_concat_with_space", "simple_concat_with_new_line", "simple_chat",
+      "assistant_message_only", "tulu_thinker", "tulu_thinker_r1_style", "olmo_old",
+      "olmo_thinker", "olmo_thinker_no_think_7b", "olmo_thinker_remove_intermediate_thinking",
+      "olmo_thinker_no_think_sft_tokenization", "olmo_thinker_rlzero",
+      "olmo_thinker_code_rlzero", "r1_simple_chat", "r1_simple_chat_postpend_think",
+      "r1_simple_chat_postpend_think_orz_style", "r1_simple_chat_postpend_think_tool_vllm",
+      "qwen_instruct_user_boxed_math");
+
+  /** A built-in template by name (see {@link #BUILTIN}). */
+  public static ChatTemplate builtin(String name, String bosToken, String eosToken) {
+    if (!BUILTIN.contains(name)) {
+      throw new TemperException("no built-in chat template '" + name + "' (built-in: "
+          + String.join(", ", BUILTIN) + ")");
+    }
+    return of(resource("/templates/" + name + ".jinja"), bosToken, eosToken);
+  }
+
+  private static String resource(String path) {
+    try (InputStream in = ChatTemplate.class.getResourceAsStream(path)) {
       if (in == null) {
-        throw new TemperException("class path resource " + TULU_RESOURCE + " is missing");
+        throw new TemperException("class path resource " + path + " is missing");
       }
       return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     } catch (IOException e) {
-      throw new TemperException("cannot read " + TULU_RESOURCE + ": " + e.getMessage(), e);
+      throw new TemperException("cannot read " + path + ": " + e.getMessage(), e);
     }
   }
 

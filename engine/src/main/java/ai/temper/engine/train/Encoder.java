@@ -20,11 +20,18 @@ public final class Encoder {
   private final Tokenizer tokenizer;
   private final ChatEncoder chat;
   private final int maxLength;
+  private final Integer maxPromptLength;
 
   public Encoder(Tokenizer tokenizer, ChatEncoder chat, int maxLength) {
+    this(tokenizer, chat, maxLength, null);
+  }
+
+  /** {@code maxPromptLength} (TRL's max_prompt_length; null: none) cuts pair prompts. */
+  public Encoder(Tokenizer tokenizer, ChatEncoder chat, int maxLength, Integer maxPromptLength) {
     this.tokenizer = tokenizer;
     this.chat = chat;
     this.maxLength = maxLength;
+    this.maxPromptLength = maxPromptLength;
   }
 
   /** Pretraining: BOS + text + EOS, every token trained; packed rows when {@code packing}. */
@@ -100,7 +107,19 @@ public final class Encoder {
     }
     boolean[] trained = enc.trained().clone();
     Arrays.fill(trained, 0, shared, false);
-    return new TokenSequence(enc.ids(), trained);
+    int[] ids = enc.ids();
+    if (maxPromptLength != null && shared > maxPromptLength) {
+      // TRL keeps the end of a long prompt; BOS, when first, stays first
+      int keepBos = ids.length > 0 && ids[0] == tokenizer.bosId() ? 1 : 0;
+      int drop = shared - Math.max(maxPromptLength, keepBos);
+      int[] cut = new int[ids.length - drop];
+      boolean[] cutTrained = new boolean[cut.length];
+      System.arraycopy(ids, 0, cut, 0, keepBos);
+      System.arraycopy(ids, keepBos + drop, cut, keepBos, ids.length - keepBos - drop);
+      System.arraycopy(trained, keepBos + drop, cutTrained, keepBos, cut.length - keepBos);
+      return new TokenSequence(cut, cutTrained);
+    }
+    return new TokenSequence(ids, trained);
   }
 
   private void add(TokenSequence s, List<TokenSequence> out, DataStats stats) {

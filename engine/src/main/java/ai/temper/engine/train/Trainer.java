@@ -163,7 +163,8 @@ final class Trainer {
   }
 
   private Objective encode(TrainingData.Split split, boolean fresh) {
-    Encoder enc = new Encoder(base.tokenizer(), base.chat(), config.maxSeqLength());
+    Encoder enc = new Encoder(base.tokenizer(), base.chat(), config.maxSeqLength(),
+        config.maxPromptLength());
     DataStats trainStats = new DataStats();
     DataStats evalStats = new DataStats();
     int pad = base.tokenizer().padId();
