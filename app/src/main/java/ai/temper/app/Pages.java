@@ -35,12 +35,12 @@ final class Pages {
     ModelsViewModel models = new ModelsViewModel(wb);
     return List.of(
         Page.of("datasets", "Datasets", "▤", new DatasetsView(datasets).getRoot(),
-            datasets::refreshDatasets),
+            datasets),
         Page.of("annotate", "Annotate", "✎", new AnnotateView(annotate), annotate::refresh),
-        Page.of("train", "Train", "▶", new TrainView(train), train::refresh),
-        Page.of("runs", "Runs", "↗", new RunsView(runs), runs::refresh),
-        Page.of("chat", "Chat", "✉", new ChatView(chat), chat::refresh),
+        Page.of("train", "Train", "▶", new TrainView(train), train),
+        Page.of("runs", "Runs", "↗", new RunsView(runs), runs),
+        Page.of("chat", "Chat", "✉", new ChatView(chat), chat),
         Page.of("evaluate", "Evaluate", "✓", new EvaluateView(evaluate), evaluate::refresh),
-        Page.of("models", "Models", "◆", new ModelsView(models), models::refresh));
+        Page.of("models", "Models", "◆", new ModelsView(models), models));
   }
 }

@@ -1,5 +1,7 @@
 package ai.temper.engine.data;
 
+import ai.temper.engine.verify.InvalidGroundTruthException;
+import ai.temper.engine.verify.Verifiers;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
 import java.util.Set;
@@ -7,7 +9,9 @@ import java.util.Set;
 /**
  * Prompts with a verifiable answer. The prompt is {@code messages} (open-instruct) or
  * {@code prompt} (a string or a message list, TRL); the answer {@code ground_truth} (or
- * {@code solution}); the verifier {@code verifier} or open-instruct's {@code dataset}.
+ * {@code solution}); the verifier {@code verifier} or open-instruct's {@code dataset}. A row
+ * naming a verifier is checked against it ({@link Verifiers#validate}): an unknown verifier
+ * or arguments it cannot use make the row malformed.
  */
 final class RlvrNormalizer implements RowNormalizer {
   private static final Set<String> CONSUMED =
@@ -33,6 +37,13 @@ final class RlvrNormalizer implements RowNormalizer {
     String verifier = Rows.optionalScalar(row, "verifier");
     if (verifier == null) {
       verifier = Rows.optionalScalar(row, "dataset");
+    }
+    if (verifier != null) {
+      try {
+        Verifiers.validate(verifier, groundTruth);
+      } catch (InvalidGroundTruthException e) {
+        throw new MalformedRowException(e.getMessage());
+      }
     }
     return Example.rlvr(prompt, groundTruth, verifier).withMeta(Rows.meta(row, CONSUMED));
   }

@@ -21,6 +21,7 @@ import ai.temper.engine.store.DatasetRepository.DatasetInfo;
 import ai.temper.engine.store.ModelRepository.ModelRow;
 import ai.temper.engine.store.RunRepository.Run;
 import ai.temper.views.common.Fx;
+import ai.temper.views.common.Lifecycle;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -67,7 +68,7 @@ import javafx.collections.ObservableList;
  *
  * <p>All methods are called on the FX thread.
  */
-public final class ChatViewModel implements AutoCloseable {
+public final class ChatViewModel implements Lifecycle {
   /**
    * Streamed text reaches the bubbles at most this often: every second frame at 60 Hz (about
    * 30 updates a second, smooth to read). Each update re-lays out and redraws the growing
@@ -175,6 +176,12 @@ public final class ChatViewModel implements AutoCloseable {
   }
 
   // ------------------------------------------------------------------ lists
+
+  /** Shown: the models, conversations and datasets may have changed. */
+  @Override
+  public void activate() {
+    refresh();
+  }
 
   /** Reloads the model choices, the saved conversations and the preference datasets. */
   public void refresh() {

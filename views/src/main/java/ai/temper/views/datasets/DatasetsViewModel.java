@@ -8,20 +8,19 @@ import ai.temper.engine.data.DatasetStatistics;
 import ai.temper.engine.data.Datasets;
 import ai.temper.engine.data.LengthMeasure;
 import ai.temper.engine.data.RowError;
-import ai.temper.engine.jobs.JobHandle;
 import ai.temper.engine.store.DatasetRepository;
 import ai.temper.engine.store.DatasetRepository.DatasetInfo;
 import ai.temper.engine.store.DatasetRepository.StoredExample;
+import ai.temper.views.common.BackgroundTask;
+import ai.temper.views.common.Lifecycle;
+import ai.temper.views.common.TaskExecutor;
+import ai.temper.views.common.TaskHandle;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Supplier;
-import javafx.application.Platform;
 import javafx.beans.property.BooleanProperty;
 import javafx.beans.property.IntegerProperty;
 import javafx.beans.property.LongProperty;
@@ -41,15 +40,16 @@ import javafx.collections.ObservableList;
  * The Datasets page without a window: the datasets, one page of the selected dataset's
  * examples (paged and searched in SQL), the example opened in the detail pane, statistics and
  * the import dialog's state. Properties change on the FX thread only; database work runs off
- * it on the workbench's {@link ai.temper.engine.jobs.JobRunner}: short queries as background
- * work (the newest page request wins), imports and statistics as recorded jobs. Methods that start work
- * return a future that completes once its result is visible in the properties.
+ * it as {@link BackgroundTask}s: short queries as background work (the newest page request
+ * wins), imports and statistics as recorded jobs. Methods that start work return a future that
+ * completes once its result is visible in the properties.
  */
-public final class DatasetsViewModel {
+public final class DatasetsViewModel implements Lifecycle {
   public static final int DEFAULT_PAGE_SIZE = 50;
 
   private final Workbench workbench;
-  private final AtomicLong pageRequest = new AtomicLong();
+  private final TaskExecutor tasks;
+  private TaskHandle<Page> pageLoad;
 
   private final ObservableList<DatasetInfo> datasets = FXCollections.observableArrayList();
   private final ObjectProperty<DatasetInfo> selectedDataset = new SimpleObjectProperty<>();
@@ -64,11 +64,17 @@ public final class DatasetsViewModel {
   private final BooleanProperty loading = new SimpleBooleanProperty();
   private final StringProperty status = new SimpleStringProperty("");
   private final ImportModel importModel = new ImportModel();
-  private volatile JobHandle<DatasetImporter.Result> importJob;
+  private TaskHandle<DatasetImporter.Result> importTask;
   private String countedFor;
 
   public DatasetsViewModel(Workbench workbench) {
+    this(workbench, TaskExecutor.fx(workbench.jobs()));
+  }
+
+  /** With results delivered by {@code tasks} (tests use {@link TaskExecutor#direct}). */
+  public DatasetsViewModel(Workbench workbench, TaskExecutor tasks) {
     this.workbench = Objects.requireNonNull(workbench);
+    this.tasks = Objects.requireNonNull(tasks);
     selectedDataset.addListener((obs, old, now) -> {
       statistics.set(null);
       selectedExample.set(null);
@@ -145,9 +151,21 @@ public final class DatasetsViewModel {
     return Math.max(1, (matches.get() + pageSize.get() - 1) / pageSize.get());
   }
 
+  /** Shown: the datasets may have changed (imports from the command line, mixes). */
+  @Override
+  public void activate() {
+    refreshDatasets();
+  }
+
+  /** Stops a running import. */
+  @Override
+  public void close() {
+    cancelImport();
+  }
+
   /** Reloads the list of datasets, keeping the selection by name when it still exists. */
   public CompletableFuture<Void> refreshDatasets() {
-    return query(() -> workbench.db().datasets().list(), list -> {
+    return query(BackgroundTask.wrap(() -> workbench.db().datasets().list()).onSuccess(list -> {
       String keep = selectedDataset.get() == null ? null : selectedDataset.get().name();
       datasets.setAll(list);
       if (keep != null) {
@@ -157,7 +175,7 @@ public final class DatasetsViewModel {
           selectedDataset.set(again);
         }
       }
-    });
+    })).thenApply(list -> null);
   }
 
   /** Selects a dataset by name (after a refresh); the first page loads. */
@@ -194,22 +212,26 @@ public final class DatasetsViewModel {
     return loadPage();
   }
 
-  /** Fetches the current page (and the match count when the query changed) off the FX thread. */
+  /**
+   * Fetches the current page (and the match count when the query changed) off the FX thread.
+   * A newer request cancels an older one, whose result is then dropped.
+   */
   public CompletableFuture<Void> loadPage() {
+    if (pageLoad != null) {
+      pageLoad.cancel();
+    }
     DatasetInfo d = selectedDataset.get();
     if (d == null) {
       examples.clear();
       matches.set(0);
       return CompletableFuture.completedFuture(null);
     }
-    long request = pageRequest.incrementAndGet();
     String q = query.get();
     long offset = page.get() * pageSize.get();
     int size = pageSize.get();
     String countKey = d.id() + "\u0000" + q;
     boolean needCount = !countKey.equals(countedFor);
-    loading.set(true);
-    return query(() -> {
+    pageLoad = BackgroundTask.wrap(() -> {
       DatasetRepository repo = workbench.db().datasets();
       long count = needCount ? repo.countMatches(d.id(), q) : -1;
       List<ExampleRow> rows = new ArrayList<>();
@@ -217,10 +239,7 @@ public final class DatasetsViewModel {
         rows.add(ExampleRow.of(e.idx(), e.sourceLine(), Datasets.parse(d, e)));
       }
       return new Page(count, rows);
-    }, p -> {
-      if (request != pageRequest.get()) {
-        return; // a newer request owns the table
-      }
+    }).onRunning(() -> loading.set(true)).onSuccess(p -> {
       loading.set(false);
       if (p.count() >= 0) {
         matches.set(p.count());
@@ -229,7 +248,9 @@ public final class DatasetsViewModel {
       examples.setAll(p.rows());
       status.set(q.isEmpty() ? String.format("%,d examples", matches.get())
           : String.format("%,d matches for \"%s\"", matches.get(), q));
-    });
+    }).onCancelled(() -> {}) // a newer request owns the table
+        .onFailure(this::failed).executeWith(tasks);
+    return pageLoad.future().handle((p, e) -> null);
   }
 
   private record Page(long count, List<ExampleRow> rows) {}
@@ -241,65 +262,54 @@ public final class DatasetsViewModel {
       return CompletableFuture.failedFuture(new TemperException("Choose a file and a name"));
     }
     m.reset();
-    m.runningProperty().set(true);
-    m.messageProperty().set("starting");
     Path file = Path.of(m.fileProperty().get().strip());
     DatasetImporter.Options options = new DatasetImporter.Options(m.nameProperty().get().strip(),
         m.formatProperty().get(), m.onErrorProperty().get());
-    JobHandle<DatasetImporter.Result> job = workbench.jobs().submit("dataset-import",
-        "Import " + file.getFileName(), ctx -> new DatasetImporter(workbench.db())
-            .importFile(file, options, ctx));
-    importJob = job;
-    ai.temper.engine.jobs.JobListener listener = h -> {
-      if (h == job) {
-        double f = h.fraction();
-        String msg = h.message();
-        Platform.runLater(() -> {
-          if (f >= 0) {
-            m.progressProperty().set(f);
-          }
-          if (m.runningProperty().get()) {
-            m.messageProperty().set(msg);
-          }
-        });
-      }
-    };
-    workbench.jobs().addListener(listener);
     CompletableFuture<DatasetImporter.Result> done = new CompletableFuture<>();
-    job.future().whenComplete((result, error) -> Platform.runLater(() -> {
-      workbench.jobs().removeListener(listener);
-      m.runningProperty().set(false);
-      if (error == null) {
-        m.progressProperty().set(1);
-        m.succeededProperty().set(true);
-        m.messageProperty().set(String.format("Imported %,d rows (%s) in %.1f s%s",
-            result.rows(), result.format().id(), result.seconds(), result.errorCount() == 0 ? ""
-                : String.format("; %,d malformed rows skipped", result.errorCount())));
-        result.errors().forEach(e -> m.errors().add(e.toString()));
-        refreshDatasets().whenComplete((v, e) -> {
-          select(result.dataset().name());
-          done.complete(result);
-        });
-      } else {
-        Throwable cause = unwrap(error);
-        if (cause instanceof ImportFailedException failed) {
-          for (RowError e : failed.errors()) {
-            m.errors().add(e.toString());
+    importTask = BackgroundTask.job("dataset-import", "Import " + file.getFileName(),
+        ctx -> new DatasetImporter(workbench.db()).importFile(file, options, ctx))
+        .onRunning(() -> {
+          m.runningProperty().set(true);
+          m.messageProperty().set("starting");
+        })
+        .onProgress(p -> {
+          if (p.fraction() >= 0) {
+            m.progressProperty().set(p.fraction());
           }
-        }
-        m.messageProperty().set(cause instanceof CancellationException ? "Cancelled"
-            : cause.getMessage());
-        done.completeExceptionally(cause);
-      }
-    }));
+          m.messageProperty().set(p.message());
+        })
+        .onSuccess(result -> {
+          m.progressProperty().set(1);
+          m.succeededProperty().set(true);
+          m.messageProperty().set(String.format("Imported %,d rows (%s) in %.1f s%s",
+              result.rows(), result.format().id(), result.seconds(), result.errorCount() == 0
+                  ? "" : String.format("; %,d malformed rows skipped", result.errorCount())));
+          result.errors().forEach(e -> m.errors().add(e.toString()));
+          refreshDatasets().whenComplete((v, e) -> {
+            select(result.dataset().name());
+            done.complete(result);
+          });
+        })
+        .onFailure(cause -> {
+          if (cause instanceof ImportFailedException failed) {
+            for (RowError e : failed.errors()) {
+              m.errors().add(e.toString());
+            }
+          }
+          m.messageProperty().set(cause instanceof CancellationException ? "Cancelled"
+              : cause.getMessage());
+          done.completeExceptionally(cause);
+        })
+        .onFinished(() -> m.runningProperty().set(false))
+        .executeWith(tasks);
     return done;
   }
 
   /** Stops a running import; it leaves no dataset behind. */
   public void cancelImport() {
-    JobHandle<?> j = importJob;
-    if (j != null) {
-      j.cancel();
+    TaskHandle<?> t = importTask;
+    if (t != null) {
+      t.cancel();
     }
   }
 
@@ -309,24 +319,17 @@ public final class DatasetsViewModel {
     if (d == null) {
       return CompletableFuture.completedFuture(null);
     }
-    statisticsRunning.set(true);
-    JobHandle<DatasetStatistics> job = workbench.jobs().submit("dataset-stats",
-        "Statistics of " + d.name(), ctx -> DatasetStatistics.compute(workbench.db(), d.name(),
-            LengthMeasure.words(), ctx));
-    CompletableFuture<DatasetStatistics> done = new CompletableFuture<>();
-    job.future().whenComplete((s, error) -> Platform.runLater(() -> {
-      statisticsRunning.set(false);
-      if (error == null) {
-        if (selectedDataset.get() != null && selectedDataset.get().id() == d.id()) {
-          statistics.set(s);
-        }
-        done.complete(s);
-      } else {
-        status.set("Statistics failed: " + unwrap(error).getMessage());
-        done.completeExceptionally(unwrap(error));
-      }
-    }));
-    return done;
+    return BackgroundTask.job("dataset-stats", "Statistics of " + d.name(),
+        ctx -> DatasetStatistics.compute(workbench.db(), d.name(), LengthMeasure.words(), ctx))
+        .onRunning(() -> statisticsRunning.set(true))
+        .onSuccess(s -> {
+          if (selectedDataset.get() != null && selectedDataset.get().id() == d.id()) {
+            statistics.set(s);
+          }
+        })
+        .onFailure(e -> status.set("Statistics failed: " + e.getMessage()))
+        .onFinished(() -> statisticsRunning.set(false))
+        .executeWith(tasks).future();
   }
 
   /** Deletes the selected dataset. */
@@ -335,43 +338,20 @@ public final class DatasetsViewModel {
     if (d == null) {
       return CompletableFuture.completedFuture(null);
     }
-    return query(() -> workbench.db().datasets().delete(d.id()), deleted -> {
-      selectedDataset.set(null);
-      status.set("Deleted " + d.name());
-    }).thenCompose(v -> refreshDatasets());
+    return query(BackgroundTask.wrap(() -> workbench.db().datasets().delete(d.id()))
+        .onSuccess(deleted -> {
+          selectedDataset.set(null);
+          status.set("Deleted " + d.name());
+        })).thenCompose(v -> refreshDatasets());
   }
 
-  /**
-   * Runs {@code work} on the query thread, then {@code apply} on the FX thread; failures go to
-   * the status line.
-   */
-  private <T> CompletableFuture<Void> query(Supplier<T> work,
-      java.util.function.Consumer<T> apply) {
-    CompletableFuture<Void> done = new CompletableFuture<>();
-    workbench.jobs().background(work::get).whenComplete((value, error) ->
-        Platform.runLater(() -> {
-          if (error != null) {
-            loading.set(false);
-            status.set(unwrap(error).getMessage());
-            done.completeExceptionally(unwrap(error));
-            return;
-          }
-          try {
-            apply.accept(value);
-            done.complete(null);
-          } catch (RuntimeException e) {
-            status.set(e.getMessage());
-            done.completeExceptionally(e);
-          }
-        }));
-    return done;
+  /** Runs a short query whose failure goes to the status line. */
+  private <T> CompletableFuture<T> query(BackgroundTask<T> task) {
+    return task.onFailure(this::failed).executeWith(tasks).future();
   }
 
-  private static Throwable unwrap(Throwable t) {
-    while ((t instanceof CompletionException || t instanceof java.util.concurrent
-        .ExecutionException) && t.getCause() != null) {
-      t = t.getCause();
-    }
-    return t;
+  private void failed(Throwable e) {
+    loading.set(false);
+    status.set(e.getMessage());
   }
 }

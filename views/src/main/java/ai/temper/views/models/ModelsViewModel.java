@@ -2,8 +2,6 @@ package ai.temper.views.models;
 
 import ai.temper.engine.Workbench;
 import ai.temper.engine.jobs.Job;
-import ai.temper.engine.jobs.JobHandle;
-import ai.temper.engine.jobs.JobListener;
 import ai.temper.engine.models.LineageNode;
 import ai.temper.engine.models.ModelDetails;
 import ai.temper.engine.models.ModelLibrary;
@@ -12,12 +10,15 @@ import ai.temper.engine.models.ModelLibrary.ImportOptions;
 import ai.temper.engine.models.ModelPreset;
 import ai.temper.engine.models.hub.HubClient;
 import ai.temper.engine.store.ModelRepository.ModelRow;
-import ai.temper.views.common.Fx;
+import ai.temper.views.common.BackgroundTask;
+import ai.temper.views.common.Lifecycle;
+import ai.temper.views.common.TaskExecutor;
+import ai.temper.views.common.TaskHandle;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CancellationException;
-import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import javafx.beans.property.ObjectProperty;
 import javafx.beans.property.ReadOnlyBooleanProperty;
@@ -36,9 +37,9 @@ import javafx.collections.ObservableList;
  * The Models page: the library's models, the lineage forest, the details of the model
  * selected, and the long actions (add from disk, download from the Hub, create from scratch,
  * remove) run as workbench jobs with progress and cancel. Reads run on the job runner's
- * threads too; the FX thread only receives results.
+ * threads too; the FX thread only receives results (all through {@link BackgroundTask}).
  */
-public final class ModelsViewModel {
+public final class ModelsViewModel implements Lifecycle {
   private final Workbench workbench;
   private final ModelLibrary library;
   private final Supplier<HubClient> hub;
@@ -53,8 +54,10 @@ public final class ModelsViewModel {
   private final ReadOnlyStringWrapper jobTitle = new ReadOnlyStringWrapper("");
   private final ReadOnlyStringWrapper jobMessage = new ReadOnlyStringWrapper("");
   private final ReadOnlyStringWrapper error = new ReadOnlyStringWrapper("");
-  private volatile JobHandle<?> current;
-  private long detailsRequest;
+  private final TaskExecutor tasks;
+  private volatile TaskHandle<ModelRow> current;
+  private volatile long actions;
+  private TaskHandle<ModelDetails> detailsLoad;
 
   /** Downloads use HF_ENDPOINT and HF_TOKEN from the environment. */
   public ModelsViewModel(Workbench workbench) {
@@ -62,7 +65,13 @@ public final class ModelsViewModel {
   }
 
   public ModelsViewModel(Workbench workbench, Supplier<HubClient> hub) {
+    this(workbench, hub, TaskExecutor.fx(workbench.jobs()));
+  }
+
+  /** With results delivered by {@code tasks} (tests use {@link TaskExecutor#direct}). */
+  public ModelsViewModel(Workbench workbench, Supplier<HubClient> hub, TaskExecutor tasks) {
     this.workbench = workbench;
+    this.tasks = tasks;
     this.library = new ModelLibrary(workbench);
     this.hub = hub;
     selected.addListener((obs, old, now) -> loadDetails(now));
@@ -70,20 +79,20 @@ public final class ModelsViewModel {
 
   // ------------------------------------------------------------------ reading
 
+  @Override
+  public void activate() {
+    refresh();
+  }
+
+  /** Stops the running action (a download resumes next time). */
+  @Override
+  public void close() {
+    cancel();
+  }
+
   /** Reloads the models and the lineage, keeping the selection when the model is still there. */
-  public void refresh() {
-    Fx.load(workbench.jobs(), () -> Map.entry(library.list(), library.lineage()), result -> {
-      Long keep = selected.get() == null ? null : selected.get().id();
-      models.setAll(result.getKey());
-      lineage.set(result.getValue());
-      ModelRow again = keep == null ? null
-          : models.stream().filter(m -> m.id() == keep).findFirst().orElse(null);
-      if (again != selected.get()) {
-        selected.set(again);
-      } else {
-        loadDetails(again);
-      }
-    }, e -> error.set(e.getMessage()));
+  public CompletableFuture<Void> refresh() {
+    return reload(this::selectedId);
   }
 
   /** Selects the model with this id once it is in the list. */
@@ -91,37 +100,37 @@ public final class ModelsViewModel {
     models.stream().filter(m -> m.id() == id).findFirst().ifPresent(selected::set);
   }
 
+  /** The details of {@code m}; a newer selection cancels an older request. */
   private void loadDetails(ModelRow m) {
-    long request = ++detailsRequest;
+    if (detailsLoad != null) {
+      detailsLoad.cancel();
+    }
     if (m == null) {
+      detailsLoad = null;
       details.set(null);
       detailsText.set("");
       return;
     }
-    Fx.load(workbench.jobs(), () -> library.details(m.id()), d -> {
-      if (request == detailsRequest) {
-        details.set(d);
-        detailsText.set(d.toText());
-      }
-    }, e -> {
-      if (request == detailsRequest) {
-        details.set(null);
-        detailsText.set("Cannot read " + m.name() + ": " + e.getMessage());
-      }
-    });
+    detailsLoad = BackgroundTask.wrap(() -> library.details(m.id())).onSuccess(d -> {
+      details.set(d);
+      detailsText.set(d.toText());
+    }).onCancelled(() -> {}).onFailure(e -> {
+      details.set(null);
+      detailsText.set("Cannot read " + m.name() + ": " + e.getMessage());
+    }).executeWith(tasks);
   }
 
   // ------------------------------------------------------------------ actions (jobs)
 
   /** Adds a model folder or llama2.c file, by reference or copied into the model cache. */
-  public JobHandle<ModelRow> addFromDisk(Path source, String name, boolean copy) {
+  public TaskHandle<ModelRow> addFromDisk(Path source, String name, boolean copy) {
     return start("model-import", "Add " + source.getFileName(),
         ctx -> library.importLocal(source, new ImportOptions(blankToNull(name), copy, null, null),
             ctx));
   }
 
   /** Downloads a model from the Hugging Face Hub into the model cache. */
-  public JobHandle<ModelRow> download(String repoId, String revision) {
+  public TaskHandle<ModelRow> download(String repoId, String revision) {
     String repo = repoId == null ? "" : repoId.strip();
     String rev = revision == null || revision.isBlank() ? "main" : revision.strip();
     return start("model-pull", "Download " + repo,
@@ -129,7 +138,7 @@ public final class ModelsViewModel {
   }
 
   /** Creates a new model of a preset shape with the tokenizer of {@code tokenizerFrom}. */
-  public JobHandle<ModelRow> create(ModelPreset preset, String tokenizerFrom, String name,
+  public TaskHandle<ModelRow> create(ModelPreset preset, String tokenizerFrom, String name,
       long seed) {
     return start("model-create", "Create " + preset.id() + " model",
         ctx -> library.create(new CreateOptions(preset, tokenizerFrom, blankToNull(name), seed),
@@ -137,7 +146,7 @@ public final class ModelsViewModel {
   }
 
   /** Removes a model (forced: its checkpoints and adapters stay, without a base). */
-  public JobHandle<ModelRow> remove(ModelRow m, boolean force) {
+  public TaskHandle<ModelRow> remove(ModelRow m, boolean force) {
     return start("model-remove", "Remove " + m.name(), ctx -> {
       library.remove(m.id(), force);
       return null;
@@ -146,7 +155,7 @@ public final class ModelsViewModel {
 
   /** Cancels the running action; a cancelled download resumes next time. */
   public void cancel() {
-    JobHandle<?> h = current;
+    TaskHandle<?> h = current;
     if (h != null) {
       h.cancel();
     }
@@ -157,62 +166,62 @@ public final class ModelsViewModel {
     return models.stream().anyMatch(o -> o.parentId() != null && o.parentId() == m.id());
   }
 
-  private JobHandle<ModelRow> start(String kind, String title, Job<ModelRow> work) {
-    error.set("");
-    busy.set(true);
-    progress.set(-1);
-    jobTitle.set(title);
-    jobMessage.set("starting");
-    JobListener[] listener = new JobListener[1];
-    JobHandle<ModelRow> handle = workbench.jobs().submit(kind, title, work);
-    current = handle;
-    listener[0] = job -> {
-      if (job == handle) {
-        double f = job.fraction();
-        String msg = job.message();
-        Fx.run(() -> {
-          progress.set(f);
-          jobMessage.set(msg);
-        });
-      }
-    };
-    workbench.jobs().addListener(listener[0]);
-    handle.future().whenComplete((row, failure) -> {
-      workbench.jobs().removeListener(listener[0]);
-      Fx.run(() -> {
-        if (current == handle) {
-          current = null;
-          busy.set(false);
-        }
-        Throwable t = failure instanceof CompletionException && failure.getCause() != null
-            ? failure.getCause() : failure;
-        if (t instanceof CancellationException) {
-          jobMessage.set(title + ": cancelled");
-        } else if (t != null) {
-          error.set(title + ": " + t.getMessage());
-          jobMessage.set("");
-        } else {
+  private TaskHandle<ModelRow> start(String kind, String title, Job<ModelRow> work) {
+    long action = ++actions;
+    current = BackgroundTask.job(kind, title, work)
+        .onRunning(() -> {
+          error.set("");
+          busy.set(true);
+          progress.set(-1);
+          jobTitle.set(title);
+          jobMessage.set("starting");
+        })
+        .onProgress(p -> {
+          progress.set(p.fraction());
+          jobMessage.set(p.message());
+        })
+        .onSuccess(row -> {
           progress.set(1);
           jobMessage.set(title + ": done");
-        }
-        refreshThenSelect(row);
-      });
-    });
-    return handle;
+          reload(() -> row != null ? row.id() : selectedId());
+        })
+        .onCancelled(() -> {
+          jobMessage.set(title + ": cancelled");
+          reload(this::selectedId);
+        })
+        .onFailure(t -> {
+          error.set(title + ": " + t.getMessage());
+          jobMessage.set("");
+          reload(this::selectedId);
+        })
+        .onFinished(() -> {
+          if (action == actions) { // no newer action has started
+            busy.set(false);
+          }
+        })
+        .executeWith(tasks);
+    return current;
   }
 
-  private void refreshThenSelect(ModelRow row) {
-    Fx.load(workbench.jobs(), () -> Map.entry(library.list(), library.lineage()), result -> {
-      models.setAll(result.getKey());
-      lineage.set(result.getValue());
-      long want = row != null ? row.id() : selected.get() == null ? -1 : selected.get().id();
-      ModelRow pick = models.stream().filter(m -> m.id() == want).findFirst().orElse(null);
-      if (pick != selected.get()) {
-        selected.set(pick);
-      } else {
-        loadDetails(pick);
-      }
-    }, e -> error.set(e.getMessage()));
+  private long selectedId() {
+    return selected.get() == null ? -1 : selected.get().id();
+  }
+
+  /** Reloads the list and lineage, then selects the model {@code want} (or none). */
+  private CompletableFuture<Void> reload(LongSupplier want) {
+    return BackgroundTask.wrap(() -> Map.entry(library.list(), library.lineage()))
+        .onSuccess(result -> {
+          models.setAll(result.getKey());
+          lineage.set(result.getValue());
+          long id = want.getAsLong();
+          ModelRow pick = models.stream().filter(m -> m.id() == id).findFirst().orElse(null);
+          if (pick != selected.get()) {
+            selected.set(pick);
+          } else {
+            loadDetails(pick);
+          }
+        }).onFailure(e -> error.set(e.getMessage())).executeWith(tasks).future()
+        .thenApply(r -> null);
   }
 
   private static String blankToNull(String s) {

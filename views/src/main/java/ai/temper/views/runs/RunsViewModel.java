@@ -3,8 +3,11 @@ package ai.temper.views.runs;
 import ai.temper.engine.Workbench;
 import ai.temper.engine.store.MetricRepository.Metric;
 import ai.temper.engine.store.RunRepository.Run;
-import ai.temper.views.common.Fx;
+import ai.temper.views.common.BackgroundTask;
+import ai.temper.views.common.Lifecycle;
 import ai.temper.views.common.LineChartPane.Point;
+import ai.temper.views.common.TaskExecutor;
+import ai.temper.views.common.TaskHandle;
 import ai.temper.engine.train.TrainingRuns;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -13,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import java.util.function.LongConsumer;
 import javafx.beans.property.ObjectProperty;
@@ -23,7 +27,7 @@ import javafx.collections.FXCollections;
 import javafx.collections.ObservableList;
 
 /** The Runs page: all runs, and the curves of the runs picked, overlaid. */
-public final class RunsViewModel {
+public final class RunsViewModel implements Lifecycle {
   private final Workbench workbench;
   private final ObservableList<Run> runs = FXCollections.observableArrayList();
   private final ObservableList<Run> picked = FXCollections.observableArrayList();
@@ -32,31 +36,49 @@ public final class RunsViewModel {
   private final ObjectProperty<Map<String, List<Point>>> curves =
       new SimpleObjectProperty<>(Map.of());
   private final StringProperty error = new SimpleStringProperty("");
-  private long curveRequests;
+  private final TaskExecutor tasks;
+  private TaskHandle<?> curveLoad;
   private Consumer<Path> openInChat = p -> {};
   private Consumer<Path> openInEvaluate = p -> {};
   private LongConsumer onResume = id -> {};
 
   public RunsViewModel(Workbench workbench) {
+    this(workbench, TaskExecutor.fx(workbench.jobs()));
+  }
+
+  /** With results delivered by {@code tasks} (tests use {@link TaskExecutor#direct}). */
+  public RunsViewModel(Workbench workbench, TaskExecutor tasks) {
     this.workbench = workbench;
+    this.tasks = tasks;
     picked.addListener((javafx.collections.ListChangeListener<Run>) c -> loadCurves());
     metric.addListener((obs, old, now) -> loadCurves());
   }
 
-  /** Reloads the run list from the database, off the FX thread. */
-  public void refresh() {
-    Fx.load(workbench.jobs(), () -> workbench.db().runs().list(), runs::setAll,
-        e -> error.set(e.getMessage()));
+  @Override
+  public void activate() {
+    refresh();
   }
 
-  private void loadCurves() {
+  /** Reloads the run list from the database, off the FX thread. */
+  public CompletableFuture<List<Run>> refresh() {
+    return BackgroundTask.wrap(() -> workbench.db().runs().list()).onSuccess(runs::setAll)
+        .onFailure(e -> error.set(e.getMessage())).executeWith(tasks).future();
+  }
+
+  /**
+   * Loads the chosen metric of the picked runs; a newer request cancels an older one, since
+   * answers may come back out of order.
+   */
+  CompletableFuture<?> loadCurves() {
     String name = metric.get();
     if (name == null) {
-      return; // the metric box is between values while its choices change
+      return CompletableFuture.completedFuture(null); // the box is between values
+    }
+    if (curveLoad != null) {
+      curveLoad.cancel();
     }
     List<Run> chosen = new ArrayList<>(picked);
-    long request = ++curveRequests;
-    Fx.load(workbench.jobs(), () -> {
+    curveLoad = BackgroundTask.wrap(() -> {
       TreeSet<String> names = new TreeSet<>();
       Map<String, List<Point>> out = new LinkedHashMap<>();
       for (Run r : chosen) {
@@ -68,10 +90,7 @@ public final class RunsViewModel {
         out.put("#" + r.id() + " " + (r.name() == null ? r.kind() : r.name()), pts);
       }
       return Map.entry(new ArrayList<>(names), out);
-    }, result -> {
-      if (request != curveRequests) {
-        return; // a newer request is on its way: answers may come back out of order
-      }
+    }).onSuccess(result -> {
       if (!metricNames.equals(result.getKey())) {
         metricNames.setAll(result.getKey());
         if (!name.equals(metric.get())) {
@@ -80,7 +99,8 @@ public final class RunsViewModel {
         }
       }
       curves.set(result.getValue());
-    }, e -> error.set(e.getMessage()));
+    }).onCancelled(() -> {}).onFailure(e -> error.set(e.getMessage())).executeWith(tasks);
+    return curveLoad.future();
   }
 
   /**
@@ -99,7 +119,7 @@ public final class RunsViewModel {
     this.onResume = hook == null ? id -> {} : hook;
   }
 
-  /** The newest complete checkpoint of the first picked run, if any. */
+  /** The newest complete checkpoint of the first picked run, if any (reads the disk). */
   public Optional<Path> pickedCheckpoint() {
     if (picked.isEmpty()) {
       return Optional.empty();
@@ -107,12 +127,13 @@ public final class RunsViewModel {
     return new TrainingRuns(workbench).latestCheckpoint(picked.get(0).id());
   }
 
-  public void openInChat() {
-    withCheckpoint(openInChat);
+  /** Hands the first picked run's newest checkpoint to the Chat page (looked up off the FX thread). */
+  public CompletableFuture<Optional<Path>> openInChat() {
+    return withCheckpoint(openInChat);
   }
 
-  public void openInEvaluate() {
-    withCheckpoint(openInEvaluate);
+  public CompletableFuture<Optional<Path>> openInEvaluate() {
+    return withCheckpoint(openInEvaluate);
   }
 
   /** Resumes the first picked run if it did not finish. */
@@ -126,15 +147,21 @@ public final class RunsViewModel {
     }
   }
 
-  private void withCheckpoint(Consumer<Path> hook) {
-    Optional<Path> p = pickedCheckpoint();
-    if (p.isEmpty()) {
-      error.set(picked.isEmpty() ? "Pick a run first" : "Run " + picked.get(0).id()
-          + " has no checkpoint yet");
-    } else {
-      error.set("");
-      hook.accept(p.get());
+  private CompletableFuture<Optional<Path>> withCheckpoint(Consumer<Path> hook) {
+    if (picked.isEmpty()) {
+      error.set("Pick a run first");
+      return CompletableFuture.completedFuture(Optional.empty());
     }
+    long id = picked.get(0).id();
+    return BackgroundTask.wrap(() -> new TrainingRuns(workbench).latestCheckpoint(id))
+        .onSuccess(p -> {
+          if (p.isEmpty()) {
+            error.set("Run " + id + " has no checkpoint yet");
+          } else {
+            error.set("");
+            hook.accept(p.get());
+          }
+        }).onFailure(e -> error.set(e.getMessage())).executeWith(tasks).future();
   }
 
   public ObservableList<Run> runs() {

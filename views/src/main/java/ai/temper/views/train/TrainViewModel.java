@@ -12,11 +12,13 @@ import ai.temper.engine.train.TrainKind;
 import ai.temper.engine.train.TrainListener;
 import ai.temper.engine.train.TrainResult;
 import ai.temper.engine.train.TrainingRuns;
-import ai.temper.views.common.Fx;
+import ai.temper.views.common.BackgroundTask;
+import ai.temper.views.common.Lifecycle;
+import ai.temper.views.common.TaskExecutor;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import javafx.beans.property.BooleanProperty;
 import javafx.beans.property.DoubleProperty;
@@ -34,14 +36,18 @@ import javafx.collections.ObservableList;
 /**
  * The Train page without its window: the algorithm, base model and data, the hyperparameters
  * as property-sheet items with their defaults, and the run that is training, whose metrics
- * arrive as points for the live curves. Training runs through the workbench's job runner.
+ * arrive as points for the live curves. Training runs through the workbench's job runner,
+ * followed as a {@link BackgroundTask}; the run's metrics reach the FX thread through the
+ * task executor's UI executor.
  */
-public final class TrainViewModel {
+public final class TrainViewModel implements Lifecycle {
   /** One logged value of the current run, for the charts. */
   public record MetricPoint(String name, int step, double value) {}
 
   private final Workbench workbench;
+  private final TaskExecutor tasks;
   private final TrainingRuns runs;
+  private final TrainListener listener;
   private final ObjectProperty<TrainKind> kind = new SimpleObjectProperty<>(TrainKind.SFT);
   private final StringProperty model = new SimpleStringProperty("");
   private final StringProperty data = new SimpleStringProperty("");
@@ -59,27 +65,35 @@ public final class TrainViewModel {
   private Consumer<Path> onFinished = p -> {};
 
   public TrainViewModel(Workbench workbench) {
+    this(workbench, TaskExecutor.fx(workbench.jobs()));
+  }
+
+  /** With results delivered by {@code tasks} (tests use {@link TaskExecutor#direct}). */
+  public TrainViewModel(Workbench workbench, TaskExecutor tasks) {
     this.workbench = workbench;
+    this.tasks = tasks;
     this.runs = new TrainingRuns(workbench);
-    runs.addListener(new TrainListener() {
+    listener = new TrainListener() {
       @Override
       public void onMetrics(long id, int step, int totalSteps, Map<String, Double> metrics) {
-        if (id != runId.get()) {
-          return;
-        }
-        Fx.run(() -> {
-          metrics.forEach((k, v) -> points.add(new MetricPoint(k, step, v)));
-          progress.set(totalSteps == 0 ? 0 : (double) step / totalSteps);
+        tasks.ui().execute(() -> {
+          if (id == runId.get()) {
+            metrics.forEach((k, v) -> points.add(new MetricPoint(k, step, v)));
+            progress.set(totalSteps == 0 ? 0 : (double) step / totalSteps);
+          }
         });
       }
 
       @Override
       public void onLog(long id, String line) {
-        if (id == runId.get()) {
-          Fx.run(() -> status.set(line));
-        }
+        tasks.ui().execute(() -> {
+          if (id == runId.get()) {
+            status.set(line);
+          }
+        });
       }
-    });
+    };
+    runs.addListener(listener);
     kind.addListener((obs, old, now) -> {
       rebuildItems();
       refresh();
@@ -87,15 +101,33 @@ public final class TrainViewModel {
     rebuildItems();
   }
 
-  /** Reloads the workbench datasets this algorithm can train on (off the FX thread). */
-  public void refresh() {
+  @Override
+  public void activate() {
+    refresh();
+  }
+
+  /** The window closes: a run in progress is cancelled (it saves a checkpoint first). */
+  @Override
+  public void close() {
+    cancel();
+    runs.removeListener(listener);
+  }
+
+  /**
+   * Reloads the workbench datasets this algorithm can train on and the library's models (off
+   * the FX thread).
+   */
+  public CompletableFuture<Void> refresh() {
     String wanted = kind.get().datasetKind();
-    Fx.load(workbench.jobs(), () -> workbench.db().datasets().list().stream()
-        .filter(d -> d.kind().equals(wanted)).map(d -> d.name()).toList(),
-        datasetNames::setAll, e -> error.set(e.getMessage()));
-    Fx.load(workbench.jobs(), () -> new ModelLibrary(workbench).list().stream()
-        .filter(m -> !m.kind().equals(ModelRepository.ADAPTER)).map(m -> m.name()).toList(),
-        modelNames::setAll, e -> error.set(e.getMessage()));
+    CompletableFuture<List<String>> datasets = BackgroundTask.wrap(() -> workbench.db()
+        .datasets().list().stream().filter(d -> d.kind().equals(wanted)).map(d -> d.name())
+        .toList()).onSuccess(datasetNames::setAll).onFailure(e -> error.set(e.getMessage()))
+        .executeWith(tasks).future();
+    CompletableFuture<List<String>> models = BackgroundTask.wrap(() -> new ModelLibrary(
+        workbench).list().stream().filter(m -> !m.kind().equals(ModelRepository.ADAPTER))
+        .map(m -> m.name()).toList()).onSuccess(modelNames::setAll)
+        .onFailure(e -> error.set(e.getMessage())).executeWith(tasks).future();
+    return CompletableFuture.allOf(datasets, models);
   }
 
   /** Models of the library (bases and checkpoints) to start from. */
@@ -172,8 +204,13 @@ public final class TrainViewModel {
       error.set(e.getMessage());
       return false;
     }
-    long id = runs.create(c);
-    launch(id);
+    TrainConfig config = c;
+    running.set(true); // until the run is created and launched, nothing else may start
+    status.set("Creating the run");
+    BackgroundTask.wrap(() -> runs.create(config)).onSuccess(this::launch).onFailure(e -> {
+      running.set(false);
+      error.set(e.getMessage());
+    }).executeWith(tasks);
     return true;
   }
 
@@ -199,23 +236,22 @@ public final class TrainViewModel {
     resumable.set(false);
     status.set("Starting run " + id);
     job = runs.submit(id);
-    job.future().whenComplete((result, failure) -> Fx.run(() -> {
-      running.set(false);
-      if (failure == null) {
-        status.set("Run " + id + " finished: " + result.checkpoint());
-        onFinished.accept(result.checkpoint());
-      } else if (failure instanceof CancellationException
-          || failure.getCause() instanceof CancellationException) {
-        status.set("Run " + id + " cancelled; its last checkpoint is kept");
-        resumable.set(true);
-      } else {
-        Throwable t = failure.getCause() != null && !(failure instanceof TemperException)
-            ? failure.getCause() : failure;
-        error.set(t.getMessage());
-        status.set("Run " + id + " failed");
-        resumable.set(true);
-      }
-    }));
+    BackgroundTask.follow(job)
+        .onSuccess(result -> {
+          status.set("Run " + id + " finished: " + result.checkpoint());
+          onFinished.accept(result.checkpoint());
+        })
+        .onCancelled(() -> {
+          status.set("Run " + id + " cancelled; its last checkpoint is kept");
+          resumable.set(true);
+        })
+        .onFailure(t -> {
+          error.set(t.getMessage());
+          status.set("Run " + id + " failed");
+          resumable.set(true);
+        })
+        .onFinished(() -> running.set(false))
+        .executeWith(tasks);
   }
 
   public void cancel() {

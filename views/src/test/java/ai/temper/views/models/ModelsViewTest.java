@@ -112,7 +112,7 @@ class ModelsViewTest {
       throws Exception {
     Path baseDir = hfFolder(disk.resolve("base"));
     ModelRow base = WaitForAsyncUtils.asyncFx(() -> model.addFromDisk(baseDir, null, true))
-        .get().await();
+        .get().future().get(60, TimeUnit.SECONDS);
     long run = workbench.db().runs().create("sft", "tulu-mini", "lr: 1e-4", base.name(),
         "gsm8k", null);
     ModelRow ckpt = model.library().registerCheckpoint(run, base.id(),
@@ -168,7 +168,8 @@ class ModelsViewTest {
     Path stories = Path.of("../shared/models/stories260K/stories260K.bin");
     org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(stories),
         "../shared/models/stories260K is absent");
-    WaitForAsyncUtils.asyncFx(() -> model.addFromDisk(stories, null, false)).get().await();
+    WaitForAsyncUtils.asyncFx(() -> model.addFromDisk(stories, null, false)).get().future()
+        .get(60, TimeUnit.SECONDS);
     TableView<ModelRow> table = robot.lookup("#models-table").queryTableView();
     waitUntil(() -> table.getItems().size() == 1 && !model.busyProperty().get());
 

@@ -99,7 +99,7 @@ class TrainViewTest {
     assertThat(runs.pickedCheckpoint()).isPresent();
     Path[] opened = new Path[1];
     runs.setOpenInChat(p -> opened[0] = p);
-    runs.openInChat();
+    runs.openInChat().get(30, TimeUnit.SECONDS);
     assertThat(opened[0]).isEqualTo(runs.pickedCheckpoint().orElseThrow());
     assertThat(opened[0].resolve("config.json")).exists();
     assertThat(robot.lookup("#train-resume").queryButton().isDisabled()).isFalse();
