@@ -27,13 +27,14 @@ import java.util.zip.GZIPInputStream;
 
 /**
  * Reads the records of a source file one at a time, whatever its container: JSON Lines, a JSON
- * array, plain text or Parquet, gzip-compressed or not (recognised by magic bytes).
+ * array, plain text, Parquet or CSV (both read by DuckDB), gzip-compressed or not (recognised
+ * by magic bytes).
  */
 abstract class RowSource implements Closeable {
   static final ObjectMapper JSON = new ObjectMapper();
 
   /** How the records are laid out in the file. */
-  enum Container { JSONL, JSON_ARRAY, TEXT, PARQUET }
+  enum Container { JSONL, JSON_ARRAY, TEXT, PARQUET, CSV }
 
   /** The next record, or null at the end. */
   abstract SourceRow next() throws IOException;
@@ -49,8 +50,8 @@ abstract class RowSource implements Closeable {
   /** Opens {@code file}; {@code format} only decides between text and JSON for text files. */
   static RowSource open(Path file, DataFormat format) throws IOException {
     Container c = container(file, format);
-    if (c == Container.PARQUET) {
-      return new Parquet(file);
+    if (c == Container.PARQUET || c == Container.CSV) {
+      return new Parquet(file, c);
     }
     CountingStream counted = new CountingStream(Files.newInputStream(file));
     long size = Math.max(1, Files.size(file));
@@ -76,6 +77,11 @@ abstract class RowSource implements Closeable {
     }
     if (format == DataFormat.PARQUET) {
       throw new TemperException(file + " is not a Parquet file (it does not start with PAR1)");
+    }
+    String lower = file.getFileName().toString().toLowerCase(Locale.ROOT);
+    if (format == DataFormat.CSV || lower.endsWith(".csv") || lower.endsWith(".tsv")
+        || lower.endsWith(".csv.gz") || lower.endsWith(".tsv.gz")) {
+      return Container.CSV;
     }
     String start = new String(head(file, 4096, true), StandardCharsets.UTF_8).stripLeading();
     if (start.startsWith("\uFEFF")) {
@@ -346,23 +352,28 @@ abstract class RowSource implements Closeable {
     private final long total;
     private long row;
 
-    Parquet(Path file) throws IOException {
+    private final Container container;
+
+    Parquet(Path file, Container container) throws IOException {
+      this.container = container;
       try {
         Class.forName("org.duckdb.DuckDBDriver");
         connection = DriverManager.getConnection("jdbc:duckdb:");
         statement = connection.createStatement();
         String literal = "'" + file.toAbsolutePath().toString().replace("'", "''") + "'";
-        try (ResultSet rs = statement.executeQuery(
-            "SELECT count(*) FROM read_parquet(" + literal + ")")) {
+        String read = container == Container.CSV
+            ? "read_csv(" + literal + ", header = true, all_varchar = true)"
+            : "read_parquet(" + literal + ")";
+        try (ResultSet rs = statement.executeQuery("SELECT count(*) FROM " + read)) {
           rs.next();
           total = rs.getLong(1);
         }
-        rows = statement.executeQuery(
-            "SELECT to_json(t)::VARCHAR FROM read_parquet(" + literal + ") t");
+        rows = statement.executeQuery("SELECT to_json(t)::VARCHAR FROM " + read + " t");
       } catch (ClassNotFoundException e) {
         throw new TemperException("Parquet support (DuckDB) is not on the class path", e);
       } catch (SQLException e) {
-        throw new TemperException("Cannot read the Parquet file " + file + ": "
+        throw new TemperException("Cannot read the " + (container == Container.CSV ? "CSV"
+            : "Parquet") + " file " + file + ": "
             + firstLine(e.getMessage()), e);
       }
     }
@@ -376,12 +387,17 @@ abstract class RowSource implements Closeable {
         row++;
         String json = rows.getString(1);
         try {
-          return new SourceRow(row, JSON.readTree(json), null);
+          JsonNode node = JSON.readTree(json);
+          if (container == Container.PARQUET) {
+            dropStructPadding(node, false);
+          }
+          return new SourceRow(row, node, null);
         } catch (JsonProcessingException e) {
           return new SourceRow(row, null, jsonError(e));
         }
       } catch (SQLException e) {
-        throw new IOException("Parquet row " + (row + 1) + ": " + firstLine(e.getMessage()), e);
+        throw new IOException((container == Container.CSV ? "CSV" : "Parquet") + " row "
+            + (row + 1) + ": " + firstLine(e.getMessage()), e);
       }
     }
 
@@ -393,6 +409,30 @@ abstract class RowSource implements Closeable {
     @Override
     String unit() {
       return "row";
+    }
+
+    /**
+     * Parquet (like Arrow, like Hugging Face datasets) gives every struct in a list the union
+     * of the keys seen in the column, null where a message had none ({@code tool_calls: null}
+     * on every plain message). Those nulls are padding, not data: keys with null values are
+     * dropped from objects inside lists, except {@code content}, which a tool-call message may
+     * really have as null.
+     */
+    static void dropStructPadding(JsonNode node, boolean inList) {
+      if (node instanceof com.fasterxml.jackson.databind.node.ObjectNode o) {
+        if (inList) {
+          java.util.List<String> nulls = new java.util.ArrayList<>();
+          o.fields().forEachRemaining(e -> {
+            if (e.getValue().isNull() && !e.getKey().equals("content")) {
+              nulls.add(e.getKey());
+            }
+          });
+          o.remove(nulls);
+        }
+        o.fields().forEachRemaining(e -> dropStructPadding(e.getValue(), inList));
+      } else if (node != null && node.isArray()) {
+        node.forEach(x -> dropStructPadding(x, true));
+      }
     }
 
     @Override

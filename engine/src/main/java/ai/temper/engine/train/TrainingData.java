@@ -1,22 +1,14 @@
 package ai.temper.engine.train;
 
 import ai.temper.engine.TemperException;
-import ai.temper.engine.data.DataFormat;
 import ai.temper.engine.data.DatasetKind;
 import ai.temper.engine.data.Datasets;
-import ai.temper.engine.data.FormatDetector;
-import ai.temper.engine.data.MalformedRowException;
-import ai.temper.engine.data.RowNormalizer;
 import ai.temper.engine.store.Database;
 import ai.temper.engine.store.DatasetRepository.DatasetInfo;
 import ai.temper.engine.store.DatasetRepository.StoredExample;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -24,7 +16,6 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
-import java.util.zip.GZIPInputStream;
 
 /**
  * The examples of a run: each {@code dataset_mixer_list} source read in its canonical JSON
@@ -91,8 +82,9 @@ public final class TrainingData {
 
   /**
    * All examples of one source in canonical JSON: a workbench dataset of the right kind, or a
-   * JSON Lines file (optionally gzipped) in any row format the datasets importer reads
-   * (messages, preference, HH transcripts, GSM8K, text), normalised as an import would.
+   * file in any container and row format the datasets importer reads (JSON Lines, gzip,
+   * Parquet, CSV; messages, preference, HH transcripts, GSM8K, TRL prompt/completion, text),
+   * normalised as an import would.
    */
   static List<JsonNode> read(String source, String kind, Database db) {
     Path file = Path.of(source);
@@ -124,52 +116,6 @@ public final class TrainingData {
   }
 
   static List<JsonNode> readFile(Path file, DatasetKind kind) {
-    List<JsonNode> out = new ArrayList<>();
-    RowNormalizer normalizer = null;
-    try (InputStream raw = Files.newInputStream(file);
-        InputStream in = gzipped(file) ? new GZIPInputStream(raw) : raw;
-        BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
-      String line;
-      int lineNo = 0;
-      while ((line = r.readLine()) != null) {
-        lineNo++;
-        if (line.isBlank()) {
-          continue;
-        }
-        String where = file + ":" + lineNo;
-        JsonNode row;
-        try {
-          row = JSON.readTree(line);
-        } catch (IOException e) {
-          throw new TemperException(where + ": not a JSON line (import other containers with "
-              + "temper datasets import, then name the dataset)");
-        }
-        if (normalizer == null) {
-          DataFormat format = FormatDetector.detect(row);
-          if (format == null) {
-            throw new TemperException(where + ": cannot tell the row format from its fields");
-          }
-          if (format.kind() != kind) {
-            throw new TemperException(file + " holds " + format.kind().id() + " rows ("
-                + format.id() + "), but this algorithm trains on " + kind.id());
-          }
-          normalizer = RowNormalizer.of(format);
-        }
-        try {
-          out.add(normalizer.normalize(row).toJson());
-        } catch (MalformedRowException e) {
-          throw new TemperException(where + ": " + e.getMessage());
-        }
-      }
-    } catch (IOException e) {
-      throw new TemperException("Cannot read " + file + ": " + e.getMessage(), e);
-    }
-    return out;
-  }
-
-  private static boolean gzipped(Path file) throws IOException {
-    try (InputStream in = Files.newInputStream(file)) {
-      return in.read() == 0x1f && in.read() == 0x8b;
-    }
+    return ai.temper.engine.data.Datasets.readFile(file, kind);
   }
 }
