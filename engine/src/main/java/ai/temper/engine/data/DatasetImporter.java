@@ -101,7 +101,7 @@ public final class DatasetImporter {
   public Result importFile(Path file, Options options, JobContext ctx) {
     long started = System.nanoTime();
     Datasets.checkName(options.name());
-    if (!Files.isRegularFile(file)) {
+    if (!Files.isRegularFile(file) && !Files.isDirectory(file)) {
       throw new TemperException("No such file: " + file);
     }
     if (!Files.isReadable(file)) {
@@ -134,7 +134,8 @@ public final class DatasetImporter {
         : detect(file, source, lookahead, options);
     RowNormalizer normalizer = RowNormalizer.of(format);
     DatasetKind kind = format.kind();
-    String container = (RowSource.isGzip(file) ? "gzip+" : "")
+    String container = Files.isDirectory(file) ? "hf-save-to-disk"
+        : (RowSource.isGzip(file) ? "gzip+" : "")
         + RowSource.container(file, options.format()).name().toLowerCase(Locale.ROOT);
     long datasetId = repo.create(options.name(), kind.id(), format.id(),
         file.toAbsolutePath().normalize().toString(), sha256, null);
@@ -284,8 +285,24 @@ public final class DatasetImporter {
     return p;
   }
 
-  /** The SHA-256 of the file's bytes as stored (compressed files are hashed compressed). */
+  /**
+   * The SHA-256 of the file's bytes as stored (compressed files are hashed compressed); of a
+   * save_to_disk folder, of its data files in order.
+   */
   static String sha256(Path file) {
+    if (Files.isDirectory(file)) {
+      try {
+        MessageDigest md = MessageDigest.getInstance("SHA-256");
+        for (Path p : RowSource.hfDataFiles(file)) {
+          md.update(Files.readAllBytes(p));
+        }
+        return HexFormat.of().formatHex(md.digest());
+      } catch (IOException e) {
+        throw new TemperException("Cannot read " + file + ": " + e.getMessage(), e);
+      } catch (NoSuchAlgorithmException e) {
+        throw new IllegalStateException(e);
+      }
+    }
     try (InputStream in = Files.newInputStream(file)) {
       MessageDigest md = MessageDigest.getInstance("SHA-256");
       byte[] buf = new byte[1 << 16];

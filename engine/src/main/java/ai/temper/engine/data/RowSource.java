@@ -22,19 +22,22 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.zip.GZIPInputStream;
 
 /**
  * Reads the records of a source file one at a time, whatever its container: JSON Lines, a JSON
- * array, plain text, Parquet or CSV (both read by DuckDB), gzip-compressed or not (recognised
- * by magic bytes).
+ * array, plain text, Parquet or CSV (both read by DuckDB), Arrow IPC streams and files, and
+ * Hugging Face {@code save_to_disk} folders (their Arrow files, in order); gzip-compressed or
+ * not (recognised by magic bytes).
  */
 abstract class RowSource implements Closeable {
   static final ObjectMapper JSON = new ObjectMapper();
 
   /** How the records are laid out in the file. */
-  enum Container { JSONL, JSON_ARRAY, TEXT, PARQUET, CSV }
+  enum Container { JSONL, JSON_ARRAY, TEXT, PARQUET, CSV, ARROW }
 
   /** The next record, or null at the end. */
   abstract SourceRow next() throws IOException;
@@ -49,7 +52,18 @@ abstract class RowSource implements Closeable {
 
   /** Opens {@code file}; {@code format} only decides between text and JSON for text files. */
   static RowSource open(Path file, DataFormat format) throws IOException {
+    if (Files.isDirectory(file)) {
+      List<Path> parts = hfDataFiles(file);
+      List<JsonNode> rows = new ArrayList<>();
+      for (Path part : parts) {
+        rows.addAll(ArrowIpc.read(part));
+      }
+      return new InMemory(rows);
+    }
     Container c = container(file, format);
+    if (c == Container.ARROW) {
+      return new InMemory(new ArrayList<>(ArrowIpc.read(file)));
+    }
     if (c == Container.PARQUET || c == Container.CSV) {
       return new Parquet(file, c);
     }
@@ -75,6 +89,11 @@ abstract class RowSource implements Closeable {
         && magic[3] == '1') {
       return Container.PARQUET;
     }
+    if (magic.length == 4 && (magic[0] & 0xff) == 0xff && (magic[1] & 0xff) == 0xff
+        && (magic[2] & 0xff) == 0xff && (magic[3] & 0xff) == 0xff
+        || new String(head(file, 6, false), StandardCharsets.US_ASCII).equals("ARROW1")) {
+      return Container.ARROW;
+    }
     if (format == DataFormat.PARQUET) {
       throw new TemperException(file + " is not a Parquet file (it does not start with PAR1)");
     }
@@ -99,6 +118,83 @@ abstract class RowSource implements Closeable {
       return Container.TEXT;
     }
     return Container.JSONL;
+  }
+
+  /**
+   * The Arrow files of a Hugging Face {@code save_to_disk} folder, in order: those its
+   * {@code state.json} lists ({@code _data_files}); for a DatasetDict folder
+   * ({@code dataset_dict.json}) those of its {@code train} split, else of its first split.
+   */
+  static List<Path> hfDataFiles(Path dir) throws IOException {
+    Path dict = dir.resolve("dataset_dict.json");
+    if (Files.isRegularFile(dict)) {
+      JsonNode splits = JSON.readTree(dict.toFile()).path("splits");
+      String split = null;
+      for (JsonNode sp : splits) {
+        if (split == null || sp.asText().equals("train")) {
+          split = sp.asText();
+        }
+      }
+      if (split == null) {
+        throw new TemperException(dict + " lists no splits");
+      }
+      return hfDataFiles(dir.resolve(split));
+    }
+    Path state = dir.resolve("state.json");
+    if (!Files.isRegularFile(state)) {
+      throw new TemperException(dir + " is a folder but not a Hugging Face dataset saved with "
+          + "save_to_disk (it has no state.json or dataset_dict.json)");
+    }
+    List<Path> out = new ArrayList<>();
+    for (JsonNode f : JSON.readTree(state.toFile()).path("_data_files")) {
+      Path p = dir.resolve(f.path("filename").asText());
+      if (!p.normalize().startsWith(dir.normalize()) || !Files.isRegularFile(p)) {
+        throw new TemperException(state + " names a data file that is not in the folder: "
+            + f.path("filename").asText());
+      }
+      out.add(p);
+    }
+    if (out.isEmpty()) {
+      throw new TemperException(state + " lists no data files");
+    }
+    return out;
+  }
+
+  /** Rows already in memory (Arrow data is read whole). */
+  static final class InMemory extends RowSource {
+    private final List<JsonNode> rows;
+    private int next;
+
+    InMemory(List<? extends JsonNode> rows) {
+      this.rows = new ArrayList<>(rows);
+    }
+
+    @Override
+    SourceRow next() {
+      if (next >= rows.size()) {
+        return null;
+      }
+      JsonNode n = rows.get(next);
+      rows.set(next, null);
+      next++;
+      Parquet.dropStructPadding(n, false);
+      return new SourceRow(next, n, null);
+    }
+
+    @Override
+    double fraction() {
+      return rows.isEmpty() ? 1 : next / (double) rows.size();
+    }
+
+    @Override
+    String unit() {
+      return "row";
+    }
+
+    @Override
+    public void close() {
+      rows.clear();
+    }
   }
 
   static boolean isGzip(Path file) throws IOException {

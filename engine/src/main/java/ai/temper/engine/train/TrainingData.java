@@ -83,12 +83,12 @@ public final class TrainingData {
   /**
    * All examples of one source in canonical JSON: a workbench dataset of the right kind, or a
    * file in any container and row format the datasets importer reads (JSON Lines, gzip,
-   * Parquet, CSV; messages, preference, HH transcripts, GSM8K, TRL prompt/completion, text),
+   * Parquet, CSV, Arrow, save_to_disk folders; messages, preference, HH transcripts, GSM8K, TRL prompt/completion, text),
    * normalised as an import would.
    */
   static List<JsonNode> read(String source, String kind, Database db) {
     Path file = Path.of(source);
-    if (Files.isRegularFile(file)) {
+    if (Files.isRegularFile(file) || Files.isDirectory(file)) {
       return readFile(file, DatasetKind.of(kind));
     }
     Optional<DatasetInfo> d = db.datasets().find(source);

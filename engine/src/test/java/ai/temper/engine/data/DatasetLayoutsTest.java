@@ -157,6 +157,37 @@ class DatasetLayoutsTest {
             + "preference");
   }
 
+  private static Path resource(String name) throws Exception {
+    return Path.of(DatasetLayoutsTest.class.getResource("/data-layouts/" + name).toURI());
+  }
+
+  /**
+   * Arrow written by the real writers ({@code data-layouts/make_arrow.py}: datasets'
+   * save_to_disk, pyarrow's Feather v2) imports and exports as the rows given to them.
+   */
+  @Test
+  void huggingFaceSaveToDiskFoldersAndArrowFiles() throws Exception {
+    DatasetImporter.Result r = load(resource("hf-messages"), "hf", Map.of());
+    assertThat(r.format()).isEqualTo(DataFormat.MESSAGES);
+    assertThat(export("hf", ExportFormat.MESSAGES, "hf.jsonl"))
+        .isEqualTo(DatasetImportExportTest.readJsonl(resource("hf-messages.jsonl")));
+    // a DatasetDict folder: its train split
+    assertThat(load(resource("hf-dict"), "dict", Map.of()).rows()).isEqualTo(2);
+    assertThat(export("dict", ExportFormat.PROMPT_COMPLETION, "dict.jsonl"))
+        .isEqualTo(DatasetImportExportTest.readJsonl(resource("hf-dict-train.jsonl")));
+    // an Arrow IPC file (Feather v2)
+    assertThat(load(resource("preference.arrow"), "arrow", Map.of()).format())
+        .isEqualTo(DataFormat.PREFERENCE);
+    assertThat(export("arrow", ExportFormat.PREFERENCE, "arrow.jsonl"))
+        .isEqualTo(DatasetImportExportTest.readJsonl(resource("preference-arrow.jsonl")));
+    // and straight from dataset_mixer_list
+    assertThat(Datasets.readFile(resource("hf-messages"), DatasetKind.MESSAGES)).hasSize(2);
+    Path notHf = home.resolve("empty-folder");
+    Files.createDirectories(notHf);
+    assertThatThrownBy(() -> load(notHf, "x", Map.of())).hasMessageContaining(
+        "not a Hugging Face dataset saved with save_to_disk");
+  }
+
   /** The imported tool-call conversation renders exactly as jinja2 rendered it (Qwen2.5). */
   @Test
   void importedToolCallsReachTheChatTemplate() throws Exception {
