@@ -39,7 +39,7 @@ import picocli.CommandLine.ParentCommand;
     subcommands = {DatasetsCommand.Import.class, DatasetsCommand.ListDatasets.class,
         DatasetsCommand.Show.class, DatasetsCommand.Stats.class, DatasetsCommand.Mix.class,
         DatasetsCommand.Decontaminate.class, DatasetsCommand.Select.class,
-        DatasetsCommand.Export.class, DatasetsCommand.Delete.class})
+        DatasetsCommand.Export.class, DatasetsCommand.Pair.class, DatasetsCommand.Delete.class})
 public final class DatasetsCommand {
   @ParentCommand TemperCommand root;
 
@@ -374,6 +374,27 @@ public final class DatasetsCommand {
       wb.db().datasets().forEach(d.id(), 1000, page -> page.forEach(e -> corpus.add(
           Datasets.parse(d, e).promptText())));
       return HashedTfIdfEmbedder.fit(corpus, 4096);
+    }
+  }
+
+  @Command(name = "pair", description = "Make preference pairs from unpaired preference "
+      + "rows (TRL's KTO layout: prompt, completion, label): per prompt, desirable with "
+      + "undesirable completions in order.", mixinStandardHelpOptions = true)
+  static final class Pair implements Callable<Integer> {
+    @ParentCommand DatasetsCommand parent;
+    @Parameters(paramLabel = "NAME", description = "The unpaired dataset.") String source;
+    @Option(names = "--name", required = true, description = "Name of the new preference "
+        + "dataset.") String name;
+
+    @Override
+    public Integer call() throws Exception {
+      Workbench wb = parent.workbench();
+      ai.temper.engine.data.UnpairedPairing.Result r = ConsoleProgress.run(wb.jobs(),
+          "dataset-pair", "Pair " + source,
+          ctx -> new ai.temper.engine.data.UnpairedPairing(wb.db()).pair(source, name, ctx));
+      out().printf("Made %,d pairs from %,d prompts of '%s' into '%s'; %,d completions had no "
+          + "partner%n", r.pairs(), r.prompts(), source, name, r.unmatched());
+      return 0;
     }
   }
 

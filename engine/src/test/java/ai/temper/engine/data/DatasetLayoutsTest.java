@@ -126,6 +126,23 @@ class DatasetLayoutsTest {
   }
 
   @Test
+  void unpairedPreferenceRowsPairUpForDpo() throws Exception {
+    load(fixture("trl-kto.jsonl"), "kto", Map.of());
+    UnpairedPairing.Result r = new UnpairedPairing(db).pair("kto", "kto-pairs",
+        JobContext.none());
+    assertThat(r.pairs()).isEqualTo(1); // "The sky is": blue vs green
+    assertThat(r.unmatched()).isEqualTo(1); // "The sun is" has no undesirable completion
+    assertThat(r.prompts()).isEqualTo(2);
+    assertThat(export("kto-pairs", ExportFormat.PREFERENCE, "pairs.jsonl")).containsExactly(
+        JSON.readTree("{\"prompt\": [{\"role\": \"user\", \"content\": \"The sky is\"}], "
+            + "\"chosen\": [{\"role\": \"assistant\", \"content\": \" blue.\"}], "
+            + "\"rejected\": [{\"role\": \"assistant\", \"content\": \" green.\"}]}"));
+    load(fixture("trl-prompt-completion.jsonl"), "plain", Map.of());
+    assertThatThrownBy(() -> new UnpairedPairing(db).pair("plain", "p2", JobContext.none()))
+        .hasMessageContaining("is not an unpaired preference row");
+  }
+
+  @Test
   void csvWithAColumnMapping() throws Exception {
     Path csv = fixture("questions.csv");
     DatasetImporter.Result r = load(csv, "csv", Map.of("prompt", "question",
