@@ -7,6 +7,8 @@ import ai.temper.views.chat.ChatViewModel;
 import ai.temper.views.datasets.DatasetsView;
 import ai.temper.views.datasets.DatasetsViewModel;
 import ai.temper.views.evaluate.EvaluateView;
+import ai.temper.views.common.TaskExecutor;
+import ai.temper.views.models.EngineViewModel;
 import ai.temper.views.models.ModelsView;
 import ai.temper.views.models.ModelsViewModel;
 import ai.temper.views.runs.RunsView;
@@ -15,12 +17,18 @@ import ai.temper.views.shell.Page;
 import ai.temper.views.train.TrainView;
 import ai.temper.views.train.TrainViewModel;
 import java.util.List;
+import java.util.function.Consumer;
 
 /** Wires the feature views to one workbench, in navigation order. */
 final class Pages {
   private Pages() {}
 
   static List<Page> create(Workbench wb) {
+    return create(wb, device -> { });
+  }
+
+  /** {@code rememberDevice} keeps the Models page's device choice for the next start. */
+  static List<Page> create(Workbench wb, Consumer<String> rememberDevice) {
     RunsViewModel runs = new RunsViewModel(wb);
     TrainViewModel train = new TrainViewModel(wb);
     // a run resumed from the Runs page trains (and draws its curves) on the Train page
@@ -33,6 +41,8 @@ final class Pages {
     runs.setOpenInChat(checkpoint -> chat.openModel(checkpoint, 0));
     var evaluate = EvaluateView.model(wb);
     ModelsViewModel models = new ModelsViewModel(wb);
+    ModelsView modelsView = new ModelsView(models);
+    modelsView.showEngine(new EngineViewModel(TaskExecutor.fx(wb.jobs()), rememberDevice));
     return List.of(
         Page.of("datasets", "Datasets", "▤", new DatasetsView(datasets).getRoot(),
             datasets),
@@ -41,6 +51,6 @@ final class Pages {
         Page.of("runs", "Runs", "↗", new RunsView(runs), runs),
         Page.of("chat", "Chat", "✉", new ChatView(chat), chat),
         Page.of("evaluate", "Evaluate", "✓", new EvaluateView(evaluate), evaluate::refresh),
-        Page.of("models", "Models", "◆", new ModelsView(models), models));
+        Page.of("models", "Models", "◆", modelsView, models));
   }
 }

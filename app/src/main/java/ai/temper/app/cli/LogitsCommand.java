@@ -1,5 +1,6 @@
 package ai.temper.app.cli;
 
+import ai.temper.engine.Devices;
 import ai.temper.engine.TemperException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -116,7 +117,7 @@ public final class LogitsCommand implements Callable<Integer> {
 
   /** Logits of every position from one full forward pass of the engine's model. */
   static float[][] djlLogits(LlamaModel m, int[] ids) {
-    try (NDManager nm = NDManager.newBaseManager()) {
+    try (NDManager nm = Devices.newManager()) {
       long[] l = new long[ids.length];
       for (int i = 0; i < ids.length; i++) {
         l[i] = ids[i];

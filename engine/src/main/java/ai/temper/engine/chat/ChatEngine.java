@@ -3,6 +3,7 @@ package ai.temper.engine.chat;
 import ai.temper.engine.TemperException;
 import ai.temper.engine.generate.Generation;
 import ai.temper.engine.generate.Generator;
+import ai.temper.engine.jobs.BlockingCheck;
 import ai.temper.engine.jobs.JobContext;
 import ai.temper.engine.model.LoadedModel;
 import java.util.Collections;
@@ -119,6 +120,7 @@ public final class ChatEngine implements AutoCloseable {
    */
   public ChatReply reply(LoadedModel m, List<ChatMessage> conversation, ChatSettings settings,
       ReplyListener listener, JobContext ctx) {
+    BlockingCheck.check("chat reply");
     ChatEncoder encoder = encoderFor(m);
     int[] ids = encoder.encodePrompt(conversation);
     int positions = m.config().maxPositionEmbeddings();

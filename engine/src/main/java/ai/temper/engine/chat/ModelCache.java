@@ -1,6 +1,7 @@
 package ai.temper.engine.chat;
 
 import ai.temper.engine.TemperException;
+import ai.temper.engine.jobs.BlockingCheck;
 import ai.temper.engine.jobs.JobContext;
 import ai.temper.engine.model.LoadedModel;
 import ai.temper.engine.model.ModelLoader;
@@ -93,6 +94,7 @@ public final class ModelCache implements AutoCloseable {
    * waiting when {@code ctx} is cancelled.
    */
   public Lease acquire(Path model, Path tokenizer, JobContext ctx) {
+    BlockingCheck.check("model load " + model);
     for (int attempt = 0; ; attempt++) {
       Key key = new Key(CheckpointDirs.resolve(model).toAbsolutePath().normalize(),
           tokenizer == null ? null : tokenizer.toAbsolutePath().normalize());

@@ -1,6 +1,7 @@
 package ai.temper.engine.store;
 
 import ai.temper.engine.TemperException;
+import ai.temper.engine.jobs.BlockingCheck;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -47,6 +48,7 @@ public final class Sql {
         throw wrap(e);
       }
     }
+    BlockingCheck.check("database transaction");
     try (Connection c = source.getConnection()) {
       c.setAutoCommit(false);
       current.set(c);

@@ -37,6 +37,8 @@ public final class BaseModel implements AutoCloseable {
   private final ChatEncoder chat;
   private final String description;
   private Long libraryId;
+  /** The source's generation_config.json (null if none): saved checkpoints keep it. */
+  private com.fasterxml.jackson.databind.JsonNode generationConfig;
 
   private BaseModel(LlamaModel model, Tokenizer tokenizer, HfTokenizerFiles tokenizerFiles,
       ChatEncoder chat, String description) {
@@ -98,6 +100,9 @@ public final class BaseModel implements AutoCloseable {
     BaseModel base = new BaseModel(model, ckpt.tokenizer(), files,
         chat(config, ckpt.tokenizer()), name);
     base.libraryId = libraryId;
+    if (Files.isDirectory(path)) {
+      base.generationConfig = ai.temper.engine.model.hf.HfCheckpoint.readGenerationConfig(path);
+    }
     return base;
   }
 
@@ -186,6 +191,11 @@ public final class BaseModel implements AutoCloseable {
   }
 
   /** The tokenizer as Hugging Face files, written into every checkpoint. */
+  /** The base's generation_config.json, or null when it had none. */
+  public com.fasterxml.jackson.databind.JsonNode generationConfig() {
+    return generationConfig;
+  }
+
   public HfTokenizerFiles tokenizerFiles() {
     return tokenizerFiles;
   }

@@ -49,6 +49,15 @@ public final class CheckpointIO {
   /** Writes the checkpoint of {@code step}, replacing a stale one of the same step. */
   static Path save(Path outputDir, int step, TrainableModel model, BaseModel base, AdamW optimizer,
       ObjectNode state, TrainConfig config) {
+    return save(outputDir, step, model, base, optimizer, state, config, null);
+  }
+
+  /** PPO's value model (backbone and head), saved beside the policy in its checkpoints. */
+  public static final String VALUE_WEIGHTS = "value_model.safetensors";
+
+  /** As above, with {@code valueWeights} (may be null) written to {@link #VALUE_WEIGHTS}. */
+  static Path save(Path outputDir, int step, TrainableModel model, BaseModel base, AdamW optimizer,
+      ObjectNode state, TrainConfig config, Map<String, Tensor> valueWeights) {
     Path target = stepDir(outputDir, step);
     Path staging = outputDir.resolve(".step-" + step + ".staging-"
         + UUID.randomUUID().toString().substring(0, 8));
@@ -62,7 +71,7 @@ public final class CheckpointIO {
         }
       });
       HfCheckpoint.write(staging, model.config(), lm, base.tokenizerFiles(),
-          base.chat().template().source(), null);
+          base.chat().template().source(), base.generationConfig());
       if (model.score() != null) {
         asRewardModel(staging, merged, base.tokenizer().padId());
       }
@@ -72,6 +81,9 @@ public final class CheckpointIO {
             JSON.writeValueAsString(adapterConfig(config, model.score() != null)) + "\n");
         SafetensorsWriter.write(adapter.resolve(ADAPTER_WEIGHTS), model.adapterTensors(),
             DType.F32);
+      }
+      if (valueWeights != null) {
+        SafetensorsWriter.write(staging.resolve(VALUE_WEIGHTS), valueWeights, DType.F32);
       }
       optimizer.save(staging.resolve(OPTIMIZER));
       Files.writeString(staging.resolve(STATE), JSON.writeValueAsString(state) + "\n");

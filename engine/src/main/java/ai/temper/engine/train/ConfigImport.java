@@ -68,7 +68,7 @@ public final class ConfigImport {
             + ")");
         continue;
       }
-      String canonical = ConfigAliases.canonical(name);
+      String canonical = TrainConfig.canonical(name, kind);
       ConfigField f;
       try {
         f = TrainConfig.field(canonical);
@@ -303,6 +303,12 @@ public final class ConfigImport {
     if (t.matches("(?s).*(dpo_tune|dpo\\.py|trl dpo).*")) {
       return TrainKind.DPO;
     }
+    if (t.matches("(?s).*(grpo_fast\\.py|grpo\\.py|trl grpo).*")) {
+      return TrainKind.GRPO;
+    }
+    if (t.matches("(?s).*(ppo_fast\\.py|ppo\\.py|trl ppo).*")) {
+      return TrainKind.PPO;
+    }
     if (t.matches("(?s).*(reward_modeling|reward\\.py|trl reward).*")) {
       return TrainKind.RM;
     }
@@ -314,7 +320,7 @@ public final class ConfigImport {
 
   private static TrainKind kindOfFields(List<Given> given) {
     for (Given g : given) {
-      String c = ConfigAliases.canonical(g.name());
+      String c = g.name().equals("num_epochs") ? "" : ConfigAliases.canonical(g.name());
       if (c.equals(TrainConfig.BETA) || c.equals(TrainConfig.LOSS_TYPE)
           || c.equals(TrainConfig.SIMPO_RATIO)) {
         return TrainKind.DPO;

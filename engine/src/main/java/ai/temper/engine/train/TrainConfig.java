@@ -78,6 +78,28 @@ public final class TrainConfig {
   public static final String LORA_DROPOUT = "lora_dropout";
   public static final String LORA_TARGETS = "lora_target_modules";
   public static final String MODEL_SIZE = "model_size";
+  // reinforcement learning (grpo, ppo): open-instruct grpo_fast / ppo names
+  public static final String RL_PROMPTS = "num_unique_prompts_rollout";
+  public static final String RL_SAMPLES = "num_samples_per_prompt_rollout";
+  public static final String RESPONSE_LENGTH = "response_length";
+  public static final String TEMPERATURE = "temperature";
+  public static final String STOP_STRINGS = "stop_strings";
+  public static final String KL_ESTIMATOR = "kl_estimator";
+  public static final String CLIP_LOWER = "clip_lower";
+  public static final String CLIP_HIGHER = "clip_higher";
+  public static final String RL_EPOCHS = "num_epochs";
+  public static final String RL_MINI_BATCHES = "num_mini_batches";
+  public static final String ADVANTAGE_NORM = "advantage_normalization_type";
+  public static final String APPLY_VERIFIABLE = "apply_verifiable_reward";
+  public static final String VERIFICATION_REWARD = "verification_reward";
+  public static final String REWARD_MODEL = "reward_model_path";
+  public static final String NON_STOP_PENALTY = "non_stop_penalty";
+  public static final String NON_STOP_PENALTY_VALUE = "non_stop_penalty_value";
+  public static final String VALUE_MODEL = "value_model_path";
+  public static final String VF_COEF = "vf_coef";
+  public static final String CLIPRANGE_VALUE = "cliprange_value";
+  public static final String GAMMA = "gamma";
+  public static final String LAM = "lam";
   public static final String INIT_RANGE = "initializer_range";
   public static final String WARMUP_STEPS = "warmup_steps";
   public static final String MAX_PROMPT_LENGTH = "max_prompt_length";
@@ -85,11 +107,12 @@ public final class TrainConfig {
   public static final String RESUME = "resume_from_checkpoint";
 
   public static final List<String> LORA_MODULES = List.of("q_proj", "k_proj", "v_proj",
-      "o_proj", "gate_proj", "up_proj", "down_proj");
+      "o_proj", "gate_proj", "up_proj", "down_proj", "qkv_proj", "gate_up_proj");
 
   private static final Set<TrainKind> PREFS = EnumSet.of(TrainKind.DPO, TrainKind.RM);
   private static final Set<TrainKind> CHAT = EnumSet.of(TrainKind.SFT, TrainKind.DPO,
-      TrainKind.RM);
+      TrainKind.RM, TrainKind.GRPO, TrainKind.PPO);
+  private static final Set<TrainKind> RL = EnumSet.of(TrainKind.GRPO, TrainKind.PPO);
 
   private static final List<ConfigField> FIELDS = List.of(
       f(MODEL, STRING, null, true, null, "Model",
@@ -157,8 +180,9 @@ public final class TrainConfig {
           "Evaluate on held-out data every N steps (0: only at the end)"),
       f(SAVE_STEPS, INT, 100, false, null, "Logging",
           "Save a checkpoint every N steps (0: only at the end)"),
-      f(BETA, DOUBLE, 0.1, false, EnumSet.of(TrainKind.DPO), "DPO",
-          "DPO temperature: strength of the pull towards the reference model"),
+      f(BETA, DOUBLE, 0.1, false, EnumSet.of(TrainKind.DPO, TrainKind.GRPO, TrainKind.PPO),
+          "DPO", "DPO temperature; for grpo/ppo the KL coefficient: strength of the pull"
+              + " towards the reference model"),
       choice(LOSS_TYPE, "dpo", List.of("dpo", "dpo_norm", "simpo", "ipo", "hinge", "robust",
           "wpo"), EnumSet.of(TrainKind.DPO), "DPO", "dpo (TRL's sigmoid), dpo_norm (length-"
               + "normalised, Tulu 3), simpo (reference-free), ipo, hinge, robust (TRL) or wpo"
@@ -171,6 +195,43 @@ public final class TrainConfig {
           "Reward margin the chosen answer must exceed the rejected one by"),
       f(CENTER_REWARDS, DOUBLE, 0.0, false, EnumSet.of(TrainKind.RM), "Reward model",
           "Weight of mean((r_chosen + r_rejected)^2), which keeps rewards centred on zero"),
+      // ---- reinforcement learning (grpo, ppo) ----
+      f(RL_PROMPTS, INT, 8, false, RL, "RL",
+          "Prompts per rollout batch (one training step)"),
+      f(RL_SAMPLES, INT, 4, false, RL, "RL",
+          "Completions sampled per prompt (the GRPO group size; at least 2 for grpo)"),
+      f(RESPONSE_LENGTH, INT, 64, false, RL, "RL", "Generated tokens per completion at most"),
+      f(TEMPERATURE, DOUBLE, 1.0, false, RL, "RL", "Sampling temperature of the rollouts"),
+      f(STOP_STRINGS, STRING_LIST, List.of(), false, RL, "RL",
+          "Strings that end a completion (cut before them)"),
+      choice(KL_ESTIMATOR, "kl3", List.of("kl1", "kl2", "kl3", "kl4"), RL, "RL",
+          "KL estimator, d = logp - logp_ref: kl1 d, kl2 d^2/2, kl3 exp(-d)-1+d, kl4 ratio*d"),
+      f(CLIP_LOWER, DOUBLE, 0.2, false, RL, "RL", "Ratio clip below 1 (1 - clip_lower)"),
+      f(CLIP_HIGHER, DOUBLE, 0.2, false, RL, "RL",
+          "Ratio clip above 1 (1 + clip_higher; DAPO uses 0.28)"),
+      f(RL_EPOCHS, INT, 1, false, RL, "RL", "Passes over each rollout batch"),
+      f(RL_MINI_BATCHES, INT, 1, false, RL, "RL",
+          "Optimizer steps per pass over a rollout batch"),
+      choice(ADVANTAGE_NORM, "standard", List.of("standard", "centered"),
+          EnumSet.of(TrainKind.GRPO), "RL",
+          "GRPO advantages: (r - mean) / (std + 1e-8) per group, or r - mean"),
+      f(APPLY_VERIFIABLE, BOOL, true, false, RL, "RL",
+          "Reward verified answers (the row's verifier and ground truth)"),
+      f(VERIFICATION_REWARD, DOUBLE, 10.0, false, RL, "RL",
+          "Reward for a verified answer (times the verifier's score)"),
+      f(REWARD_MODEL, STRING, null, true, RL, "RL",
+          "A reward model checkpoint (temper train rm) whose score is added to the reward"),
+      f(NON_STOP_PENALTY, BOOL, false, false, RL, "RL",
+          "Give completions that hit response_length without EOS non_stop_penalty_value"),
+      f(NON_STOP_PENALTY_VALUE, DOUBLE, 0.0, false, RL, "RL",
+          "The reward of a completion without EOS when non_stop_penalty is on"),
+      f(VALUE_MODEL, STRING, null, true, EnumSet.of(TrainKind.PPO), "RL",
+          "Reward model checkpoint the value head starts from (default: reward_model_path)"),
+      f(VF_COEF, DOUBLE, 0.1, false, EnumSet.of(TrainKind.PPO), "RL", "Value loss weight"),
+      f(CLIPRANGE_VALUE, DOUBLE, 0.2, false, EnumSet.of(TrainKind.PPO), "RL",
+          "Value clip: V stays within V_old +- cliprange_value in the clipped term"),
+      f(GAMMA, DOUBLE, 1.0, false, EnumSet.of(TrainKind.PPO), "RL", "GAE discount"),
+      f(LAM, DOUBLE, 0.95, false, EnumSet.of(TrainKind.PPO), "RL", "GAE lambda"),
       f(USE_LORA, BOOL, false, false, null, "LoRA",
           "Train low-rank adapters instead of all weights"),
       f(LORA_RANK, INT, 8, false, null, "LoRA", "Rank r of the adapters"),
@@ -197,6 +258,11 @@ public final class TrainConfig {
       case SFT -> Map.of();
       case DPO -> Map.of(LEARNING_RATE, 5e-7, WARMUP_RATIO, 0.1);
       case RM -> Map.of(LEARNING_RATE, 1e-5);
+      case GRPO -> Map.of(LEARNING_RATE, 1e-6, BETA, 0.05, SCHEDULER, "constant",
+          WARMUP_RATIO, 0.0);
+      case PPO -> Map.of(LEARNING_RATE, 1e-6, BETA, 0.05, SCHEDULER, "constant",
+          WARMUP_RATIO, 0.0, RL_EPOCHS, 4, NON_STOP_PENALTY, true, NON_STOP_PENALTY_VALUE,
+          -10.0);
     };
   }
 
@@ -238,7 +304,8 @@ public final class TrainConfig {
   }
 
   public static ConfigField field(String name) {
-    ConfigField f = BY_NAME.get(ConfigAliases.canonical(name));
+    ConfigField f = BY_NAME.containsKey(name) ? BY_NAME.get(name)
+        : BY_NAME.get(ConfigAliases.canonical(name));
     if (f == null) {
       throw new TemperException("Unknown config field '" + name + "'" + suggestion(name));
     }
@@ -302,8 +369,8 @@ public final class TrainConfig {
           continue;
         }
         String given = name;
-        value = ConfigAliases.convert(name, value);
-        name = ConfigAliases.canonical(name);
+        name = canonical(name, kind);
+        value = ConfigAliases.convert(given, value);
         if (seen.containsKey(name)) {
           throw new TemperException(where + "field '" + name + "' is given twice (first on line "
               + seen.get(name) + (spelled.get(name).equals(given) ? "" : " as '"
@@ -336,7 +403,7 @@ public final class TrainConfig {
 
   /** A copy with one field set (already typed). */
   public TrainConfig with(String name, Object value) {
-    name = ConfigAliases.canonical(name);
+    name = canonical(name, kind);
     ConfigField f = field(name);
     if (value == null && !f.nullable()) {
       throw new TemperException("Config field '" + name + "' must not be empty");
@@ -344,6 +411,19 @@ public final class TrainConfig {
     Map<String, Object> v = new LinkedHashMap<>(values);
     v.put(name, value);
     return new TrainConfig(kind, v);
+  }
+
+  /**
+   * The field a config name means for {@code kind}: a field of that algorithm by its own
+   * name, else the field an open-instruct / TRL alias stands for (open-instruct's
+   * {@code num_epochs} is the RL field for grpo/ppo and num_train_epochs for dpo).
+   */
+  public static String canonical(String name, TrainKind kind) {
+    ConfigField own = BY_NAME.get(name);
+    if (own != null && (own.appliesTo(kind) || !ConfigAliases.isAlias(name))) {
+      return name;
+    }
+    return ConfigAliases.canonical(name);
   }
 
   /** A copy with one field parsed from text, as {@code --set} and the property sheet give it. */
@@ -364,7 +444,7 @@ public final class TrainConfig {
       if (eq <= 0) {
         throw new TemperException("--set expects key=value, got '" + a + "'");
       }
-      String name = ConfigAliases.canonical(a.substring(0, eq).strip());
+      String name = canonical(a.substring(0, eq).strip(), kind);
       if (!BY_NAME.containsKey(name)) {
         throw new TemperException("--set " + a + ": unknown field '" + name + "'"
             + suggestion(name));
@@ -491,6 +571,38 @@ public final class TrainConfig {
     if (modelNameOrPath() == null && kind != TrainKind.PRETRAIN) {
       bad.accept(MODEL, "is required for " + kind.id()
           + " (only pretraining starts from scratch)");
+    }
+    if (RL.contains(kind)) {
+      for (String name : List.of(RL_PROMPTS, RL_SAMPLES, RESPONSE_LENGTH, RL_EPOCHS,
+          RL_MINI_BATCHES)) {
+        if ((Integer) values.get(name) <= 0) {
+          bad.accept(name, "must be positive, got " + values.get(name));
+        }
+      }
+      if (kind == TrainKind.GRPO && (Integer) values.get(RL_SAMPLES) < 2) {
+        bad.accept(RL_SAMPLES, "must be at least 2 for grpo: advantages compare the samples of"
+            + " a prompt with each other (got " + values.get(RL_SAMPLES) + ")");
+      }
+      if ((Integer) values.get(RL_MINI_BATCHES)
+          > (Integer) values.get(RL_PROMPTS) * (Integer) values.get(RL_SAMPLES)) {
+        bad.accept(RL_MINI_BATCHES, "exceeds the completions per rollout batch");
+      }
+      if ((Double) values.get(TEMPERATURE) <= 0) {
+        bad.accept(TEMPERATURE, "must be positive: rollouts are sampled");
+      }
+      if ((Double) values.get(CLIP_LOWER) < 0 || (Double) values.get(CLIP_LOWER) >= 1) {
+        bad.accept(CLIP_LOWER, "must be in [0, 1)");
+      }
+      if ((Double) values.get(CLIP_HIGHER) < 0) {
+        bad.accept(CLIP_HIGHER, "must not be negative");
+      }
+      if (beta() < 0) {
+        bad.accept(BETA, "must not be negative");
+      }
+      if (!(Boolean) values.get(APPLY_VERIFIABLE) && values.get(REWARD_MODEL) == null) {
+        bad.accept(APPLY_VERIFIABLE, "is false and no reward_model_path is given: nothing "
+            + "rewards the completions");
+      }
     }
     if (modelNameOrPath() == null && useLora()) {
       bad.accept(USE_LORA, "needs a base model: a model created from scratch trains all weights");
@@ -719,6 +831,26 @@ public final class TrainConfig {
 
   public double centerRewardsCoefficient() {
     return (Double) values.get(CENTER_REWARDS);
+  }
+
+  /** The reinforcement-learning settings (grpo, ppo). */
+  public RlSettings rl() {
+    return new RlSettings((Integer) values.get(RL_PROMPTS), (Integer) values.get(RL_SAMPLES),
+        (Integer) values.get(RESPONSE_LENGTH), (Double) values.get(TEMPERATURE),
+        stringList(STOP_STRINGS), (String) values.get(KL_ESTIMATOR),
+        (Double) values.get(CLIP_LOWER), (Double) values.get(CLIP_HIGHER),
+        (Integer) values.get(RL_EPOCHS), (Integer) values.get(RL_MINI_BATCHES),
+        (String) values.get(ADVANTAGE_NORM), (Boolean) values.get(APPLY_VERIFIABLE),
+        (Double) values.get(VERIFICATION_REWARD), (String) values.get(REWARD_MODEL),
+        (Boolean) values.get(NON_STOP_PENALTY), (Double) values.get(NON_STOP_PENALTY_VALUE),
+        (String) values.get(VALUE_MODEL), (Double) values.get(VF_COEF),
+        (Double) values.get(CLIPRANGE_VALUE), (Double) values.get(GAMMA),
+        (Double) values.get(LAM), beta());
+  }
+
+  @SuppressWarnings("unchecked")
+  private List<String> stringList(String name) {
+    return (List<String>) values.get(name);
   }
 
   public boolean useLora() {

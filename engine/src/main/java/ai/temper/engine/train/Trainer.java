@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
+import ai.temper.engine.Devices;
 import ai.temper.engine.TemperException;
 import ai.temper.engine.Workbench;
 import ai.temper.engine.jobs.JobContext;
@@ -179,6 +180,7 @@ final class Trainer {
           enc.pairs(split.eval(), evalStats), pad, config);
       case RM -> new RewardModeling(model, enc.pairs(split.train(), trainStats),
           enc.pairs(split.eval(), evalStats), pad, config);
+      case GRPO, PPO -> throw new IllegalStateException("grpo and ppo runs train in RlTrainer");
     };
     log("training data: " + trainStats);
     log("held-out data: " + evalStats);
@@ -282,7 +284,7 @@ final class Trainer {
     MetricSums sums = new MetricSums();
     long tokens = 0;
     for (int[] items : micro) {
-      try (NDScope scope = new NDScope(); NDManager nd = NDManager.newBaseManager();
+      try (NDScope scope = new NDScope(); NDManager nd = Devices.newManager();
           GradientCollector gc = Engine.getInstance().newGradientCollector()) {
         NDArray loss = objective.loss(items, nd, sums);
         float value = loss.getFloat();

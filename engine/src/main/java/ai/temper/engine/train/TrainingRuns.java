@@ -105,8 +105,9 @@ public final class TrainingRuns {
       Path resume = latestCheckpoint(runId).orElse(resumeFromConfig(config, outputDir));
       workbench.db().runs().markRunning(runId);
       try {
-        TrainResult result = new Trainer(runId, config, outputDir, workbench, listeners, ctx)
-            .run(resume);
+        TrainResult result = config.kind() == TrainKind.GRPO || config.kind() == TrainKind.PPO
+            ? new RlTrainer(runId, config, outputDir, workbench, listeners, ctx).run(resume)
+            : new Trainer(runId, config, outputDir, workbench, listeners, ctx).run(resume);
         workbench.db().runs().finish(runId, "SUCCEEDED", null);
         return result;
       } catch (CancellationException e) {

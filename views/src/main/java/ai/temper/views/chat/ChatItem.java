@@ -1,5 +1,8 @@
 package ai.temper.views.chat;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 import javafx.beans.property.ReadOnlyBooleanProperty;
 import javafx.beans.property.ReadOnlyBooleanWrapper;
 import javafx.beans.property.ReadOnlyStringProperty;
@@ -79,5 +82,27 @@ public final class ChatItem {
   @Override
   public String toString() {
     return role + "[" + idx + "/" + side + "]: " + text.get();
+  }
+
+  /** The line under a reply: tokens, speed and why it ended, as far as known. */
+  static String info(Integer tokens, Double tokensPerSecond, String finish) {
+    List<String> parts = new ArrayList<>();
+    if (tokens != null) {
+      parts.add(tokens + (tokens == 1 ? " token" : " tokens"));
+    }
+    if (tokensPerSecond != null && !tokensPerSecond.isNaN()) {
+      parts.add(String.format(Locale.ROOT, "%.1f tok/s", tokensPerSecond));
+    }
+    if (finish != null) {
+      parts.add(switch (finish) {
+        case "EOS" -> "end of reply";
+        case "STOP_STRING" -> "stop text";
+        case "LENGTH" -> "length limit";
+        case "STOPPED" -> "stopped";
+        case "EDITED" -> "edited";
+        default -> finish.toLowerCase(Locale.ROOT);
+      });
+    }
+    return String.join(" · ", parts);
   }
 }

@@ -11,6 +11,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,10 +29,11 @@ import org.slf4j.LoggerFactory;
  *     .executeWith(tasks);
  * }</pre>
  *
- * <p>Three sources of work, all on the workbench's {@link JobRunner}: {@link #wrap} for short
- * work (a query: milliseconds, no record), {@link #job} for long work recorded as a job (shown
- * in the status bar, cancellable, with progress), and {@link #follow} for a job someone else
- * started (a training run). Callbacks run on the {@link UiExecutor} of the
+ * <p>Sources of work, all on the workbench's {@link JobRunner}: {@link #wrap} for short work
+ * (a query: milliseconds, no record), {@link #job} for long work recorded as a job (shown in
+ * the status bar, cancellable, with progress), {@link #startJob} for a job an engine service
+ * submits, and {@link #follow} for a job someone else started. Nothing of it touches the
+ * database on the FX thread, not even a job's record. Callbacks run on the {@link UiExecutor} of the
  * {@link TaskExecutor}, in this order: {@code onRunning} (at once), {@code onProgress} (the
  * latest, coalesced), then exactly one of {@code onSuccess}, {@code onCancelled} or
  * {@code onFailure}, then {@code onFinished}.
@@ -43,8 +45,8 @@ public final class BackgroundTask<T> {
   public record Progress(double fraction, String message) {}
 
   private interface Source<T> {
-    /** Starts the work (attaching its job to the handle when it is one); returns its end. */
-    CompletableFuture<T> start(JobRunner jobs, TaskHandle<T> handle);
+    /** Starts the work, handing its job (when it is one) to {@code onJob}; returns its end. */
+    CompletableFuture<T> start(JobRunner jobs, Consumer<JobHandle<T>> onJob);
   }
 
   private final Source<T> source;
@@ -62,7 +64,7 @@ public final class BackgroundTask<T> {
   /** Short work (a query): runs on the job runner's threads without a record or progress. */
   public static <T> BackgroundTask<T> wrap(Callable<T> work) {
     Objects.requireNonNull(work);
-    return new BackgroundTask<>((jobs, handle) -> jobs.background(work));
+    return new BackgroundTask<>((jobs, onJob) -> jobs.background(work));
   }
 
   /** Short work with no result. */
@@ -74,21 +76,33 @@ public final class BackgroundTask<T> {
     });
   }
 
-  /** Long work recorded as a job of {@code kind}: in the status bar, with progress. */
+  /**
+   * Long work recorded as a job of {@code kind}: in the status bar, with progress. The job is
+   * submitted from a worker thread too, since its record is a database write.
+   */
   public static <T> BackgroundTask<T> job(String kind, String title, Job<T> work) {
     Objects.requireNonNull(work);
-    return new BackgroundTask<>((jobs, handle) -> {
-      JobHandle<T> job = jobs.submit(kind, title, work);
-      handle.attach(job);
-      return job.future();
-    });
+    return startJob(jobs -> jobs.submit(kind, title, work));
+  }
+
+  /**
+   * A job an engine service submits itself ({@code runs.submit(id)}), started off the FX
+   * thread and then followed.
+   */
+  public static <T> BackgroundTask<T> startJob(JobStarter<T> start) {
+    Objects.requireNonNull(start);
+    return new BackgroundTask<>((jobs, onJob) -> jobs.background(() -> start.start(jobs))
+        .thenCompose(job -> {
+          onJob.accept(job);
+          return job.future();
+        }));
   }
 
   /** Follows a job that is already running (a training run, a reply): its progress and end. */
   public static <T> BackgroundTask<T> follow(JobHandle<T> job) {
     Objects.requireNonNull(job);
-    return new BackgroundTask<>((jobs, handle) -> {
-      handle.attach(job);
+    return new BackgroundTask<>((jobs, onJob) -> {
+      onJob.accept(job);
       return job.future();
     });
   }
@@ -135,22 +149,26 @@ public final class BackgroundTask<T> {
   /** Starts the task; the callbacks run on {@code executor}'s UI executor. */
   public TaskHandle<T> executeWith(TaskExecutor executor) {
     UiExecutor ui = executor.ui();
+    JobRunner jobs = executor.jobs();
     TaskHandle<T> handle = new TaskHandle<>();
+    AtomicReference<JobListener> listener = new AtomicReference<>();
     ui.execute(onRunning);
     CompletableFuture<T> work;
     try {
-      work = source.start(executor.jobs(), handle);
+      work = source.start(jobs, job -> {
+        handle.attach(job);
+        if (onProgress != null) {
+          listener.set(progressListener(job, handle, ui));
+          jobs.addListener(listener.get());
+        }
+      });
     } catch (RuntimeException e) {
       work = CompletableFuture.failedFuture(e);
     }
-    JobListener listener = handle.job().isPresent() && onProgress != null
-        ? progressListener(handle.job().get(), handle, ui) : null;
-    if (listener != null) {
-      executor.jobs().addListener(listener);
-    }
     work.whenComplete((value, error) -> {
-      if (listener != null) {
-        executor.jobs().removeListener(listener);
+      JobListener l = listener.get();
+      if (l != null) {
+        jobs.removeListener(l);
       }
       ui.execute(() -> deliver(handle, value, error));
     });
@@ -217,6 +235,12 @@ public final class BackgroundTask<T> {
       t = t.getCause();
     }
     return t;
+  }
+
+  /** Submits a job through the runner or an engine service. */
+  @FunctionalInterface
+  public interface JobStarter<T> {
+    JobHandle<T> start(JobRunner jobs) throws Exception;
   }
 
   /** Work with no result that may throw. */

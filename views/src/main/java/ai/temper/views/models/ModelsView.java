@@ -53,6 +53,7 @@ public final class ModelsView extends BorderPane {
   private final HBox actions = new HBox(8);
   private final TreeView<LineageNode> tree = new TreeView<>();
   private boolean syncing;
+  private Node jobs;
 
   public ModelsView(ModelsViewModel model) {
     this.model = model;
@@ -116,7 +117,8 @@ public final class ModelsView extends BorderPane {
     SplitPane split = new SplitPane(left, details);
     split.setDividerPositions(0.6);
     setCenter(split);
-    setBottom(jobBar());
+    jobs = jobBar();
+    setBottom(jobs);
     model.refresh();
   }
 
@@ -420,6 +422,13 @@ public final class ModelsView extends BorderPane {
     g.setVgap(8);
     g.setPadding(new Insets(8));
     return g;
+  }
+
+  /** Adds the engine line (device picker, libtorch and device facts) above the job bar. */
+  public void showEngine(EngineViewModel engine) {
+    EngineBar bar = new EngineBar(engine);
+    bar.setPadding(new Insets(8, 0, 0, 0));
+    setBottom(new VBox(4, bar, jobs));
   }
 
   public ModelsViewModel model() {

@@ -59,6 +59,8 @@ public final class TrainView extends BorderPane {
           case SFT -> "SFT (chat, assistant-only loss)";
           case DPO -> "DPO / dpo_norm / SimPO (preference pairs)";
           case RM -> "Reward model (preference pairs)";
+          case GRPO -> "GRPO / RLVR (prompts with verifiers)";
+          case PPO -> "PPO (prompts; reward model and/or verifiers)";
         };
       }
 

@@ -15,6 +15,7 @@ import ai.temper.engine.train.TrainingRuns;
 import ai.temper.views.common.BackgroundTask;
 import ai.temper.views.common.Lifecycle;
 import ai.temper.views.common.TaskExecutor;
+import ai.temper.views.common.TaskHandle;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -61,7 +62,7 @@ public final class TrainViewModel implements Lifecycle {
   private final BooleanProperty running = new SimpleBooleanProperty(false);
   private final BooleanProperty resumable = new SimpleBooleanProperty(false);
   private final LongProperty runId = new SimpleLongProperty(-1);
-  private volatile JobHandle<TrainResult> job;
+  private volatile TaskHandle<TrainResult> task;
   private Consumer<Path> onFinished = p -> {};
 
   public TrainViewModel(Workbench workbench) {
@@ -235,8 +236,7 @@ public final class TrainViewModel implements Lifecycle {
     running.set(true);
     resumable.set(false);
     status.set("Starting run " + id);
-    job = runs.submit(id);
-    BackgroundTask.follow(job)
+    task = BackgroundTask.startJob(jobs -> runs.submit(id))
         .onSuccess(result -> {
           status.set("Run " + id + " finished: " + result.checkpoint());
           onFinished.accept(result.checkpoint());
@@ -255,10 +255,10 @@ public final class TrainViewModel implements Lifecycle {
   }
 
   public void cancel() {
-    JobHandle<TrainResult> j = job;
-    if (j != null && running.get()) {
+    TaskHandle<TrainResult> t = task;
+    if (t != null && running.get()) {
       status.set("Cancelling: saving a checkpoint");
-      j.cancel();
+      t.cancel();
     }
   }
 
@@ -273,12 +273,18 @@ public final class TrainViewModel implements Lifecycle {
       case DPO -> List.of("rewards/margins", "rewards/accuracies", "eval_rewards/accuracies",
           "eval_rewards/margins");
       case RM -> List.of("accuracy", "eval_accuracy", "rewards/margins");
+      case GRPO -> List.of("reward", "pass_rate", "eval_pass_rate", "kl", "clip_fraction",
+          "entropy");
+      case PPO -> List.of("reward", "rm_score", "eval_rm_score", "kl_per_sequence", "vf_loss",
+          "pass_rate");
       default -> List.of("learning_rate", "grad_norm");
     };
   }
 
+  /** The job of the run started last, once submitted; null before. */
   public JobHandle<TrainResult> job() {
-    return job;
+    TaskHandle<TrainResult> t = task;
+    return t == null ? null : t.job().orElse(null);
   }
 
   public ObjectProperty<TrainKind> kindProperty() {
