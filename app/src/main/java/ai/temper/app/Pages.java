@@ -2,6 +2,7 @@ package ai.temper.app;
 
 import ai.temper.engine.Workbench;
 import ai.temper.views.annotate.AnnotateView;
+import ai.temper.views.annotate.AnnotateViewModel;
 import ai.temper.views.chat.ChatView;
 import ai.temper.views.chat.ChatViewModel;
 import ai.temper.views.datasets.DatasetsView;
@@ -11,6 +12,8 @@ import ai.temper.views.common.TaskExecutor;
 import ai.temper.views.models.EngineViewModel;
 import ai.temper.views.models.ModelsView;
 import ai.temper.views.models.ModelsViewModel;
+import ai.temper.views.rollouts.RolloutsView;
+import ai.temper.views.rollouts.RolloutsViewModel;
 import ai.temper.views.runs.RunsView;
 import ai.temper.views.runs.RunsViewModel;
 import ai.temper.views.shell.Page;
@@ -24,31 +27,43 @@ final class Pages {
   private Pages() {}
 
   static List<Page> create(Workbench wb) {
-    return create(wb, device -> { });
+    return create(wb, device -> { }, id -> { });
   }
 
-  /** {@code rememberDevice} keeps the Models page's device choice for the next start. */
-  static List<Page> create(Workbench wb, Consumer<String> rememberDevice) {
+  /**
+   * The pages. {@code rememberDevice} keeps the Models page's device choice for the next
+   * start; {@code navigate} shows a page by id (cross-page actions go where they act).
+   */
+  static List<Page> create(Workbench wb, Consumer<String> rememberDevice,
+      Consumer<String> navigate) {
     RunsViewModel runs = new RunsViewModel(wb);
     TrainViewModel train = new TrainViewModel(wb);
     // a run resumed from the Runs page trains (and draws its curves) on the Train page
-    runs.setOnResume(train::resume);
+    runs.setOnResume(id -> {
+      train.resume(id);
+      navigate.accept("train");
+    });
     train.setOnFinished(checkpoint -> runs.refresh());
     DatasetsViewModel datasets = new DatasetsViewModel(wb);
-    var annotate = AnnotateView.model(wb);
+    AnnotateViewModel annotate = new AnnotateViewModel(wb);
     ChatViewModel chat = new ChatViewModel(wb);
     // a run's newest checkpoint becomes the Chat page's model (left side)
-    runs.setOpenInChat(checkpoint -> chat.openModel(checkpoint, 0));
+    runs.setOpenInChat(checkpoint -> {
+      chat.openModel(checkpoint, 0);
+      navigate.accept("chat");
+    });
     var evaluate = EvaluateView.model(wb);
     ModelsViewModel models = new ModelsViewModel(wb);
+    RolloutsViewModel rollouts = new RolloutsViewModel(wb);
     ModelsView modelsView = new ModelsView(models);
     modelsView.showEngine(new EngineViewModel(TaskExecutor.fx(wb.jobs()), rememberDevice));
     return List.of(
         Page.of("datasets", "Datasets", "▤", new DatasetsView(datasets).getRoot(),
             datasets),
-        Page.of("annotate", "Annotate", "✎", new AnnotateView(annotate), annotate::refresh),
+        Page.of("annotate", "Annotate", "✎", new AnnotateView(annotate), annotate),
         Page.of("train", "Train", "▶", new TrainView(train), train),
         Page.of("runs", "Runs", "↗", new RunsView(runs), runs),
+        Page.of("rollouts", "Rollouts", "⚄", new RolloutsView(rollouts), rollouts),
         Page.of("chat", "Chat", "✉", new ChatView(chat), chat),
         Page.of("evaluate", "Evaluate", "✓", new EvaluateView(evaluate), evaluate::refresh),
         Page.of("models", "Models", "◆", modelsView, models));

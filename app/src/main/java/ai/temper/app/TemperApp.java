@@ -54,7 +54,7 @@ public final class TemperApp extends Application {
     shell = new ShellViewModel(workbench, Pages.create(workbench, device -> {
       settings.put("device", device);
       settings.save();
-    }));
+    }, id -> shell.select(id)));
     ShellView view = new ShellView(shell);
     settings.get("page").ifPresent(shell::select);
     // the first window fits the screen it opens on (a 1024x680 laptop or a 4K monitor)

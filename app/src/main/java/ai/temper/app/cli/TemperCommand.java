@@ -28,8 +28,8 @@ import picocli.CommandLine.ScopeType;
       ConvertCommand.class,
       LogitsCommand.class,
       VerifyCommand.class,
-      SamplesCommand.class,
       LabelsCommand.class,
+      SamplesCommand.class,
     })
 public final class TemperCommand {
 

@@ -35,7 +35,8 @@ import picocli.CommandLine.ParentCommand;
     description = "Train a model (pretraining, SFT, DPO, reward model, GRPO, PPO) or resume a run.",
     subcommands = {TrainCommand.Pretrain.class, TrainCommand.Sft.class, TrainCommand.Dpo.class,
         TrainCommand.Rm.class, TrainCommand.Grpo.class, TrainCommand.Ppo.class,
-        TrainCommand.Resume.class, TrainCommand.Fields.class, TrainCommand.ImportConfig.class})
+        TrainCommand.Resume.class, TrainCommand.Fields.class, TrainCommand.ImportConfig.class,
+        VplCommand.class})
 public final class TrainCommand {
   @ParentCommand TemperCommand root;
 

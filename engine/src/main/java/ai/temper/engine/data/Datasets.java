@@ -64,6 +64,15 @@ public final class Datasets {
    */
   public static java.util.List<com.fasterxml.jackson.databind.JsonNode> readFile(
       java.nio.file.Path file, DatasetKind kind) {
+    return readFile(file, kind, null);
+  }
+
+  /**
+   * {@link #readFile(java.nio.file.Path, DatasetKind)}, each row also carrying
+   * {@code whereKey: "file:line"} (when not null) for messages about single examples.
+   */
+  public static java.util.List<com.fasterxml.jackson.databind.JsonNode> readFile(
+      java.nio.file.Path file, DatasetKind kind, String whereKey) {
     java.util.List<com.fasterxml.jackson.databind.JsonNode> out = new java.util.ArrayList<>();
     RowNormalizer normalizer = null;
     try (RowSource source = RowSource.open(file, DataFormat.AUTO)) {
@@ -86,7 +95,12 @@ public final class Datasets {
           normalizer = RowNormalizer.of(format);
         }
         try {
-          out.add(normalizer.normalize(row.node()).toJson());
+          com.fasterxml.jackson.databind.node.ObjectNode o =
+              normalizer.normalize(row.node()).toJson();
+          if (whereKey != null) {
+            o.put(whereKey, where);
+          }
+          out.add(o);
         } catch (MalformedRowException e) {
           throw new TemperException(where + ": " + e.getMessage());
         }
@@ -95,5 +109,33 @@ public final class Datasets {
       throw new TemperException("Cannot read " + file + ": " + e.getMessage(), e);
     }
     return out;
+  }
+
+  /**
+   * Checks, from its first row, that a data file holds rows of {@code kind} (what
+   * {@link #readFile} would find), without reading the rest.
+   */
+  public static void checkFile(java.nio.file.Path file, DatasetKind kind) {
+    try (RowSource source = RowSource.open(file, DataFormat.AUTO)) {
+      SourceRow row = source.next();
+      if (row == null) {
+        throw new TemperException(file + ": no examples");
+      }
+      String where = file + ":" + (source.unit().equals("row") ? "row " : "") + row.line();
+      if (row.error() != null) {
+        throw new TemperException(where + ": " + row.error());
+      }
+      DataFormat format = FormatDetector.detect(row.node());
+      if (format == null) {
+        throw new TemperException(where + ": cannot tell the row format from its fields "
+            + FormatDetector.keys(row.node()));
+      }
+      if (format.kind() != kind) {
+        throw new TemperException(file + " holds " + format.kind().id() + " rows ("
+            + format.id() + "), but this algorithm trains on " + kind.id());
+      }
+    } catch (java.io.IOException e) {
+      throw new TemperException("Cannot read " + file + ": " + e.getMessage(), e);
+    }
   }
 }

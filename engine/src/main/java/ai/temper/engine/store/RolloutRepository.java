@@ -12,7 +12,39 @@ public final class RolloutRepository {
   public record Rollout(long id, long runId, long step, int promptIdx, int sampleIdx,
       String prompt, String completion, double reward, Double score, String verdict,
       String verifier, Double advantage, String finishReason, int responseTokens,
-      String tokenDetail) {}
+      String tokenDetail) {
+    /** The completion's tokens with their advantages and policy-vs-reference log-ratios. */
+    public TokenDetail tokens() {
+      return TokenDetail.parse(tokenDetail);
+    }
+  }
+
+  /** Per-token detail of a rollout: decoded pieces, advantages, log pi - log ref. */
+  public record TokenDetail(List<String> pieces, double[] advantages, double[] logRatios) {
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+        new com.fasterxml.jackson.databind.ObjectMapper();
+
+    /** Parses the stored JSON; an empty detail for null or unreadable text. */
+    public static TokenDetail parse(String json) {
+      if (json == null || json.isBlank()) {
+        return new TokenDetail(List.of(), new double[0], new double[0]);
+      }
+      try {
+        var n = JSON.readTree(json);
+        List<String> pieces = new ArrayList<>();
+        n.path("tokens").forEach(t -> pieces.add(t.asText()));
+        double[] adv = new double[pieces.size()];
+        double[] ratio = new double[pieces.size()];
+        for (int i = 0; i < pieces.size(); i++) {
+          adv[i] = n.path("advantages").path(i).asDouble();
+          ratio[i] = n.path("log_ratios").path(i).asDouble();
+        }
+        return new TokenDetail(pieces, adv, ratio);
+      } catch (java.io.IOException e) {
+        return new TokenDetail(List.of(), new double[0], new double[0]);
+      }
+    }
+  }
 
   private static final String COLUMNS = "id, run_id, step, prompt_idx, sample_idx, prompt, "
       + "completion, reward, score, verdict, verifier, advantage, finish_reason, "

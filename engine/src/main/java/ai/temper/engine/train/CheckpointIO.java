@@ -70,10 +70,11 @@ public final class CheckpointIO {
           lm.put(k, v);
         }
       });
+      // in the dtype the base was stored in (a bfloat16 model stays bfloat16)
       HfCheckpoint.write(staging, model.config(), lm, base.tokenizerFiles(),
-          base.chat().template().source(), base.generationConfig());
+          base.chat().template().source(), base.generationConfig(), base.storedDtype());
       if (model.score() != null) {
-        asRewardModel(staging, merged, base.tokenizer().padId());
+        asRewardModel(staging, merged, base.tokenizer().padId(), base.storedDtype());
       }
       if (model.hasLora()) {
         Path adapter = Files.createDirectories(staging.resolve(ADAPTER_DIR));
@@ -85,7 +86,9 @@ public final class CheckpointIO {
       if (valueWeights != null) {
         SafetensorsWriter.write(staging.resolve(VALUE_WEIGHTS), valueWeights, DType.F32);
       }
-      optimizer.save(staging.resolve(OPTIMIZER));
+      if (!config.saveOnlyModel()) {
+        optimizer.save(staging.resolve(OPTIMIZER)); // AdamW moments, beside the weights
+      }
       Files.writeString(staging.resolve(STATE), JSON.writeValueAsString(state) + "\n");
       if (Files.exists(target)) {
         deleteTree(target); // a stale checkpoint of this step from before a resume
@@ -105,7 +108,8 @@ public final class CheckpointIO {
    * Turns a causal-LM directory into HF's LlamaForSequenceClassification: the config names it
    * with one label and the pad id (which finds the last token), the weights gain score.weight.
    */
-  private static void asRewardModel(Path dir, StateDict merged, int padId) throws IOException {
+  private static void asRewardModel(Path dir, StateDict merged, int padId, DType dtype)
+      throws IOException {
     ObjectNode cfg = (ObjectNode) JSON.readTree(Files.readString(dir.resolve(HfCheckpoint.CONFIG)));
     cfg.putArray("architectures").add(REWARD_ARCHITECTURE);
     cfg.put("num_labels", 1);
@@ -121,7 +125,7 @@ public final class CheckpointIO {
         }
       }
     }
-    SafetensorsWriter.write(dir.resolve(SafetensorsIndex.SINGLE_FILE), merged.asMap(), DType.F32);
+    SafetensorsWriter.write(dir.resolve(SafetensorsIndex.SINGLE_FILE), merged.asMap(), dtype);
   }
 
   private static ObjectNode adapterConfig(TrainConfig c, boolean reward) {

@@ -66,6 +66,7 @@ public final class TrainConfig {
   public static final String LOGGING_STEPS = "logging_steps";
   public static final String EVAL_STEPS = "eval_steps";
   public static final String SAVE_STEPS = "save_steps";
+  public static final String SAVE_ONLY_MODEL = "save_only_model";
   public static final String BETA = "beta";
   public static final String LOSS_TYPE = "loss_type";
   public static final String LABEL_SMOOTHING = "label_smoothing";
@@ -180,6 +181,9 @@ public final class TrainConfig {
           "Evaluate on held-out data every N steps (0: only at the end)"),
       f(SAVE_STEPS, INT, 100, false, null, "Logging",
           "Save a checkpoint every N steps (0: only at the end)"),
+      f(SAVE_ONLY_MODEL, BOOL, false, false, null, "Logging",
+          "Checkpoints hold the model (and adapter) only, no optimizer state: smaller, but a "
+              + "run cannot be resumed from them"),
       f(BETA, DOUBLE, 0.1, false, EnumSet.of(TrainKind.DPO, TrainKind.GRPO, TrainKind.PPO),
           "DPO", "DPO temperature; for grpo/ppo the KL coefficient: strength of the pull"
               + " towards the reference model"),
@@ -739,6 +743,10 @@ public final class TrainConfig {
 
   public int maxSeqLength() {
     return (Integer) values.get(MAX_SEQ_LENGTH);
+  }
+
+  public boolean saveOnlyModel() {
+    return (Boolean) values.get(SAVE_ONLY_MODEL);
   }
 
   public boolean packing() {

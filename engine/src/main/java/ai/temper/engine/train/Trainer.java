@@ -115,10 +115,6 @@ final class Trainer {
     ctx.progress(-1, "reading and tokenizing data");
     TrainingData.Split split = TrainingData.load(config, db);
     objective = encode(split, resumeFrom == null);
-    if (objective.size() == 0) {
-      throw new TemperException("No training example has a token to train on after truncation "
-          + "to max_seq_length " + config.maxSeqLength());
-    }
     if (objective instanceof PreferenceOptimization dpo) {
       references(dpo);
     }
@@ -184,6 +180,15 @@ final class Trainer {
     };
     log("training data: " + trainStats);
     log("held-out data: " + evalStats);
+    logUnrenderable(trainStats);
+    logUnrenderable(evalStats);
+    if (o.size() == 0) {
+      throw new TemperException(trainStats.unrenderable() == trainStats.examples()
+          ? "The chat template cannot render any training example; the first: "
+              + trainStats.unrenderableExamples().get(0)
+          : "No training example has a token to train on after truncation to max_seq_length "
+              + config.maxSeqLength());
+    }
     if (trainStats.truncated() + evalStats.truncated() > 0) {
       LOG.warn("run {}: {} examples were truncated to max_seq_length {} and {} skipped",
           runId, trainStats.truncated() + evalStats.truncated(), config.maxSeqLength(),
@@ -199,6 +204,17 @@ final class Trainer {
       record(0, counts);
     }
     return o;
+  }
+
+  /** One line per example the chat template could not render (the first few), never fatal. */
+  private void logUnrenderable(DataStats stats) {
+    for (String line : stats.unrenderableExamples()) {
+      log("skipped " + line);
+    }
+    if (stats.unrenderable() > stats.unrenderableExamples().size()) {
+      log("skipped " + (stats.unrenderable() - stats.unrenderableExamples().size())
+          + " more examples the chat template cannot render");
+    }
   }
 
   /** The DPO reference log-probs: read from the run's cache, else computed now and cached. */

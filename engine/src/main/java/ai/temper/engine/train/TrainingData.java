@@ -8,6 +8,7 @@ import ai.temper.engine.store.DatasetRepository.DatasetInfo;
 import ai.temper.engine.store.DatasetRepository.StoredExample;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,6 +25,18 @@ import java.util.Random;
  */
 public final class TrainingData {
   private static final ObjectMapper JSON = new ObjectMapper();
+
+  /**
+   * The field each loaded example carries to say where it came from ("dataset 'hh' #12
+   * (source line 13)", "file.jsonl:13"), for log lines about single examples.
+   */
+  public static final String WHERE = "_where";
+
+  /** Where an example came from, or "an example" when it was not loaded here. */
+  public static String where(JsonNode example) {
+    JsonNode w = example.get(WHERE);
+    return w == null ? "an example" : w.asText();
+  }
 
   /** Training and held-out examples. */
   public record Split(List<JsonNode> train, List<JsonNode> eval) {}
@@ -58,6 +71,58 @@ public final class TrainingData {
     return new Split(train, eval);
   }
 
+  /**
+   * The checks of {@link #load} that need no reading of the data: every source of both mixes
+   * is a file or a workbench dataset, of the kind the algorithm trains on, holding as many
+   * examples as a count asks for. Run before a run is created, so a config error creates no
+   * run.
+   */
+  public static void check(TrainConfig config, Database db) {
+    String kind = config.kind().datasetKind();
+    if (config.datasetMixerList() == null || config.datasetMixerList().isEmpty()) {
+      throw new TemperException("Config field 'dataset_mixer_list' is empty: name at least one "
+          + "dataset or JSONL file");
+    }
+    check(config.datasetMixerList(), kind, db);
+    if (config.datasetMixerEvalList() != null) {
+      check(config.datasetMixerEvalList(), kind, db);
+    }
+  }
+
+  private static void check(DatasetMix mix, String kind, Database db) {
+    for (DatasetMix.Entry e : mix.entries()) {
+      Path file = Path.of(e.source());
+      if (Files.isRegularFile(file) || Files.isDirectory(file)) {
+        checkFile(file, DatasetKind.of(kind));
+        continue;
+      }
+      DatasetInfo d = dataset(e.source(), kind, db);
+      if (e.count() != null && e.count() > d.rowCount()) {
+        throw new TemperException("dataset_mixer_list asks for " + e.count() + " examples of '"
+            + e.source() + "', which has " + d.rowCount());
+      }
+    }
+  }
+
+  /** The kind of a file's first row, as {@link #readFile} would find it. */
+  private static void checkFile(Path file, DatasetKind kind) {
+    ai.temper.engine.data.Datasets.checkFile(file, kind);
+  }
+
+  private static DatasetInfo dataset(String source, String kind, Database db) {
+    Optional<DatasetInfo> d = db.datasets().find(source);
+    if (d.isEmpty()) {
+      throw new TemperException("dataset_mixer_list: '" + source + "' is neither a file nor a "
+          + "dataset in the workbench (temper datasets list shows them)");
+    }
+    DatasetKind have = Datasets.kind(d.get());
+    if (!have.id().equals(kind)) {
+      throw new TemperException("dataset_mixer_list: dataset '" + source + "' holds "
+          + have.id() + " examples, but this algorithm trains on " + kind);
+    }
+    return d.get();
+  }
+
   /** The examples of one mix: each source sampled (seeded) and the results concatenated. */
   public static List<JsonNode> mix(DatasetMix mix, String kind, long seed, Database db) {
     List<JsonNode> out = new ArrayList<>();
@@ -82,31 +147,24 @@ public final class TrainingData {
 
   /**
    * All examples of one source in canonical JSON: a workbench dataset of the right kind, or a
-   * file in any container and row format the datasets importer reads (JSON Lines, gzip,
-   * Parquet, CSV, Arrow, save_to_disk folders; messages, preference, HH transcripts, GSM8K, TRL prompt/completion, text),
-   * normalised as an import would.
+   * JSON Lines file (optionally gzipped) in any row format the datasets importer reads
+   * (messages, preference, HH transcripts, GSM8K, text), normalised as an import would.
    */
   static List<JsonNode> read(String source, String kind, Database db) {
     Path file = Path.of(source);
     if (Files.isRegularFile(file) || Files.isDirectory(file)) {
       return readFile(file, DatasetKind.of(kind));
     }
-    Optional<DatasetInfo> d = db.datasets().find(source);
-    if (d.isEmpty()) {
-      throw new TemperException("dataset_mixer_list: '" + source + "' is neither a file nor a "
-          + "dataset in the workbench (temper datasets list shows them)");
-    }
-    DatasetKind have = Datasets.kind(d.get());
-    if (!have.id().equals(kind)) {
-      throw new TemperException("dataset_mixer_list: dataset '" + source + "' holds "
-          + have.id() + " examples, but this algorithm trains on " + kind);
-    }
+    DatasetInfo d = dataset(source, kind, db);
     List<JsonNode> out = new ArrayList<>();
-    db.datasets().forEach(d.get().id(), 1000, rows -> {
+    db.datasets().forEach(d.id(), 1000, rows -> {
       for (StoredExample e : rows) {
         try {
-          out.add(JSON.readTree(e.data()));
-        } catch (IOException ex) {
+          ObjectNode o = (ObjectNode) JSON.readTree(e.data());
+          o.put(WHERE, "dataset '" + source + "' #" + e.idx()
+              + (e.sourceLine() == null ? "" : " (source line " + e.sourceLine() + ")"));
+          out.add(o);
+        } catch (IOException | ClassCastException ex) {
           throw new TemperException("dataset '" + source + "' row " + e.idx()
               + " is not valid JSON");
         }
@@ -116,6 +174,7 @@ public final class TrainingData {
   }
 
   static List<JsonNode> readFile(Path file, DatasetKind kind) {
-    return ai.temper.engine.data.Datasets.readFile(file, kind);
+    return ai.temper.engine.data.Datasets.readFile(file, kind, WHERE);
   }
+
 }

@@ -10,6 +10,7 @@ import ai.temper.engine.model.LlamaModel;
 import ai.temper.engine.model.Tensor;
 import ai.temper.engine.model.families.Families;
 import ai.temper.engine.model.families.Families.Family;
+import ai.temper.engine.model.hf.DType;
 import ai.temper.engine.model.hf.HfCheckpoint;
 import ai.temper.engine.model.hf.Llama2cTokenizerConverter;
 import ai.temper.engine.model.hf.SafetensorsFile;
@@ -60,7 +61,10 @@ class FamilyTrainingTest {
   @MethodSource("families")
   void loraTrainsSavesAndTheCheckpointReadsBack(Family f) throws Exception {
     Path src = home.resolve("models").resolve(f.name());
-    Families.writeFolder(src, f.config(), 11);
+    // Gemma and Qwen3 publish bfloat16 weights: those folders store theirs so
+    boolean bf16 = f.name().startsWith("gemma") || f.name().equals("qwen3");
+    var config = f.config().deepCopy().put("torch_dtype", bf16 ? "bfloat16" : "float32");
+    Families.writeFolder(src, config, 11, bf16 ? DType.BF16 : DType.F32);
     Llama2cTokenizerConverter.convert(TOK).writeTo(src);
     Files.writeString(src.resolve("generation_config.json"), "{\"bos_token_id\": 1, "
         + "\"eos_token_id\": [2, 5, 7], \"temperature\": 0.6}");
@@ -70,7 +74,8 @@ class FamilyTrainingTest {
           "max_seq_length=48", "learning_rate=1e-2", "max_train_steps=2", "warmup_ratio=0",
           "per_device_train_batch_size=2", "use_lora=true", "lora_rank=2", "lora_alpha=4",
           "lora_dropout=0", "lora_target_modules=q_proj,k_proj,v_proj,o_proj,gate_proj,"
-              + "up_proj,down_proj", "eval_fraction=0", "save_steps=0"));
+              + "up_proj,down_proj", "eval_fraction=0", "save_steps=0",
+          "save_only_model=" + bf16));
       TrainResult r = TrainFixtures.run(wb, c);
       List<Double> loss = TrainFixtures.series(wb, r.runId(), "loss");
       assertThat(loss).as(f + " loss").isNotEmpty().allMatch(Double::isFinite);
@@ -86,6 +91,14 @@ class FamilyTrainingTest {
       assertThat(adapter.entrySet()).filteredOn(e -> e.getKey().contains("lora_B"))
           .as(f + ": B moved from zero").anyMatch(e -> maxAbs(e.getValue().data()) > 0);
 
+      // saved in the source's dtype: the same bytes per weight as the source
+      long srcBytes = Files.size(src.resolve("model.safetensors"));
+      long savedBytes = Files.size(ckpt.resolve("model.safetensors"));
+      assertThat((double) savedBytes).as(f + " checkpoint size (source " + srcBytes + ")")
+          .isCloseTo(srcBytes, org.assertj.core.api.Assertions.withinPercentage(5));
+      assertThat(HfCheckpoint.storedDtype(ckpt)).isEqualTo(bf16 ? DType.BF16 : DType.F32);
+      // optimizer state beside the weights unless save_only_model
+      assertThat(Files.exists(ckpt.resolve(CheckpointIO.OPTIMIZER))).isEqualTo(!bf16);
       HfCheckpoint.Contents back = HfCheckpoint.readContents(ckpt);
       LlamaConfig source = LlamaConfig.fromJson(f.config(), f.name());
       assertThat(back.config()).as(f + " config read back").isEqualTo(source);

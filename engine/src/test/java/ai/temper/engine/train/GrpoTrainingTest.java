@@ -10,7 +10,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** GRPO on the story-world task, from a short SFT of stories260K. */
+/**
+ * GRPO on the story-world task (StoryWorld: the name, colour and object of the prompt must
+ * appear), from a short SFT of stories260K: the pass rate on held-out prompts (new names, new
+ * colour-object pairs) rises by a clear margin. About two minutes on the shared 2-core machine.
+ */
 class GrpoTrainingTest {
   @TempDir Path home;
 
@@ -51,7 +55,9 @@ class GrpoTrainingTest {
           TrainFixtures.series(wb, g.runId(), "reward"),
           TrainFixtures.series(wb, g.runId(), "kl"),
           TrainFixtures.series(wb, g.runId(), "dropped_groups"));
-      assertThat(pass.get(pass.size() - 1)).isGreaterThan(pass.get(0));
+      // measured on this machine: 0.54 -> 0.73 on the held-out prompts
+      assertThat(pass).hasSize(2);
+      assertThat(pass.get(1) - pass.get(0)).as("held-out pass-rate gain").isGreaterThan(0.10);
     }
   }
 }

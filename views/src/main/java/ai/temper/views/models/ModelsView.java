@@ -59,8 +59,8 @@ public final class ModelsView extends BorderPane {
     this.model = model;
     getStyleClass().add("page");
     table.setItems(model.models());
-    table.setPlaceholder(new Label("No models yet: add a folder, download one from the Hub, or "
-        + "create a tiny model from scratch."));
+    table.setPlaceholder(ai.temper.views.common.TablePage.placeholder("No models yet: add a "
+        + "folder (Add...), download one from the Hub, or create a tiny model from scratch."));
     table.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY_FLEX_LAST_COLUMN);
     table.setId("models-table");
     column("ID", ModelRow::id, 50);
@@ -140,7 +140,7 @@ public final class ModelsView extends BorderPane {
   private <V> void column(String name, Function<ModelRow, V> value, double width) {
     TableColumn<ModelRow, V> c = new TableColumn<>(name);
     c.setCellValueFactory(cd -> new ReadOnlyObjectWrapper<>(value.apply(cd.getValue())));
-    c.setPrefWidth(width);
+    ai.temper.views.common.TablePage.fit(c, width);
     table.getColumns().add(c);
   }
 

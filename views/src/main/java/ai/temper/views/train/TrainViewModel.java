@@ -13,6 +13,7 @@ import ai.temper.engine.train.TrainListener;
 import ai.temper.engine.train.TrainResult;
 import ai.temper.engine.train.TrainingRuns;
 import ai.temper.views.common.BackgroundTask;
+import ai.temper.views.common.GuiText;
 import ai.temper.views.common.Lifecycle;
 import ai.temper.views.common.TaskExecutor;
 import ai.temper.views.common.TaskHandle;
@@ -99,6 +100,10 @@ public final class TrainViewModel implements Lifecycle {
       rebuildItems();
       refresh();
     });
+    // a message about the form as it was no longer applies once the form changes
+    kind.addListener((obs, old, now) -> error.set(""));
+    model.addListener((obs, old, now) -> error.set(""));
+    data.addListener((obs, old, now) -> error.set(""));
     rebuildItems();
   }
 
@@ -202,15 +207,17 @@ public final class TrainViewModel implements Lifecycle {
     try {
       c = config();
     } catch (TemperException e) {
-      error.set(e.getMessage());
+      error.set(GuiText.of(e.getMessage()));
       return false;
     }
     TrainConfig config = c;
     running.set(true); // until the run is created and launched, nothing else may start
     status.set("Creating the run");
+    // create checks the model and the data first: a config error is one message and no run
     BackgroundTask.wrap(() -> runs.create(config)).onSuccess(this::launch).onFailure(e -> {
       running.set(false);
-      error.set(e.getMessage());
+      status.set("Not started");
+      error.set(GuiText.of(e.getMessage()));
     }).executeWith(tasks);
     return true;
   }
@@ -236,6 +243,20 @@ public final class TrainViewModel implements Lifecycle {
     running.set(true);
     resumable.set(false);
     status.set("Starting run " + id);
+    // a resumed run's curves start with the steps it logged before
+    BackgroundTask.wrap(() -> {
+      List<MetricPoint> before = new java.util.ArrayList<>();
+      for (String name : workbench.db().metrics().names(id)) {
+        for (var m : workbench.db().metrics().series(id, name)) {
+          before.add(new MetricPoint(name, (int) m.step(), m.value()));
+        }
+      }
+      return before;
+    }).onSuccess(before -> {
+      if (runId.get() == id && !before.isEmpty()) {
+        points.addAll(0, before);
+      }
+    }).executeWith(tasks);
     task = BackgroundTask.startJob(jobs -> runs.submit(id))
         .onSuccess(result -> {
           status.set("Run " + id + " finished: " + result.checkpoint());
@@ -246,7 +267,7 @@ public final class TrainViewModel implements Lifecycle {
           resumable.set(true);
         })
         .onFailure(t -> {
-          error.set(t.getMessage());
+          error.set(GuiText.of(t.getMessage()));
           status.set("Run " + id + " failed");
           resumable.set(true);
         })

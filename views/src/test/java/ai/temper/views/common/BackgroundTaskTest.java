@@ -111,12 +111,13 @@ class BackgroundTaskTest {
         .onSuccess(v -> events.add("success"))
         .onFailure(e -> events.add("failure " + e.getClass().getSimpleName()))
         .executeWith(tasks);
-    assertThat(h.job()).isPresent();
     assertThat(reported.await(30, TimeUnit.SECONDS)).isTrue();
     // deliver the progress before cancelling: a cancelled task reports no more progress
     while (events.isEmpty()) {
       uiQueue.take().run();
     }
+    // the job is submitted from a worker thread; progress only flows once it is attached
+    assertThat(h.job()).isPresent();
     h.cancel();
     pumpUntilDone(h);
     assertThat(events).containsExactly("0.25 a quarter", "failure CancellationException");

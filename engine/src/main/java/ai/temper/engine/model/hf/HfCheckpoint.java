@@ -120,6 +120,24 @@ public final class HfCheckpoint {
     return new Contents(dir, config, weights, tok, readGenerationConfig(dir));
   }
 
+  /**
+   * The dtype config.json says the weights are stored in (torch_dtype, or transformers 5's
+   * dtype): BF16, F16, else F32.
+   */
+  public static DType storedDtype(Path dir) {
+    try {
+      JsonNode n = JSON.readTree(Files.readString(dir.resolve(CONFIG)));
+      String t = n.path("torch_dtype").asText(n.path("dtype").asText("float32"));
+      return switch (t) {
+        case "bfloat16" -> DType.BF16;
+        case "float16" -> DType.F16;
+        default -> DType.F32;
+      };
+    } catch (IOException e) {
+      throw new TemperException(dir.resolve(CONFIG) + ": cannot read: " + e.getMessage(), e);
+    }
+  }
+
   /** The directory's generation_config.json, or null when it has none. */
   public static JsonNode readGenerationConfig(Path dir) {
     Path genFile = dir.resolve(GENERATION_CONFIG);
