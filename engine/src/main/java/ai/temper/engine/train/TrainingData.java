@@ -147,8 +147,9 @@ public final class TrainingData {
 
   /**
    * All examples of one source in canonical JSON: a workbench dataset of the right kind, or a
-   * JSON Lines file (optionally gzipped) in any row format the datasets importer reads
-   * (messages, preference, HH transcripts, GSM8K, text), normalised as an import would.
+   * file in any container and row format the datasets importer reads (JSON Lines, gzip,
+   * Parquet, CSV, Arrow, save_to_disk folders; messages, preference, HH transcripts, GSM8K,
+   * TRL prompt/completion, text), normalised as an import would.
    */
   static List<JsonNode> read(String source, String kind, Database db) {
     Path file = Path.of(source);
@@ -176,5 +177,4 @@ public final class TrainingData {
   static List<JsonNode> readFile(Path file, DatasetKind kind) {
     return ai.temper.engine.data.Datasets.readFile(file, kind, WHERE);
   }
-
 }
