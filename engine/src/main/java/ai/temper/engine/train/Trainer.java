@@ -166,7 +166,8 @@ final class Trainer {
   }
 
   private Objective encode(TrainingData.Split split, boolean fresh) {
-    Encoder enc = new Encoder(base.tokenizer(), base.chat(), config.maxSeqLength(), ctx);
+    Encoder enc = new Encoder(base.tokenizer(), base.chat(), config.maxSeqLength(),
+        config.maxPromptLength(), ctx);
     DataStats trainStats = new DataStats();
     DataStats evalStats = new DataStats();
     int pad = base.tokenizer().padId();

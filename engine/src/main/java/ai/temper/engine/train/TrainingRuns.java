@@ -151,7 +151,7 @@ public final class TrainingRuns {
     try {
       TrainConfig config = config(runId);
       Path outputDir = Path.of(r.outputDir());
-      Path resume = latestCheckpoint(runId).orElse(null);
+      Path resume = latestCheckpoint(runId).orElse(resumeFromConfig(config, outputDir));
       workbench.db().runs().markRunning(runId);
       ctx.onAbandon(() -> workbench.db().runs().finish(runId, "CANCELLED",
           "stopped at shutdown while it could not check for cancellation"));
@@ -179,6 +179,27 @@ public final class TrainingRuns {
     } finally {
       ACTIVE.unlock();
     }
+  }
+
+  /**
+   * {@code resume_from_checkpoint}: a complete checkpoint folder, or for {@code true} the
+   * newest one in the output dir; null when not set.
+   */
+  private static Path resumeFromConfig(TrainConfig config, Path outputDir) {
+    String r = config.resumeFromCheckpoint();
+    if (r == null) {
+      return null;
+    }
+    if (r.equalsIgnoreCase("true")) {
+      return CheckpointIO.latest(outputDir).orElseThrow(() -> new TemperException(
+          "resume_from_checkpoint: no complete checkpoint in " + outputDir));
+    }
+    Path p = Path.of(r);
+    if (!Files.isDirectory(p) || !CheckpointIO.isComplete(p)) {
+      throw new TemperException("resume_from_checkpoint: " + p + " is not a complete checkpoint "
+          + "folder written by Temper (step-N with trainer_state.json and its weights)");
+    }
+    return p;
   }
 
   /**
