@@ -153,6 +153,8 @@ public final class TrainingRuns {
       Path outputDir = Path.of(r.outputDir());
       Path resume = latestCheckpoint(runId).orElse(null);
       workbench.db().runs().markRunning(runId);
+      ctx.onAbandon(() -> workbench.db().runs().finish(runId, "CANCELLED",
+          "stopped at shutdown while it could not check for cancellation"));
       try {
         List<TrainListener> all = new java.util.ArrayList<>(listeners);
         if (config.evalSuite() != null) { // eval_suite: each saved checkpoint is evaluated
