@@ -121,9 +121,16 @@ public final class AnnotateView extends BorderPane {
         + "sent back (Ctrl+O)"));
     Button refresh = new Button("Refresh");
     refresh.setOnAction(e -> model.refresh());
-    HBox bar = new HBox(8, title, spacer(), sessions, annotators, create, bundle, open,
-        refresh);
-    bar.setAlignment(Pos.CENTER_LEFT);
+    // at 1024 x 680 the title goes above the controls; the buttons keep their labels and the
+    // session picker gives way (its tooltip-free prompt stays whole)
+    for (Region r : new Region[] {create, bundle, open, refresh, title}) {
+      r.setMinWidth(Region.USE_PREF_SIZE);
+    }
+    sessions.setMinWidth(120);
+    annotators.setMinWidth(Region.USE_PREF_SIZE);
+    HBox controls = new HBox(8, spacer(), sessions, annotators, create, bundle, open, refresh);
+    controls.setAlignment(Pos.CENTER_LEFT);
+    VBox bar = new VBox(4, title, controls);
 
     TabPane tabs = new TabPane(new Tab("Label", labelPane()), new Tab("Analysis",
         analysisPane()));
