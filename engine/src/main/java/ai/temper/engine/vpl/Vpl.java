@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
+import ai.temper.engine.Devices;
 import ai.temper.engine.TemperException;
 import ai.temper.engine.data.Embedder;
 import ai.temper.engine.jobs.JobContext;
@@ -175,7 +176,7 @@ public final class Vpl implements AutoCloseable {
           }
         }
         float[] stepMetrics = new float[5];
-        try (NDScope scope = new NDScope(); NDManager nd = NDManager.newBaseManager();
+        try (NDScope scope = new NDScope(); NDManager nd = Devices.newManager();
             GradientCollector gc = Engine.getInstance().newGradientCollector()) {
           NDArray ctxArr = nd.create(ctxDiff, new Shape(b, c, f));
           NDArray count = nd.full(new Shape(b, 1), (float) Math.log1p(c));
@@ -314,7 +315,7 @@ public final class Vpl implements AutoCloseable {
     int threads = JniUtils.getNumThreads();
     JniUtils.setNumThreads(1);
     try (NoGrad ng = NoGrad.enter(); NDScope scope = new NDScope();
-        NDManager nd = NDManager.newBaseManager()) {
+        NDManager nd = Devices.newManager()) {
       NDArray x = nd.create(phi, new Shape(n, f));
       NDArray r = z == null ? baseline.reward(x, null)
           : model.reward(x, nd.create(z, new Shape(n, l)));
@@ -352,7 +353,7 @@ public final class Vpl implements AutoCloseable {
       diff(context.get(j), d, j * f);
     }
     try (NoGrad ng = NoGrad.enter(); NDScope scope = new NDScope();
-        NDManager nd = NDManager.newBaseManager()) {
+        NDManager nd = Devices.newManager()) {
       NDArray[] q = model.posterior(nd.create(d, new Shape(1, context.size(), f)),
           nd.full(new Shape(1, 1), (float) Math.log1p(context.size())));
       return new float[][] {q[0].toFloatArray(), q[1].mul(0.5f).exp().toFloatArray()};

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
+import ai.temper.engine.Devices;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
@@ -37,7 +38,7 @@ final class VplModel implements AutoCloseable {
     this.features = features;
     this.hidden = hidden;
     this.latent = latent;
-    this.manager = NDManager.newBaseManager();
+    this.manager = Devices.newManager();
     Random rnd = new Random(seed);
     if (latent > 0) {
       linear(rnd, "encoder.fc1", hidden, features);
