@@ -8,6 +8,7 @@ import ai.temper.views.chat.ChatViewModel;
 import ai.temper.views.datasets.DatasetsView;
 import ai.temper.views.datasets.DatasetsViewModel;
 import ai.temper.views.evaluate.EvaluateView;
+import ai.temper.views.evaluate.EvaluateViewModel;
 import ai.temper.views.common.TaskExecutor;
 import ai.temper.views.models.EngineViewModel;
 import ai.temper.views.models.ModelsView;
@@ -52,7 +53,12 @@ final class Pages {
       chat.openModel(checkpoint, 0);
       navigate.accept("chat");
     });
-    var evaluate = EvaluateView.model(wb);
+    EvaluateViewModel evaluate = new EvaluateViewModel(wb);
+    // a run's newest checkpoint opens in Evaluate: its run over checkpoints, the checkpoint picked
+    runs.setOpenInEvaluate(checkpoint -> {
+      evaluate.openCheckpoint(checkpoint);
+      navigate.accept("evaluate");
+    });
     ModelsViewModel models = new ModelsViewModel(wb);
     RolloutsViewModel rollouts = new RolloutsViewModel(wb);
     ModelsView modelsView = new ModelsView(models);
@@ -65,7 +71,7 @@ final class Pages {
         Page.of("runs", "Runs", "↗", new RunsView(runs), runs),
         Page.of("rollouts", "Rollouts", "⚄", new RolloutsView(rollouts), rollouts),
         Page.of("chat", "Chat", "✉", new ChatView(chat), chat),
-        Page.of("evaluate", "Evaluate", "✓", new EvaluateView(evaluate), evaluate::refresh),
+        Page.of("evaluate", "Evaluate", "✓", new EvaluateView(evaluate), evaluate),
         Page.of("models", "Models", "◆", modelsView, models));
   }
 }

@@ -27,6 +27,7 @@ import picocli.CommandLine.ScopeType;
       BenchCommand.class,
       ConvertCommand.class,
       LogitsCommand.class,
+      EvalCommand.class,
       VerifyCommand.class,
       LabelsCommand.class,
       SamplesCommand.class,

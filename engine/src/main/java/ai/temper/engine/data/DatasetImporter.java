@@ -1,5 +1,6 @@
 package ai.temper.engine.data;
 
+import ai.temper.engine.Faults;
 import ai.temper.engine.TemperException;
 import ai.temper.engine.jobs.JobContext;
 import ai.temper.engine.store.Database;
@@ -132,7 +133,11 @@ public final class DatasetImporter {
     long rows = 0;
     List<NewExample> batch = new ArrayList<>(BATCH);
     SourceRow row;
+    long read = 0;
     while ((row = lookahead.isEmpty() ? source.next() : lookahead.poll()) != null) {
+      if (++read % BATCH == 0) {
+        ctx.checkCancelled(); // refused rows too: a file of nothing but bad rows can be long
+      }
       String reason = row.error();
       Example example = null;
       if (reason == null) {
@@ -157,6 +162,7 @@ public final class DatasetImporter {
       if (batch.size() == BATCH) {
         repo.insertExamples(datasetId, batch);
         batch.clear();
+        Faults.point("import.batch");
         ctx.checkCancelled();
         ctx.progress(source.fraction(), progress(rows, errorCount));
       }

@@ -21,9 +21,25 @@ public final class Datasets {
           + " characters, at most 200)");
     }
     if (!name.equals(name.strip()) || name.chars().anyMatch(Character::isISOControl)) {
-      throw new TemperException("Dataset name '" + name + "' has surrounding spaces or control "
-          + "characters");
+      // the name is shown escaped: a newline in it must not split the one error line
+      throw new TemperException("Dataset name " + quoted(name)
+          + " has surrounding spaces or control characters");
     }
+  }
+
+  /** {@code s} in double quotes with control characters escaped (\n, \u0000). */
+  static String quoted(String s) {
+    StringBuilder sb = new StringBuilder("\"");
+    s.codePoints().limit(80).forEach(c -> {
+      if (c == '\n') {
+        sb.append("\\n");
+      } else if (Character.isISOControl(c)) {
+        sb.append(String.format("\\u%04x", c));
+      } else {
+        sb.appendCodePoint(c);
+      }
+    });
+    return sb.append(s.codePointCount(0, s.length()) > 80 ? "...\"" : "\"").toString();
   }
 
   /** The dataset called {@code name}, or an error that lists what exists. */

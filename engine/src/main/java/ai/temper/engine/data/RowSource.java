@@ -8,12 +8,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import java.io.BufferedInputStream;
-import java.io.BufferedReader;
 import java.io.Closeable;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -58,12 +56,12 @@ abstract class RowSource implements Closeable {
     if (isGzip(file)) {
       in = new BufferedInputStream(new GZIPInputStream(in, 1 << 16), 1 << 16);
     }
-    BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8),
-        1 << 16);
     return switch (c) {
-      case JSONL -> new JsonLines(reader, counted, size);
-      case JSON_ARRAY -> new JsonArray(reader, counted, size);
-      case TEXT -> new TextDocuments(reader, counted, size);
+      case JSONL -> new JsonLines(new Utf8Lines(in), counted, size);
+      // Jackson reads the bytes itself and refuses invalid UTF-8 with the byte offset
+      case JSON_ARRAY -> new JsonArray(in, counted, size);
+      case TEXT -> new TextDocuments(new Utf8Lines(in), counted, size,
+          containsEot(head(file, 1 << 20, true)));
       default -> throw new IllegalStateException();
     };
   }
@@ -111,8 +109,17 @@ abstract class RowSource implements Closeable {
     }
   }
 
+  private static boolean containsEot(byte[] head) {
+    return new String(head, StandardCharsets.ISO_8859_1).contains(TextDocuments.EOT);
+  }
+
   static String jsonError(JsonProcessingException e) {
     String m = e.getOriginalMessage();
+    if (m != null && m.startsWith("Invalid UTF-8") && e.getLocation() != null) {
+      int nl = m.indexOf('\n');
+      return "invalid UTF-8 at byte offset " + e.getLocation().getByteOffset() + " ("
+          + (nl < 0 ? m : m.substring(0, nl)) + ")";
+    }
     int nl = m == null ? -1 : m.indexOf('\n');
     return "invalid JSON: " + (nl < 0 ? m : m.substring(0, nl));
   }
@@ -146,12 +153,11 @@ abstract class RowSource implements Closeable {
 
   /** One JSON object per line; blank lines are skipped. */
   static final class JsonLines extends RowSource {
-    private final BufferedReader reader;
+    private final Utf8Lines reader;
     private final CountingStream counted;
     private final long size;
-    private long line;
 
-    JsonLines(BufferedReader reader, CountingStream counted, long size) {
+    JsonLines(Utf8Lines reader, CountingStream counted, long size) {
       this.reader = reader;
       this.counted = counted;
       this.size = size;
@@ -159,9 +165,13 @@ abstract class RowSource implements Closeable {
 
     @Override
     SourceRow next() throws IOException {
-      String s;
-      while ((s = reader.readLine()) != null) {
-        line++;
+      Utf8Lines.Line l;
+      while ((l = reader.next()) != null) {
+        long line = l.number();
+        if (l.error() != null) {
+          return new SourceRow(line, null, l.error());
+        }
+        String s = l.text();
         if (line == 1 && s.startsWith("\uFEFF")) {
           s = s.substring(1);
         }
@@ -201,8 +211,8 @@ abstract class RowSource implements Closeable {
     private boolean started;
     private boolean broken;
 
-    JsonArray(BufferedReader reader, CountingStream counted, long size) throws IOException {
-      this.parser = JSON.getFactory().createParser(reader);
+    JsonArray(InputStream in, CountingStream counted, long size) throws IOException {
+      this.parser = JSON.getFactory().createParser(in);
       this.counted = counted;
       this.size = size;
     }
@@ -257,32 +267,42 @@ abstract class RowSource implements Closeable {
    */
   static final class TextDocuments extends RowSource {
     static final String EOT = "<|endoftext|>";
-    private final BufferedReader reader;
+    private final Utf8Lines reader;
     private final CountingStream counted;
     private final long size;
-    private Boolean eotSeparated;
+    private final boolean eotSeparated;
     private long line;
     private String pending;
+    /** A malformed line: the document it falls in is refused, reported at that line. */
+    private Utf8Lines.Line broken;
 
-    TextDocuments(BufferedReader reader, CountingStream counted, long size) {
+    TextDocuments(Utf8Lines reader, CountingStream counted, long size, boolean eotSeparated) {
       this.reader = reader;
       this.counted = counted;
       this.size = size;
+      this.eotSeparated = eotSeparated;
+    }
+
+    private String readLine() throws IOException {
+      Utf8Lines.Line l = reader.next();
+      if (l == null) {
+        return null;
+      }
+      if (l.error() != null) {
+        if (broken == null) {
+          broken = l;
+        }
+        return "\u0000"; // a non-blank stand-in: the document goes on to its end
+      }
+      return l.text();
     }
 
     @Override
     SourceRow next() throws IOException {
-      if (eotSeparated == null) {
-        reader.mark(1 << 20);
-        char[] buf = new char[1 << 20];
-        int n = reader.read(buf);
-        eotSeparated = n > 0 && new String(buf, 0, n).contains(EOT);
-        reader.reset();
-      }
       StringBuilder doc = new StringBuilder();
       long startLine = -1;
       String s;
-      while ((s = pending != null ? pending : reader.readLine()) != null) {
+      while ((s = pending != null ? pending : readLine()) != null) {
         pending = null;
         line++;
         if (line == 1 && s.startsWith("\uFEFF")) {
@@ -322,7 +342,12 @@ abstract class RowSource implements Closeable {
       return doc.length() > 0 ? text(startLine, doc) : null;
     }
 
-    private static SourceRow text(long line, StringBuilder doc) {
+    private SourceRow text(long line, StringBuilder doc) {
+      if (broken != null) {
+        Utf8Lines.Line b = broken;
+        broken = null;
+        return new SourceRow(b.number(), null, b.error());
+      }
       return new SourceRow(line, JsonNodeFactory.instance.objectNode().put("text",
           doc.toString().strip()), null);
     }

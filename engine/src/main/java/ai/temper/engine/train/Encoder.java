@@ -1,8 +1,10 @@
 package ai.temper.engine.train;
 
+import ai.temper.engine.Faults;
 import ai.temper.engine.chat.ChatEncoder;
 import ai.temper.engine.chat.ChatMessage;
 import ai.temper.engine.chat.ChatTemplate;
+import ai.temper.engine.jobs.JobContext;
 import ai.temper.engine.tokenizer.Tokenizer;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
@@ -22,17 +24,31 @@ public final class Encoder {
   private final Tokenizer tokenizer;
   private final ChatEncoder chat;
   private final int maxLength;
+  private final JobContext ctx;
 
   public Encoder(Tokenizer tokenizer, ChatEncoder chat, int maxLength) {
+    this(tokenizer, chat, maxLength, JobContext.none());
+  }
+
+  /** An encoder that checks {@code ctx} for cancellation before each example. */
+  public Encoder(Tokenizer tokenizer, ChatEncoder chat, int maxLength, JobContext ctx) {
     this.tokenizer = tokenizer;
     this.chat = chat;
     this.maxLength = maxLength;
+    this.ctx = ctx;
+  }
+
+  /** Between examples: stop when cancelled (a large dataset takes minutes to tokenize). */
+  private void next() {
+    ctx.checkCancelled();
+    Faults.point("encode.example");
   }
 
   /** Pretraining: BOS + text + EOS, every token trained; packed rows when {@code packing}. */
   public List<TokenSequence> texts(List<JsonNode> examples, boolean packing, DataStats stats) {
     List<TokenSequence> seqs = new ArrayList<>();
     for (JsonNode e : examples) {
+      next();
       int[] ids = tokenizer.encode(e.get("text").asText(), true);
       if (tokenizer.eosId() >= 0) {
         ids = Arrays.copyOf(ids, ids.length + 1);
@@ -54,6 +70,7 @@ public final class Encoder {
       DataStats stats) {
     List<TokenSequence> seqs = new ArrayList<>();
     for (JsonNode e : examples) {
+      next();
       ChatEncoder.Encoded enc;
       try {
         enc = chat.encodeForTraining(messages(e.get("messages")));
@@ -79,6 +96,7 @@ public final class Encoder {
   public List<Pair> pairs(List<JsonNode> examples, DataStats stats) {
     List<Pair> out = new ArrayList<>();
     for (JsonNode e : examples) {
+      next();
       List<ChatMessage> prompt = messages(e.get("prompt"));
       TokenSequence c;
       TokenSequence r;

@@ -1,5 +1,6 @@
 package ai.temper.engine.train;
 
+import ai.temper.engine.FileErrors;
 import static ai.temper.engine.train.ConfigField.Type.BOOL;
 import static ai.temper.engine.train.ConfigField.Type.CHOICE;
 import static ai.temper.engine.train.ConfigField.Type.DOUBLE;
@@ -102,6 +103,7 @@ public final class TrainConfig {
   public static final String GAMMA = "gamma";
   public static final String LAM = "lam";
   public static final String INIT_RANGE = "initializer_range";
+  public static final String EVAL_SUITE = "eval_suite";
 
   public static final List<String> LORA_MODULES = List.of("q_proj", "k_proj", "v_proj",
       "o_proj", "gate_proj", "up_proj", "down_proj", "qkv_proj", "gate_up_proj");
@@ -167,6 +169,8 @@ public final class TrainConfig {
           "Evaluate on held-out data every N steps (0: only at the end)"),
       f(SAVE_STEPS, INT, 100, false, null, "Logging",
           "Save a checkpoint every N steps (0: only at the end)"),
+      f(EVAL_SUITE, STRING, null, true, null, "Logging",
+          "Evaluation suite (built-in name or YAML file) run on each saved checkpoint"),
       f(SAVE_ONLY_MODEL, BOOL, false, false, null, "Logging",
           "Checkpoints hold the model (and adapter) only, no optimizer state: smaller, but a "
               + "run cannot be resumed from them"),
@@ -261,6 +265,10 @@ public final class TrainConfig {
 
   private final TrainKind kind;
   private final Map<String, Object> values;
+  /** The file the values were read from and each field's line there (for error messages). */
+  private String source;
+  private Map<String, Integer> lines = Map.of();
+  private boolean emptySource;
 
   private TrainConfig(TrainKind kind, Map<String, Object> values) {
     this.kind = kind;
@@ -314,7 +322,7 @@ public final class TrainConfig {
     } catch (NoSuchFileException e) {
       throw new TemperException("Config file not found: " + file);
     } catch (IOException e) {
-      throw new TemperException("Cannot read config " + file + ": " + e.getMessage(), e);
+      throw new TemperException("Cannot read config " + file + ": " + FileErrors.reason(e), e);
     }
     return parse(text, file.toString(), kind);
   }
@@ -328,7 +336,9 @@ public final class TrainConfig {
       p.setCodec(YAML);
       JsonToken t = p.nextToken();
       if (t == null) {
-        return config; // an empty file: all defaults
+        config.source = source; // an empty file: all defaults
+        config.emptySource = true;
+        return config;
       }
       if (t != JsonToken.START_OBJECT) {
         throw new TemperException(source + ":" + p.currentTokenLocation().getLineNr()
@@ -357,13 +367,17 @@ public final class TrainConfig {
       }
     } catch (JsonProcessingException e) {
       int line = e.getLocation() == null ? -1 : e.getLocation().getLineNr();
+      String m = e.getOriginalMessage() == null ? "" : e.getOriginalMessage();
+      int nl = m.indexOf('\n');
       throw new TemperException(source + (line > 0 ? ":" + line : "") + ": not valid YAML: "
-          + e.getOriginalMessage(), e);
+          + (nl < 0 ? m : m.substring(0, nl)), e);
     } catch (IOException e) {
       throw new TemperException(source + ": " + e.getMessage(), e);
     }
     TrainConfig out = new TrainConfig(kind, values);
     out.validate(source, seen);
+    out.source = source;
+    out.lines = Map.copyOf(seen);
     return out;
   }
 
@@ -375,7 +389,11 @@ public final class TrainConfig {
     }
     Map<String, Object> v = new LinkedHashMap<>(values);
     v.put(name, value);
-    return new TrainConfig(kind, v);
+    TrainConfig c = new TrainConfig(kind, v);
+    c.source = source;
+    c.lines = lines;
+    c.emptySource = emptySource;
+    return c;
   }
 
   /** A copy with one field parsed from text, as {@code --set} and the property sheet give it. */
@@ -391,6 +409,7 @@ public final class TrainConfig {
   /** Applies {@code key=value} overrides in order, then validates. */
   public TrainConfig withSets(List<String> assignments) {
     TrainConfig c = this;
+    java.util.Set<String> set = new java.util.HashSet<>();
     for (String a : assignments) {
       int eq = a.indexOf('=');
       if (eq <= 0) {
@@ -401,13 +420,18 @@ public final class TrainConfig {
         throw new TemperException("--set " + a + ": unknown field '" + name + "'"
             + suggestion(name));
       }
+      set.add(name);
       try {
         c = c.with(name, BY_NAME.get(name).fromString(a.substring(eq + 1)));
       } catch (BadValue e) {
         throw new TemperException("--set " + a + ": field '" + name + "': " + e.getMessage());
       }
     }
-    c.validate("--set", Map.of());
+    TrainConfig checked = c;
+    checked.validate(name -> set.contains(name) ? "--set: "
+        : checked.source == null ? ""
+        : checked.source + (checked.lines.containsKey(name) ? ":" + checked.lines.get(name) : "")
+            + (checked.emptySource ? " (the file is empty)" : "") + ": ");
     return c;
   }
 
@@ -419,7 +443,7 @@ public final class TrainConfig {
    */
   public TrainConfig resolvePaths(Path configDir) {
     Map<String, Object> v = new LinkedHashMap<>(values);
-    for (String f : List.of(MODEL, TOKENIZER, CHAT_TEMPLATE)) {
+    for (String f : List.of(MODEL, TOKENIZER, CHAT_TEMPLATE, EVAL_SUITE)) {
       String s = (String) v.get(f);
       if (s != null && !s.equals("tulu")) {
         v.put(f, resolve(s, configDir));
@@ -463,10 +487,14 @@ public final class TrainConfig {
    * line) say where the values came from.
    */
   private void validate(String source, Map<String, Integer> lines) {
+    validate(name -> source == null ? ""
+        : source + (lines.containsKey(name) ? ":" + lines.get(name) : "") + ": ");
+  }
+
+  /** {@code whereOf} gives the prefix of a message about a field ("file:line: "). */
+  private void validate(java.util.function.Function<String, String> whereOf) {
     java.util.function.BiConsumer<String, String> bad = (name, why) -> {
-      String where = source == null ? ""
-          : source + (lines.containsKey(name) ? ":" + lines.get(name) : "") + ": ";
-      throw new TemperException(where + "field '" + name + "' " + why);
+      throw new TemperException(whereOf.apply(name) + "field '" + name + "' " + why);
     };
     for (String name : List.of(BATCH_SIZE, EVAL_BATCH_SIZE, GRAD_ACCUM, EPOCHS, MAX_SEQ_LENGTH,
         LOGGING_STEPS, LORA_RANK)) {
@@ -644,6 +672,11 @@ public final class TrainConfig {
 
   public String outputDir() {
     return (String) values.get(OUTPUT_DIR);
+  }
+
+  /** The suite each saved checkpoint is evaluated on; null for none. */
+  public String evalSuite() {
+    return (String) values.get(EVAL_SUITE);
   }
 
   public int seed() {

@@ -1,5 +1,6 @@
 package ai.temper.engine.train;
 
+import ai.temper.engine.Faults;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -95,6 +96,11 @@ final class Trainer {
   }
 
   private TrainResult train(Path resumeFrom) {
+    int swept = CheckpointIO.sweepStaging(outputDir);
+    if (swept > 0) {
+      log("removed " + swept + " unfinished checkpoint folder" + (swept == 1 ? "" : "s")
+          + " left by an interrupted run");
+    }
     ctx.progress(-1, "loading " + (config.modelNameOrPath() == null ? "a new model"
         : config.modelNameOrPath()));
     base = BaseModel.load(config, library);
@@ -160,7 +166,7 @@ final class Trainer {
   }
 
   private Objective encode(TrainingData.Split split, boolean fresh) {
-    Encoder enc = new Encoder(base.tokenizer(), base.chat(), config.maxSeqLength());
+    Encoder enc = new Encoder(base.tokenizer(), base.chat(), config.maxSeqLength(), ctx);
     DataStats trainStats = new DataStats();
     DataStats evalStats = new DataStats();
     int pad = base.tokenizer().padId();
@@ -384,6 +390,7 @@ final class Trainer {
       }
     });
     db.metrics().log(rows);
+    Faults.point("train.step");
   }
 
   private String trainableSummary() {

@@ -7,17 +7,15 @@ import ai.temper.engine.data.Datasets;
 import ai.temper.engine.data.FormatDetector;
 import ai.temper.engine.data.MalformedRowException;
 import ai.temper.engine.data.RowNormalizer;
+import ai.temper.engine.data.Utf8Lines;
 import ai.temper.engine.store.Database;
 import ai.temper.engine.store.DatasetRepository.DatasetInfo;
 import ai.temper.engine.store.DatasetRepository.StoredExample;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -117,13 +115,14 @@ public final class TrainingData {
   private static void checkFile(Path file, DatasetKind kind) {
     try (InputStream raw = Files.newInputStream(file);
         InputStream in = gzipped(file) ? new GZIPInputStream(raw) : raw;
-        BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
-      String line;
-      int lineNo = 0;
-      while ((line = r.readLine()) != null) {
-        lineNo++;
-        if (!line.isBlank()) {
-          formatOf(file, lineNo, line, kind);
+        Utf8Lines r = new Utf8Lines(in)) {
+      Utf8Lines.Line l;
+      while ((l = r.next()) != null) {
+        if (l.error() != null) {
+          throw new TemperException(file + ":" + l.number() + ": " + l.error());
+        }
+        if (!l.text().isBlank()) {
+          formatOf(file, l.number(), l.text(), kind);
           return;
         }
       }
@@ -133,7 +132,7 @@ public final class TrainingData {
     }
   }
 
-  private static DataFormat formatOf(Path file, int lineNo, String line, DatasetKind kind) {
+  private static DataFormat formatOf(Path file, long lineNo, String line, DatasetKind kind) {
     String where = file + ":" + lineNo;
     JsonNode row;
     try {
@@ -222,17 +221,19 @@ public final class TrainingData {
     RowNormalizer normalizer = null;
     try (InputStream raw = Files.newInputStream(file);
         InputStream in = gzipped(file) ? new GZIPInputStream(raw) : raw;
-        BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
-      String line;
-      int lineNo = 0;
-      while ((line = r.readLine()) != null) {
-        lineNo++;
+        Utf8Lines r = new Utf8Lines(in)) {
+      Utf8Lines.Line l;
+      while ((l = r.next()) != null) {
+        String where = file + ":" + l.number();
+        if (l.error() != null) {
+          throw new TemperException(where + ": " + l.error());
+        }
+        String line = l.text();
         if (line.isBlank()) {
           continue;
         }
-        String where = file + ":" + lineNo;
         if (normalizer == null) {
-          normalizer = RowNormalizer.of(formatOf(file, lineNo, line, kind));
+          normalizer = RowNormalizer.of(formatOf(file, l.number(), line, kind));
         }
         JsonNode row;
         try {

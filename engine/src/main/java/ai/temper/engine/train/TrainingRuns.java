@@ -153,10 +153,17 @@ public final class TrainingRuns {
       Path outputDir = Path.of(r.outputDir());
       Path resume = latestCheckpoint(runId).orElse(null);
       workbench.db().runs().markRunning(runId);
+      ctx.onAbandon(() -> workbench.db().runs().finish(runId, "CANCELLED",
+          "stopped at shutdown while it could not check for cancellation"));
       try {
+        List<TrainListener> all = new java.util.ArrayList<>(listeners);
+        if (config.evalSuite() != null) { // eval_suite: each saved checkpoint is evaluated
+          all.add(new ai.temper.engine.eval.CheckpointEvaluation(workbench, config.evalSuite(),
+              ctx));
+        }
         TrainResult result = config.kind() == TrainKind.GRPO || config.kind() == TrainKind.PPO
-            ? new RlTrainer(runId, config, outputDir, workbench, listeners, ctx).run(resume)
-            : new Trainer(runId, config, outputDir, workbench, listeners, ctx).run(resume);
+            ? new RlTrainer(runId, config, outputDir, workbench, all, ctx).run(resume)
+            : new Trainer(runId, config, outputDir, workbench, all, ctx).run(resume);
         workbench.db().runs().finish(runId, "SUCCEEDED", null);
         return result;
       } catch (CancellationException e) {
