@@ -3,6 +3,7 @@ package ai.temper.engine.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import ai.temper.engine.NoGrad;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -3,6 +3,7 @@ package ai.temper.engine.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import ai.temper.engine.NoGrad;
 import ai.temper.engine.TemperException;
 import ai.temper.engine.TorchRuntime;
 import ai.temper.engine.chat.ChatEncoder;

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
+import ai.temper.engine.NoGrad;
 import ai.temper.engine.TemperException;
 import ai.temper.engine.Workbench;
 import ai.temper.engine.jobs.JobContext;

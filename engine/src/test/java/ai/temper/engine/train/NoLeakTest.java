@@ -3,6 +3,7 @@ package ai.temper.engine.train;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDManager;
+import ai.temper.engine.NoGrad;
 import ai.temper.engine.model.LlamaConfig;
 import ai.temper.engine.model.LlamaModel;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package ai.temper.engine.jobs;
+package ai.temper.engine;
 
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;

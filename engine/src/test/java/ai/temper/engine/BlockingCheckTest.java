@@ -1,4 +1,4 @@
-package ai.temper.engine.jobs;
+package ai.temper.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
