@@ -2,7 +2,6 @@ package ai.temper.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ai.temper.engine.Workbench;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
