@@ -75,10 +75,6 @@ public final class Workbench implements AutoCloseable {
     return home.resolve("models");
   }
 
-  public Path logsDir() {
-    return home.resolve("logs");
-  }
-
   public Database db() {
     return database;
   }

@@ -19,38 +19,6 @@ import java.util.function.LongConsumer;
 final class FileOps {
   private FileOps() {}
 
-  /** Deletes a file or a folder tree; a missing path is fine. */
-  static void deleteTree(Path p) throws IOException {
-    if (!Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-      return;
-    }
-    Files.walkFileTree(p, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-        Files.delete(file);
-        return FileVisitResult.CONTINUE;
-      }
-
-      @Override
-      public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
-        if (exc != null) {
-          throw exc;
-        }
-        Files.delete(dir);
-        return FileVisitResult.CONTINUE;
-      }
-    });
-  }
-
-  /** Deletes quietly: for clean-up after a failure, which must not hide the failure. */
-  static void deleteQuietly(Path p) {
-    try {
-      deleteTree(p);
-    } catch (IOException ignored) {
-      // best effort; the staging folder is swept again on the next attempt
-    }
-  }
-
   /** Moves a staged folder into place in one step, so no half-written model is ever visible. */
   static void moveAtomically(Path from, Path to) throws IOException {
     try {
@@ -91,12 +59,6 @@ final class FileOps {
       p = dir.resolve(base + "-" + i);
     }
     return p;
-  }
-
-  static boolean isInside(Path child, Path dir) {
-    Path c = child.toAbsolutePath().normalize();
-    Path d = dir.toAbsolutePath().normalize();
-    return c.startsWith(d) && !c.equals(d);
   }
 
   static String lower(String s) {

@@ -1,5 +1,6 @@
 package ai.temper.engine.train;
 
+import ai.temper.engine.FileTrees;
 import ai.temper.engine.TemperException;
 import ai.temper.engine.model.StateDict;
 import ai.temper.engine.model.Tensor;
@@ -76,15 +77,15 @@ public final class CheckpointIO {
       optimizer.save(staging.resolve(OPTIMIZER));
       Files.writeString(staging.resolve(STATE), JSON.writeValueAsString(state) + "\n");
       if (Files.exists(target)) {
-        deleteTree(target); // a stale checkpoint of this step from before a resume
+        FileTrees.deleteQuietly(target); // a stale checkpoint of this step from before a resume
       }
       Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
       return target;
     } catch (IOException e) {
-      deleteTree(staging);
+      FileTrees.deleteQuietly(staging);
       throw new TemperException("Cannot write checkpoint " + target + ": " + e.getMessage(), e);
     } catch (RuntimeException e) {
-      deleteTree(staging);
+      FileTrees.deleteQuietly(staging);
       throw e;
     }
   }
@@ -183,20 +184,4 @@ public final class CheckpointIO {
     return JSON.valueToTree(o);
   }
 
-  static void deleteTree(Path p) {
-    if (!Files.exists(p)) {
-      return;
-    }
-    try (Stream<Path> s = Files.walk(p)) {
-      s.sorted(Comparator.reverseOrder()).forEach(f -> {
-        try {
-          Files.delete(f);
-        } catch (IOException ignored) {
-          // best effort: a leftover staging directory is ignored by latest()
-        }
-      });
-    } catch (IOException ignored) {
-      // best effort
-    }
-  }
 }

@@ -198,15 +198,6 @@ public final class TrainableModel implements AutoCloseable {
     return out;
   }
 
-  /** Values of the trainable arrays, for checkpoints and tests. */
-  public Map<String, Tensor> trainableTensors() {
-    Map<String, Tensor> out = new LinkedHashMap<>();
-    for (var e : trainable().entrySet()) {
-      out.put(e.getKey(), tensor(e.getValue()));
-    }
-    return out;
-  }
-
   static Tensor tensor(NDArray a) {
     return new Tensor(a.getShape().getShape(), a.toFloatArray());
   }
