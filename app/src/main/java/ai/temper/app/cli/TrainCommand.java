@@ -1,6 +1,5 @@
 package ai.temper.app.cli;
 
-import ai.temper.engine.TorchRuntime;
 import ai.temper.engine.Workbench;
 import ai.temper.engine.store.RunRepository.Run;
 import ai.temper.engine.train.ConfigField;
@@ -14,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
@@ -42,9 +42,7 @@ public final class TrainCommand {
         description = "Override one config field (repeatable), e.g. --set learning_rate=1e-4")
     List<String> sets = new ArrayList<>();
 
-    @Option(names = "--threads", paramLabel = "N",
-        description = "libtorch intra-op threads (default: $TEMPER_THREADS, else every core).")
-    Integer threads;
+    @Mixin ThreadsOption threads;
 
     abstract TrainKind kind();
 
@@ -52,7 +50,7 @@ public final class TrainCommand {
     public Integer call() throws Exception {
       TrainConfig c = TrainConfig.load(config, kind()).withSets(sets)
           .resolvePaths(config.toAbsolutePath().getParent());
-      TorchRuntime.configure(threads);
+      threads.apply();
       Workbench wb = parent.root.workbench();
       TrainingRuns runs = new TrainingRuns(wb);
       long id = runs.create(c);
@@ -124,13 +122,11 @@ public final class TrainCommand {
     @ParentCommand TrainCommand parent;
     @Parameters(paramLabel = "RUN", description = "Run id.") long id;
 
-    @Option(names = "--threads", paramLabel = "N",
-        description = "libtorch intra-op threads (default: $TEMPER_THREADS, else every core).")
-    Integer threads;
+    @Mixin ThreadsOption threads;
 
     @Override
     public Integer call() throws Exception {
-      TorchRuntime.configure(threads);
+      threads.apply();
       Workbench wb = parent.root.workbench();
       TrainingRuns runs = new TrainingRuns(wb);
       runs.config(id); // fails on an unknown run before any output
