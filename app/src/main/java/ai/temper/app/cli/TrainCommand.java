@@ -52,7 +52,7 @@ public final class TrainCommand {
           .resolvePaths(config.toAbsolutePath().getParent());
       threads.apply();
       Workbench wb = parent.root.workbench();
-      TrainingRuns runs = new TrainingRuns(wb);
+      TrainingRuns runs = wb.runs();
       long id = runs.create(c);
       System.out.println(id);
       System.out.flush();
@@ -128,7 +128,7 @@ public final class TrainCommand {
     public Integer call() throws Exception {
       threads.apply();
       Workbench wb = parent.root.workbench();
-      TrainingRuns runs = new TrainingRuns(wb);
+      TrainingRuns runs = wb.runs();
       runs.config(id); // fails on an unknown run before any output
       System.out.println(id);
       System.out.flush();

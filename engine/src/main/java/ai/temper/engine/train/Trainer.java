@@ -64,7 +64,7 @@ final class Trainer {
     this.config = config;
     this.outputDir = outputDir;
     this.db = workbench.db();
-    this.library = new ModelLibrary(workbench);
+    this.library = workbench.models();
     this.listeners = listeners;
     this.ctx = ctx;
   }

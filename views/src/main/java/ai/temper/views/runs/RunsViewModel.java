@@ -8,7 +8,6 @@ import ai.temper.views.common.Lifecycle;
 import ai.temper.views.common.LineChartPane.Point;
 import ai.temper.views.common.TaskExecutor;
 import ai.temper.views.common.TaskHandle;
-import ai.temper.engine.train.TrainingRuns;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -124,7 +123,7 @@ public final class RunsViewModel implements Lifecycle {
     if (picked.isEmpty()) {
       return Optional.empty();
     }
-    return new TrainingRuns(workbench).latestCheckpoint(picked.get(0).id());
+    return workbench.runs().latestCheckpoint(picked.get(0).id());
   }
 
   /** Hands the first picked run's newest checkpoint to the Chat page (looked up off the FX thread). */
@@ -153,7 +152,7 @@ public final class RunsViewModel implements Lifecycle {
       return CompletableFuture.completedFuture(Optional.empty());
     }
     long id = picked.get(0).id();
-    return BackgroundTask.wrap(() -> new TrainingRuns(workbench).latestCheckpoint(id))
+    return BackgroundTask.wrap(() -> workbench.runs().latestCheckpoint(id))
         .onSuccess(p -> {
           if (p.isEmpty()) {
             error.set("Run " + id + " has no checkpoint yet");
