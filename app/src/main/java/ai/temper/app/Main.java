@@ -1,6 +1,8 @@
 package ai.temper.app;
 
 import ai.temper.app.cli.Cli;
+import ai.temper.engine.Devices;
+import ai.temper.engine.TemperException;
 
 /**
  * The entry point of temper.jar. It must not extend javafx.application.Application, so the
@@ -15,8 +17,25 @@ public final class Main {
     if (System.getenv("OPT_OUT_TRACKING") == null) {
       System.setProperty("OPT_OUT_TRACKING", "true");
     }
-    if (args.length == 0 || (args.length == 2 && args[0].equals("--home"))) {
-      System.exit(Gui.launch(args.length == 2 ? java.nio.file.Path.of(args[1]) : null));
+    // only global options (--home DIR, --device D), or none: the GUI
+    java.nio.file.Path home = null;
+    boolean gui = args.length % 2 == 0;
+    for (int i = 0; gui && i < args.length; i += 2) {
+      switch (args[i]) {
+        case "--home" -> home = java.nio.file.Path.of(args[i + 1]);
+        case "--device" -> {
+          try {
+            Devices.select(args[i + 1]);
+          } catch (TemperException e) {
+            System.err.println("temper: " + e.getMessage());
+            System.exit(2);
+          }
+        }
+        default -> gui = false;
+      }
+    }
+    if (gui) {
+      System.exit(Gui.launch(home));
     }
     System.exit(Cli.run(args));
   }

@@ -7,40 +7,64 @@ import ai.temper.views.chat.ChatViewModel;
 import ai.temper.views.datasets.DatasetsView;
 import ai.temper.views.datasets.DatasetsViewModel;
 import ai.temper.views.evaluate.EvaluateView;
+import ai.temper.views.common.TaskExecutor;
+import ai.temper.views.models.EngineViewModel;
 import ai.temper.views.models.ModelsView;
 import ai.temper.views.models.ModelsViewModel;
+import ai.temper.views.rollouts.RolloutsView;
+import ai.temper.views.rollouts.RolloutsViewModel;
 import ai.temper.views.runs.RunsView;
 import ai.temper.views.runs.RunsViewModel;
 import ai.temper.views.shell.Page;
 import ai.temper.views.train.TrainView;
 import ai.temper.views.train.TrainViewModel;
 import java.util.List;
+import java.util.function.Consumer;
 
 /** Wires the feature views to one workbench, in navigation order. */
 final class Pages {
   private Pages() {}
 
   static List<Page> create(Workbench wb) {
+    return create(wb, device -> { }, id -> { });
+  }
+
+  /**
+   * The pages. {@code rememberDevice} keeps the Models page's device choice for the next
+   * start; {@code navigate} shows a page by id (cross-page actions go where they act).
+   */
+  static List<Page> create(Workbench wb, Consumer<String> rememberDevice,
+      Consumer<String> navigate) {
     RunsViewModel runs = new RunsViewModel(wb);
     TrainViewModel train = new TrainViewModel(wb);
     // a run resumed from the Runs page trains (and draws its curves) on the Train page
-    runs.setOnResume(train::resume);
+    runs.setOnResume(id -> {
+      train.resume(id);
+      navigate.accept("train");
+    });
     train.setOnFinished(checkpoint -> runs.refresh());
     DatasetsViewModel datasets = new DatasetsViewModel(wb);
     var annotate = AnnotateView.model(wb);
     ChatViewModel chat = new ChatViewModel(wb);
     // a run's newest checkpoint becomes the Chat page's model (left side)
-    runs.setOpenInChat(checkpoint -> chat.openModel(checkpoint, 0));
+    runs.setOpenInChat(checkpoint -> {
+      chat.openModel(checkpoint, 0);
+      navigate.accept("chat");
+    });
     var evaluate = EvaluateView.model(wb);
     ModelsViewModel models = new ModelsViewModel(wb);
+    RolloutsViewModel rollouts = new RolloutsViewModel(wb);
+    ModelsView modelsView = new ModelsView(models);
+    modelsView.showEngine(new EngineViewModel(TaskExecutor.fx(wb.jobs()), rememberDevice));
     return List.of(
         Page.of("datasets", "Datasets", "▤", new DatasetsView(datasets).getRoot(),
             datasets),
         Page.of("annotate", "Annotate", "✎", new AnnotateView(annotate), annotate::refresh),
         Page.of("train", "Train", "▶", new TrainView(train), train),
         Page.of("runs", "Runs", "↗", new RunsView(runs), runs),
+        Page.of("rollouts", "Rollouts", "⚄", new RolloutsView(rollouts), rollouts),
         Page.of("chat", "Chat", "✉", new ChatView(chat), chat),
         Page.of("evaluate", "Evaluate", "✓", new EvaluateView(evaluate), evaluate::refresh),
-        Page.of("models", "Models", "◆", new ModelsView(models), models));
+        Page.of("models", "Models", "◆", modelsView, models));
   }
 }

@@ -1,6 +1,7 @@
 package ai.temper.app;
 
 import ai.temper.engine.BlockingCheck;
+import ai.temper.engine.Devices;
 import ai.temper.engine.Settings;
 import ai.temper.engine.TemperException;
 import ai.temper.engine.Workbench;
@@ -13,6 +14,7 @@ import javafx.application.Platform;
 import javafx.geometry.Rectangle2D;
 import javafx.scene.Scene;
 import javafx.scene.control.Alert;
+import javafx.scene.image.Image;
 import javafx.stage.Screen;
 import javafx.stage.Stage;
 
@@ -45,13 +47,25 @@ public final class TemperApp extends Application {
       return;
     }
     settings = Settings.load(workbench.home());
-    shell = new ShellViewModel(workbench, Pages.create(workbench));
+    // --device or TEMPER_DEVICE win; else the device last chosen on the Models page
+    if (System.getenv(Devices.ENV) == null && Devices.requestedExplicitly() == null) {
+      settings.get("device").ifPresent(Devices::select);
+    }
+    shell = new ShellViewModel(workbench, Pages.create(workbench, device -> {
+      settings.put("device", device);
+      settings.save();
+    }, id -> shell.select(id)));
     ShellView view = new ShellView(shell);
     settings.get("page").ifPresent(shell::select);
-    Scene scene = new Scene(view, settings.getDouble("window.width", 1280),
-        settings.getDouble("window.height", 820));
+    // the first window fits the screen it opens on (a 1024x680 laptop or a 4K monitor)
+    Rectangle2D screen = Screen.getPrimary().getVisualBounds();
+    Scene scene = new Scene(view,
+        Math.min(settings.getDouble("window.width", 1280), screen.getWidth()),
+        Math.min(settings.getDouble("window.height", 820), screen.getHeight()));
     scene.getStylesheets().add(stylesheet());
     stage.setTitle("Temper — " + workbench.home());
+    stage.getIcons().add(new Image(Objects.requireNonNull(
+        TemperApp.class.getResourceAsStream("/images/temper-icon.png"), "temper-icon.png")));
     stage.setScene(scene);
     restoreBounds(stage);
     stage.setOnCloseRequest(e -> saveBounds(stage));

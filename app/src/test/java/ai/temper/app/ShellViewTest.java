@@ -49,7 +49,11 @@ class ShellViewTest {
       workbench.db().metrics().log(List.of(new Metric(runA, s, "loss", 3.0 / s),
           new Metric(runB, s, "loss", 2.0 / s)));
     }
-    model = new ShellViewModel(workbench, Pages.create(workbench));
+    java.util.concurrent.atomic.AtomicReference<ShellViewModel> shell =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    model = new ShellViewModel(workbench, Pages.create(workbench, d -> { },
+        id -> shell.get().select(id)));
+    shell.set(model);
     Scene scene = new Scene(new ShellView(model), 1200, 800);
     scene.getStylesheets().add(TemperApp.stylesheet());
     stage.setScene(scene);
@@ -64,8 +68,8 @@ class ShellViewTest {
 
   @Test
   void navigationShowsEveryPageAndRunsComeFromTheDatabase(FxRobot robot) {
-    for (String id : List.of("datasets", "annotate", "train", "runs", "chat", "evaluate",
-        "models")) {
+    for (String id : List.of("datasets", "annotate", "train", "runs", "rollouts", "chat",
+        "evaluate", "models")) {
       assertThat(robot.lookup("#nav-" + id).tryQuery()).as(id).isPresent();
     }
     robot.clickOn("#nav-runs");
@@ -78,6 +82,24 @@ class ShellViewTest {
     RunsView runs = (RunsView) model.selectedProperty().get().view();
     waitUntil(() -> runs.chart().seriesCount() == 2);
     assertThat(runs.chart().pointCount("#" + runA + " tulu-mini")).isEqualTo(5);
+  }
+
+  @Test
+  void resumingARunFromRunsGoesToTrainAndRunsKeepsItsPick(FxRobot robot) {
+    robot.clickOn("#nav-runs");
+    TableView<Run> table = robot.lookup("#runs-table").queryTableView();
+    waitUntil(() -> table.getItems().size() == 2);
+    workbench.db().runs().finish(runA, "FAILED", "stopped");
+    robot.interact(() -> table.getSelectionModel().select(1));
+    RunsView runs = (RunsView) model.selectedProperty().get().view();
+    waitUntil(() -> runs.chart().seriesCount() == 1);
+    // a refresh (as when a run finishes) keeps the pick and its curve
+    robot.clickOn("Refresh");
+    waitUntil(() -> table.getItems().get(1).status().equals("FAILED"));
+    assertThat(table.getSelectionModel().getSelectedItem().id()).isEqualTo(runA);
+    assertThat(runs.chart().seriesCount()).isEqualTo(1);
+    robot.clickOn("#runs-resume");
+    waitUntil(() -> model.selectedProperty().get().id().equals("train"));
   }
 
   @Test

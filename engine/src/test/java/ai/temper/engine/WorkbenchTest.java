@@ -100,6 +100,24 @@ class WorkbenchTest {
       assertThat((long) metrics.size()).isGreaterThanOrEqualTo(committed);
       // a run left RUNNING by the killed process is marked, not lost
       assertThat(wb.db().runs().find(runId).orElseThrow().status()).isEqualTo("INTERRUPTED");
+      // ids stay dense across the kill (H2's identity cache once made them jump by 32)
+      assertThat(wb.db().runs().create("sft", "next", null, "m", "d", null)).isEqualTo(runId + 1);
+    }
+  }
+
+  @Test
+  void runsAreRenamedAndTagged() {
+    try (Workbench wb = Workbench.open(home)) {
+      long a = wb.db().runs().create("sft", "sft stories260K", null, "m", "d", null);
+      long b = wb.db().runs().create("dpo", "dpo stories260K", null, "m", "d", null);
+      wb.db().runs().rename(a, "baseline");
+      wb.db().runs().setTags(a, List.of(" lr-sweep", "hh", "", "hh"));
+      wb.db().runs().setTags(b, List.of("hh"));
+      wb.db().runs().setTags(b, List.of("kindness"));
+      assertThat(wb.db().runs().find(a).orElseThrow().name()).isEqualTo("baseline");
+      assertThat(wb.db().runs().tags(a)).containsExactly("hh", "lr-sweep");
+      assertThat(wb.db().runs().allTags()).containsOnlyKeys(a, b)
+          .containsEntry(b, List.of("kindness"));
     }
   }
 

@@ -29,6 +29,17 @@ public final class Cli {
       err.flush();
       return 1;
     });
+    CommandLine.IParameterExceptionHandler usage = cl.getParameterExceptionHandler();
+    cl.setParameterExceptionHandler((ex, rest) -> {
+      // an option whose setter refused the value (e.g. --device tpu): its own one-line message
+      for (Throwable c = ex.getCause(); c != null; c = c.getCause()) {
+        if (c instanceof TemperException) {
+          ex.getCommandLine().getErr().println("temper: " + c.getMessage());
+          return 2;
+        }
+      }
+      return usage.handleParseException(ex, rest);
+    });
     try {
       return cl.execute(args);
     } finally {

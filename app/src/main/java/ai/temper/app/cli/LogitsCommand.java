@@ -3,6 +3,7 @@ package ai.temper.app.cli;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.temper.engine.Devices;
 import ai.temper.engine.TemperException;
 import ai.temper.engine.generate.Generation;
 import ai.temper.engine.generate.Generator;
@@ -121,7 +122,7 @@ public final class LogitsCommand implements Callable<Integer> {
 
   /** Logits of every position from one full forward pass of the engine's model. */
   static float[][] djlLogits(LlamaModel m, int[] ids) {
-    try (NDManager nm = NDManager.newBaseManager()) {
+    try (NDManager nm = Devices.newManager()) {
       long[] l = new long[ids.length];
       for (int i = 0; i < ids.length; i++) {
         l[i] = ids[i];

@@ -15,7 +15,8 @@ import picocli.CommandLine.ParentCommand;
 /** {@code temper runs ...}: what the database holds about training runs. */
 @Command(name = "runs", description = "List and inspect training runs.",
     mixinStandardHelpOptions = true,
-    subcommands = {RunsCommand.ListRuns.class, RunsCommand.Show.class, RunsCommand.Metrics.class})
+    subcommands = {RunsCommand.ListRuns.class, RunsCommand.Show.class, RunsCommand.Metrics.class,
+        RunsCommand.Label.class})
 public final class RunsCommand {
   @ParentCommand TemperCommand root;
 
@@ -25,9 +26,12 @@ public final class RunsCommand {
 
     @Override
     public Integer call() {
-      Table t = new Table("ID", "KIND", "NAME", "STATUS", "BASE MODEL", "CREATED", "ENDED");
+      Table t = new Table("ID", "KIND", "NAME", "STATUS", "TAGS", "BASE MODEL", "CREATED",
+          "ENDED");
+      var tags = parent.root.workbench().db().runs().allTags();
       for (Run r : parent.root.workbench().db().runs().list()) {
-        t.add(r.id(), r.kind(), r.name(), r.status(), r.baseModel(), r.createdAt(), r.endedAt());
+        t.add(r.id(), r.kind(), r.name(), r.status(), String.join(",",
+            tags.getOrDefault(r.id(), List.of())), r.baseModel(), r.createdAt(), r.endedAt());
       }
       t.print(System.out);
       return 0;
@@ -47,6 +51,8 @@ public final class RunsCommand {
       System.out.println("id:          " + r.id());
       System.out.println("kind:        " + r.kind());
       System.out.println("name:        " + nz(r.name()));
+      List<String> tags = parent.root.workbench().db().runs().tags(id);
+      System.out.println("tags:        " + (tags.isEmpty() ? "-" : String.join(", ", tags)));
       System.out.println("status:      " + r.status());
       System.out.println("base model:  " + nz(r.baseModel()));
       System.out.println("datasets:    " + nz(r.datasets()));
@@ -71,6 +77,38 @@ public final class RunsCommand {
 
     private static String nz(Object o) {
       return o == null ? "-" : o.toString();
+    }
+  }
+
+  @Command(name = "label", description = "Rename a run and/or set its tags.",
+      mixinStandardHelpOptions = true)
+  static final class Label implements Callable<Integer> {
+    @ParentCommand RunsCommand parent;
+    @Parameters(paramLabel = "RUN", description = "Run id.") long id;
+    @Option(names = "--name", paramLabel = "NAME", description = "The run's new name.")
+    String name;
+    @Option(names = "--tags", paramLabel = "TAG[,TAG...]", split = ",",
+        description = "The run's tags (replacing the old ones; --tags '' removes them).")
+    List<String> tags;
+
+    @Override
+    public Integer call() {
+      var runs = parent.root.workbench().db().runs();
+      runs.find(id).orElseThrow(() -> new TemperException("No run with id " + id + "."));
+      if (name == null && tags == null) {
+        throw new TemperException("Nothing to change: pass --name and/or --tags");
+      }
+      if (name != null) {
+        if (name.isBlank()) {
+          throw new TemperException("--name: a run needs a non-blank name");
+        }
+        runs.rename(id, name.strip());
+      }
+      if (tags != null) {
+        runs.setTags(id, tags);
+      }
+      System.out.println(id);
+      return 0;
     }
   }
 

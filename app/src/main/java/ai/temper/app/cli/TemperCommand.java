@@ -1,9 +1,11 @@
 package ai.temper.app.cli;
 
+import ai.temper.engine.Devices;
 import ai.temper.engine.Workbench;
 import java.nio.file.Path;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
 
 /**
  * The root of the command line. Global options live here; every subcommand reaches the
@@ -25,6 +27,9 @@ import picocli.CommandLine.Option;
       BenchCommand.class,
       ConvertCommand.class,
       LogitsCommand.class,
+      VerifyCommand.class,
+      SamplesCommand.class,
+      LabelsCommand.class,
     })
 public final class TemperCommand {
 
@@ -34,6 +39,14 @@ public final class TemperCommand {
   Path home;
 
   private Workbench workbench;
+
+  /** Every command takes it, before or after its name; the engine resolves it on first use. */
+  @Option(names = "--device", paramLabel = "auto|cpu|cuda[:N]|mps", scope = ScopeType.INHERIT,
+      description = "Where tensors live: auto (a GPU when the loaded libtorch has one), cpu, "
+          + "cuda, cuda:N or mps. Default: $TEMPER_DEVICE, else auto.")
+  void device(String spec) {
+    Devices.select(spec);
+  }
 
   /** The home chosen on the command line, from the environment, or the default. */
   public Path home() {

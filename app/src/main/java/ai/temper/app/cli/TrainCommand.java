@@ -19,14 +19,15 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
 /**
- * {@code temper train {pretrain|sft|dpo|rm} --config FILE.yaml [--set key=value ...]} and
+ * {@code temper train {pretrain|sft|dpo|rm|grpo|ppo} --config FILE.yaml [--set key=value ...]} and
  * {@code temper train resume RUN}. Progress and log lines go to stderr; stdout gets the run id
  * as soon as the run exists, then the final checkpoint directory.
  */
 @Command(name = "train", mixinStandardHelpOptions = true,
-    description = "Train a model (pretraining, SFT, DPO, reward model) or resume a run.",
+    description = "Train a model (pretraining, SFT, DPO, reward model, GRPO, PPO) or resume a run.",
     subcommands = {TrainCommand.Pretrain.class, TrainCommand.Sft.class, TrainCommand.Dpo.class,
-        TrainCommand.Rm.class, TrainCommand.Resume.class, TrainCommand.Fields.class})
+        TrainCommand.Rm.class, TrainCommand.Grpo.class, TrainCommand.Ppo.class,
+        TrainCommand.Resume.class, TrainCommand.Fields.class})
 public final class TrainCommand {
   @ParentCommand TemperCommand root;
 
@@ -116,6 +117,24 @@ public final class TrainCommand {
     }
   }
 
+  @Command(name = "grpo", mixinStandardHelpOptions = true,
+      description = "RLVR with GRPO: sampled groups scored by verifiers (and/or a reward model).")
+  static final class Grpo extends Start {
+    @Override
+    TrainKind kind() {
+      return TrainKind.GRPO;
+    }
+  }
+
+  @Command(name = "ppo", mixinStandardHelpOptions = true,
+      description = "PPO with a value head, GAE and a KL penalty; reward model and/or verifiers.")
+  static final class Ppo extends Start {
+    @Override
+    TrainKind kind() {
+      return TrainKind.PPO;
+    }
+  }
+
   @Command(name = "resume", mixinStandardHelpOptions = true,
       description = "Continue a run from its last checkpoint (after a crash or a cancel).")
   static final class Resume implements Callable<Integer> {
@@ -140,7 +159,7 @@ public final class TrainCommand {
       description = "List the config fields of an algorithm with their defaults.")
   static final class Fields implements Callable<Integer> {
     @Parameters(paramLabel = "KIND", defaultValue = "sft",
-        description = "pretrain, sft, dpo or rm (default ${DEFAULT-VALUE}).")
+        description = "pretrain, sft, dpo, rm, grpo or ppo (default ${DEFAULT-VALUE}).")
     String kind;
 
     @Override

@@ -1,11 +1,19 @@
 package ai.temper.app.cli;
 
 import ai.temper.app.AppInfo;
+import ai.temper.engine.Devices;
+import ai.temper.engine.TemperException;
 import picocli.CommandLine.IVersionProvider;
 
+/** {@code temper --version}: the build, the libtorch it loaded (and why), the device. */
 final class VersionProvider implements IVersionProvider {
   @Override
   public String[] getVersion() {
-    return new String[] {"temper " + AppInfo.version()};
+    String version = "temper " + AppInfo.version();
+    try {
+      return new String[] {version, Devices.describeLibtorch(), Devices.describeDevice()};
+    } catch (TemperException e) {
+      return new String[] {version, e.getMessage()};
+    }
   }
 }

@@ -74,4 +74,34 @@ class CliTest {
     assertThat(err.strip().lines()).hasSize(1);
     assertThat(err).contains("no display").doesNotContain("Exception");
   }
+
+  @Test
+  void aConfigErrorPrintsNoRunIdAndCreatesNoRun() throws Exception {
+    Path yaml = home.resolveSibling(home.getFileName() + "-bad.yaml");
+    Files.writeString(yaml, "model_name_or_path: /no/such/model.bin\n"
+        + "dataset_mixer_list: [samples/chat-stories.jsonl, 1.0]\n");
+    CliRunner.Result r = CliRunner.run("--home", home.toString(), "train", "sft", "--config",
+        yaml.toString());
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.out()).isEmpty();
+    assertThat(r.err().strip().lines()).hasSize(1);
+    assertThat(r.err()).contains("model_name_or_path").contains("/no/such/model.bin");
+    r = CliRunner.run("--home", home.toString(), "train", "sft", "--config", yaml.toString(),
+        "--set", "max_seq_length=1");
+    assertThat(r.err()).contains("max_seq_length");
+    assertThat(CliRunner.run("--home", home.toString(), "runs", "list").out().strip().lines())
+        .hasSize(1);
+  }
+
+  @Test
+  void runsAreRenamedAndTaggedFromTheCommandLine() {
+    try (ai.temper.engine.Workbench wb = ai.temper.engine.Workbench.open(home)) {
+      wb.db().runs().create("sft", "sft stories260K", "seed: 1", "m", "d", null);
+    }
+    CliRunner.Result r = CliRunner.run("--home", home.toString(), "runs", "label", "1",
+        "--name", "warm-up", "--tags", "hh,baseline");
+    assertThat(r.code()).as(r.err()).isZero();
+    r = CliRunner.run("--home", home.toString(), "runs", "show", "1");
+    assertThat(r.out()).contains("name:        warm-up").contains("tags:        baseline, hh");
+  }
 }

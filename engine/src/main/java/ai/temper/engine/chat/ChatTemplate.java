@@ -230,43 +230,93 @@ public final class ChatTemplate {
    * message the generation prompt ({@code <|assistant|>\n}) is not its own: its span starts
    * where rendering messages 0..i-1 with {@code add_generation_prompt} ends. So an assistant
    * span holds the reply and what the template closes it with (EOS, {@code <|im_end|>}),
-   * which the model must learn to produce. A template that rewrites earlier text when more
-   * messages follow fails here with a clear error rather than giving a wrong mask.
+   * which the model must learn to produce.
+   *
+   * <p>Two turns of the same role in a row (HH-RLHF transcripts hold them): templates that
+   * close a message differently when it is the last one (Tulu's ends the last assistant
+   * message without its newline) render the generation prompt straight after that closing,
+   * which is then not a prefix of the whole conversation. There the generation prompt is
+   * taken as the difference between the renderings with and without it, and looked for at the
+   * start of the message's own span. A template that rewrites earlier text when more messages
+   * follow, or rejects the conversation ({@code raise_exception}), fails with an
+   * {@link UnrenderableConversationException} rather than giving a wrong mask.
    */
   public Rendered renderWithSpans(List<ChatMessage> messages, boolean addGenerationPrompt) {
+    try {
+      return spans(messages, addGenerationPrompt);
+    } catch (UnrenderableConversationException e) {
+      throw e;
+    } catch (TemperException e) { // the template rejected the conversation
+      throw new UnrenderableConversationException(e.getMessage());
+    }
+  }
+
+  private Rendered spans(List<ChatMessage> messages, boolean addGenerationPrompt) {
     String full = render(messages, addGenerationPrompt);
     List<Span> spans = new ArrayList<>();
     int start = 0;
+    String before = ""; // messages 0..i-1 rendered without the generation prompt
     for (int i = 0; i < messages.size(); i++) {
+      String upTo = i == messages.size() - 1 && !addGenerationPrompt ? full
+          : render(messages.subList(0, i + 1), false);
+      int end = prefixLength(full, upTo, i + 1);
       int msgStart = start;
       if (messages.get(i).isAssistant() && i > 0) {
-        String withPrompt = render(messages.subList(0, i), true);
-        msgStart = prefixLength(full, withPrompt, i, "with the generation prompt");
-      }
-      int end;
-      if (i == messages.size() - 1) {
-        end = addGenerationPrompt ? prefixLength(full, render(messages, false), i + 1, "")
-            : full.length();
-      } else {
-        end = prefixLength(full, render(messages.subList(0, i + 1), false), i + 1, "");
+        msgStart = contentStart(full, before, render(messages.subList(0, i), true), start, end,
+            i);
       }
       if (msgStart < start || end < msgStart) {
-        throw new TemperException("chat template: message " + i + " does not render after the "
-            + "messages before it; cannot tell which tokens are the assistant's");
+        throw new UnrenderableConversationException("chat template: message " + (i + 1)
+            + " does not render after the messages before it; cannot tell which tokens are "
+            + "the assistant's");
       }
       spans.add(new Span(i, messages.get(i).role(), start, msgStart, end));
       start = end;
+      before = upTo;
     }
     return new Rendered(full, spans);
   }
 
-  private static int prefixLength(String full, String prefix, int count, String how) {
+  /**
+   * Where assistant message {@code i} (spanning {@code [start, end)} of {@code full}) begins
+   * after its generation prompt: the end of {@code withPrompt} when that is a prefix of the
+   * whole text, else the end of the generation prompt ({@code withPrompt} less
+   * {@code before}) found in the message's own span.
+   */
+  private static int contentStart(String full, String before, String withPrompt, int start,
+      int end, int i) {
+    if (full.startsWith(withPrompt)) {
+      return withPrompt.length();
+    }
+    if (withPrompt.startsWith(before)) {
+      String prompt = withPrompt.substring(before.length());
+      int at = full.indexOf(prompt, start);
+      if (at >= 0 && at + prompt.length() <= end) {
+        return at + prompt.length();
+      }
+    }
+    throw new UnrenderableConversationException("chat template: the generation prompt before "
+        + "message " + (i + 1) + " (an assistant turn) is not where the whole conversation "
+        + "renders it; cannot tell which tokens are the assistant's");
+  }
+
+  private static int prefixLength(String full, String prefix, int count) {
     if (!full.startsWith(prefix)) {
-      throw new TemperException("chat template: rendering the first " + count + " messages"
-          + (how.isEmpty() ? "" : " " + how) + " is not a prefix of the whole conversation; "
-          + "cannot tell which tokens are the assistant's");
+      throw new UnrenderableConversationException("chat template: rendering the first " + count
+          + " messages is not a prefix of the whole conversation; cannot tell which tokens are "
+          + "the assistant's");
     }
     return prefix.length();
+  }
+
+  /**
+   * A conversation the template cannot render with a loss mask (it rejects it, or renders
+   * earlier messages differently when more follow). Training skips and counts such examples.
+   */
+  public static final class UnrenderableConversationException extends TemperException {
+    public UnrenderableConversationException(String message) {
+      super(message);
+    }
   }
 
   /**

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
+import ai.temper.engine.Devices;
 import ai.temper.engine.NoGrad;
 import ai.temper.engine.model.LoadedModel;
 import ai.temper.engine.model.ModelLoader;
@@ -79,7 +80,7 @@ public final class ModelEmbedder implements Embedder {
     }
     int h = dimension();
     try (NoGrad ng = NoGrad.enter(); NDScope scope = new NDScope();
-        NDManager nd = NDManager.newBaseManager()) {
+        NDManager nd = Devices.newManager()) {
       NDArray ids = nd.create(flat, new Shape(b, t));
       NDArray m = nd.create(mask, new Shape(b, t, 1));
       NDArray hidden = loaded.model().hiddenStates(ids, null);

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
+import ai.temper.engine.Devices;
 import ai.temper.engine.TemperException;
 import ai.temper.engine.TorchRuntime;
 import ai.temper.engine.model.DecodeSession;
@@ -163,6 +164,7 @@ public final class Generator {
         if (tokenizer != null) {
           stopIds.addAll(tokenizer.stopIds());
         }
+        stopIds.addAll(model.config().eosTokenIds()); // every eos_token_id of config.json
         stopIds.addAll(params.stopIds());
       }
       pad = tokenizer != null ? tokenizer.padId() : Math.max(0, model.config().eosTokenId());
@@ -219,7 +221,7 @@ public final class Generator {
         Arrays.fill(real[i], padding, maxPrompt, true);
       }
       useThreads(tuner.preferred()); // the prefill is not timed: it is no typical step
-      try (NDManager manager = NDManager.newBaseManager()) {
+      try (NDManager manager = Devices.newManager()) {
         DecodeSession session = kvCache ? model.pooledSession(b, maxPrompt + steps) : null;
         List<int[]> history = new ArrayList<>(); // no-cache mode: every fed column
         NDArray logits;

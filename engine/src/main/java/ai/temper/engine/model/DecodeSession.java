@@ -28,39 +28,49 @@ import java.util.Arrays;
  */
 public final class DecodeSession implements AutoCloseable {
   private final FastWeights w;
+  /** Set when the fast decoder cannot compute the model: every call goes there. */
+  private final ForwardSession forward;
   private final int batch;
   private final int capacity;
-  private final NDManager manager;
-  private final int heads;
-  private final int kvHeads;
-  private final int headDim;
+  private NDManager manager;
+  private int heads;
+  private int kvHeads;
+  private int headDim;
   /** q and k heads: the ones RoPE rotates. */
-  private final int rotated;
+  private int rotated;
   /** Output sizes of the q/k/v matmul, split: see {@link #project}. */
-  private final long[] parts;
-  private final PtNDArray[] cache;
+  private long[] parts;
+  private PtNDArray[] cache;
   /** The same as (B, KV, 2, hd, S), for the prefill's copies. */
-  private final PtNDArray[] cache5;
-  private final PtNDArray[] keysT;
-  private final PtNDArray[] values;
-  private final PtNDArray[][] keysTPrefix;
-  private final PtNDArray[][] valuesPrefix;
+  private PtNDArray[] cache5;
+  private PtNDArray[] keysT;
+  private PtNDArray[] values;
+  private PtNDArray[][] keysTPrefix;
+  private PtNDArray[][] valuesPrefix;
   /** Cache slots per layer and position: (B*KV, 2, hd, 1) folded, else k and v apart. */
-  private final PtNDArray[][] slots;
-  private final PtNDArray[][] valueSlots;
+  private PtNDArray[][] slots;
+  private PtNDArray[][] valueSlots;
   /** Folded: rows [cos | sin] (S, 2N). Else cos (S, M) and signed sin (S, M), M = q+k dims. */
-  private final PtNDArray cosTable;
-  private final PtNDArray sinTable;
-  private final PtNDArray[] cosRows;
-  private final PtNDArray[] sinRows;
-  private final PtNDArray mask;
-  private final PtNDArray[] maskPrefix;
-  private final PtNDArray zero;
-  private final boolean[][] valid;
-  private final int[] nextPos;
+  private PtNDArray cosTable;
+  private PtNDArray sinTable;
+  private PtNDArray[] cosRows;
+  private PtNDArray[] sinRows;
+  private PtNDArray mask;
+  private PtNDArray[] maskPrefix;
+  private PtNDArray zero;
+  private boolean[][] valid;
+  private int[] nextPos;
   private int length;
   private boolean padded;
   private boolean closed;
+
+  /** A session through the forward math (see {@link LlamaModel#fastDecodes}). */
+  DecodeSession(ForwardSession forward) {
+    this.w = null;
+    this.forward = forward;
+    this.batch = forward.batch();
+    this.capacity = forward.capacity();
+  }
 
   DecodeSession(FastWeights w, int batch, int capacity) {
     if (batch <= 0 || capacity <= 0) {
@@ -68,6 +78,7 @@ public final class DecodeSession implements AutoCloseable {
     }
     LlamaConfig c = w.config;
     this.w = w;
+    this.forward = null;
     this.batch = batch;
     this.capacity = capacity;
     this.heads = c.numAttentionHeads();
@@ -167,6 +178,9 @@ public final class DecodeSession implements AutoCloseable {
 
   /** Slots used so far (the longest row's length, padding included). */
   public int length() {
+    if (forward != null) {
+      return forward.length();
+    }
     return length;
   }
 
@@ -176,6 +190,10 @@ public final class DecodeSession implements AutoCloseable {
 
   /** Forgets all rows; the cache and its views are kept for the next sequences. */
   public void reset() {
+    if (forward != null) {
+      forward.reset();
+      return;
+    }
     checkOpen();
     for (PtNDArray c : cache) {
       // steps add k and v into zeroed slots (an in-place add is the cheapest write)
@@ -196,6 +214,9 @@ public final class DecodeSession implements AutoCloseable {
    */
   public NDArray prefill(int[][] tokens, boolean[][] isReal, NDManager out,
       boolean allPositions) {
+    if (forward != null) {
+      return forward.prefill(tokens, isReal, out, allPositions);
+    }
     checkOpen();
     if (tokens.length != batch) {
       throw new IllegalArgumentException("expected " + batch + " rows, got " + tokens.length);
@@ -290,6 +311,9 @@ public final class DecodeSession implements AutoCloseable {
         o = JniUtils.reshape(JniUtils.permute(JniUtils.reshape(o,
             new long[] {batch, kvHeads, t, g, headDim}), toHeads), new long[] {rows, qDim});
         x = JniUtils.linear(o, w.out[l], x);
+        if (w.outBias[l] != null) {
+          x = JniUtils.add(x, w.outBias[l]);
+        }
         x = mlp(x, l);
       }
       if (!allPositions) {
@@ -309,6 +333,9 @@ public final class DecodeSession implements AutoCloseable {
    * attached to {@code out}.
    */
   public NDArray step(int[] tokens, NDManager out) {
+    if (forward != null) {
+      return forward.step(tokens, out);
+    }
     checkOpen();
     if (tokens.length != batch) {
       throw new IllegalArgumentException("expected " + batch + " tokens, got " + tokens.length);
@@ -358,6 +385,9 @@ public final class DecodeSession implements AutoCloseable {
         PtNDArray probs = JniUtils.softmax(scores, -1, DataType.FLOAT32);
         PtNDArray o = JniUtils.reshape(JniUtils.bmm(probs, values(l, n)), oShape);
         x = JniUtils.linear(o, w.out[l], x); // residual add as the bias
+        if (w.outBias[l] != null) {
+          x = JniUtils.add(x, w.outBias[l]); // Llama's attention_bias also biases o_proj
+        }
         x = mlp(x, l);
       }
       return keep(head(x), out);
@@ -540,6 +570,10 @@ public final class DecodeSession implements AutoCloseable {
 
   @Override
   public void close() {
+    if (forward != null) {
+      forward.close();
+      return;
+    }
     if (!closed) {
       closed = true;
       if (!w.isClosed()) {

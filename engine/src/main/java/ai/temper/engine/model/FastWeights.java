@@ -47,6 +47,8 @@ final class FastWeights implements AutoCloseable {
   final PtNDArray[] attn;
   final PtNDArray[] attnBias;
   final PtNDArray[] out;
+  /** o_proj's bias (width,) with a zero for the constant component, or null entries. */
+  final PtNDArray[] outBias;
   final PtNDArray[] gateUp;
   final PtNDArray[] down;
   private PtNDArray[] embedRows;
@@ -63,6 +65,7 @@ final class FastWeights implements AutoCloseable {
     attn = new PtNDArray[layers];
     attnBias = new PtNDArray[layers];
     out = new PtNDArray[layers];
+    outBias = new PtNDArray[layers];
     gateUp = new PtNDArray[layers];
     down = new PtNDArray[layers];
   }
@@ -79,18 +82,24 @@ final class FastWeights implements AutoCloseable {
       float c0 = (float) Math.sqrt(c.hiddenSize() * c.rmsNormEps());
       for (int l = 0; l < c.numHiddenLayers(); l++) {
         String p = "model.layers." + l + ".";
-        NDArray g1 = model.parameter(p + "input_layernorm.weight").mul(rootD);
+        NDArray g1 = b.gain(p + "input_layernorm.weight", rootD);
         NDArray[] qkv = b.attentionRows(p, w.foldedRope);
         w.attn[l] = b.keep(b.padColumn(qkv[0].mul(g1)));
         w.attnBias[l] = qkv[1] == null ? null : b.keep(qkv[1]);
         w.out[l] = b.keep(b.padRow(b.weight(p + "self_attn.o_proj.weight")));
-        NDArray g2 = model.parameter(p + "post_attention_layernorm.weight").mul(rootD);
-        NDArray gu = NDArrays.concat(new NDList(b.weight(p + "mlp.gate_proj.weight"),
-            b.weight(p + "mlp.up_proj.weight")), 0);
+        NDArray ob = model.parameters().get(p + "self_attn.o_proj.bias");
+        if (ob != null) {
+          w.outBias[l] = b.keep(NDArrays.concat(new NDList(ob.stopGradient(),
+              ob.getManager().zeros(new Shape(1))), 0));
+        }
+        NDArray g2 = b.gain(p + "post_attention_layernorm.weight", rootD);
+        NDArray gu = c.variant().fusedGateUp() ? b.weight(p + "mlp.gate_up_proj.weight")
+            : NDArrays.concat(new NDList(b.weight(p + "mlp.gate_proj.weight"),
+                b.weight(p + "mlp.up_proj.weight")), 0);
         w.gateUp[l] = b.keep(b.padColumn(gu.mul(g2)));
         w.down[l] = b.keep(b.padRow(b.weight(p + "mlp.down_proj.weight")));
       }
-      NDArray gf = model.parameter("model.norm.weight").mul(rootD);
+      NDArray gf = b.gain("model.norm.weight", rootD);
       NDArray emb = b.weight("model.embed_tokens.weight");
       NDArray head = c.tieWordEmbeddings() ? emb : b.weight("lm_head.weight");
       w.lmHead = b.keep(b.padColumn(head.mul(gf)));
@@ -123,6 +132,15 @@ final class FastWeights implements AutoCloseable {
       return a == null ? w : w.add(a.weightDelta().stopGradient());
     }
 
+    /** A norm's gain times sqrt(hidden): w, or Gemma's 1 + w. */
+    NDArray gain(String name, double rootD) {
+      NDArray g = model.parameter(name).stopGradient();
+      if (c.variant().norm() == DecoderVariant.Norm.RMS_ONE_PLUS) {
+        g = g.add(1f);
+      }
+      return g.mul(rootD);
+    }
+
     NDArray bias(String name) {
       NDArray b = model.parameters().get(name);
       return b == null ? null : b.stopGradient().reshape(-1, 1);
@@ -134,9 +152,21 @@ final class FastWeights implements AutoCloseable {
       int kv = c.numKeyValueHeads();
       int hd = c.headDim();
       double scale = 1.0 / Math.sqrt(hd);
-      NDArray wq = weight(p + "self_attn.q_proj.weight").mul(scale);
-      NDArray wk = weight(p + "self_attn.k_proj.weight");
-      NDArray wv = weight(p + "self_attn.v_proj.weight");
+      NDArray wq;
+      NDArray wk;
+      NDArray wv;
+      if (c.variant().fusedQkv()) { // Phi-3: rows [q | k | v] of one qkv_proj
+        long q = c.queryDim();
+        NDList rows = weight(p + "self_attn.qkv_proj.weight").split(
+            new long[] {q, q + c.kvDim()}, 0);
+        wq = rows.get(0).mul(scale);
+        wk = rows.get(1);
+        wv = rows.get(2);
+      } else {
+        wq = weight(p + "self_attn.q_proj.weight").mul(scale);
+        wk = weight(p + "self_attn.k_proj.weight");
+        wv = weight(p + "self_attn.v_proj.weight");
+      }
       NDArray rows = folded ? assemble(wq, wk, wv, heads, kv, hd)
           : NDArrays.concat(new NDList(wq, wk, wv), 0);
       NDArray bq = bias(p + "self_attn.q_proj.bias");

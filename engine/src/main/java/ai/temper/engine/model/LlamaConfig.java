@@ -7,12 +7,19 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
- * The shape of a Llama-family decoder, named as Hugging Face's config.json names it
- * (LlamaForCausalLM, Qwen2ForCausalLM). Everything the model code needs comes from here.
+ * The shape of a decoder, named as Hugging Face's config.json names it, for every family
+ * Temper runs: Llama 1-3 (SmolLM2, TinyLlama), Mistral, Qwen2/2.5, Qwen3, SmolLM3, OLMo,
+ * OLMo 2, Gemma 2, Gemma 3 (text) and Phi-3/4-mini. What differs between families is in
+ * {@link #variant()}. Everything the model code needs comes from here. Both config layouts
+ * are read: transformers 4's rope_theta / rope_scaling and transformers 5's rope_parameters.
  *
- * @param architecture   "LlamaForCausalLM" or "Qwen2ForCausalLM"
+ * @param architecture   config.json's architectures[0] ("LlamaForCausalLM", ...)
  * @param vocabSize      vocab_size
  * @param hiddenSize     hidden_size (the model width, "dim")
  * @param intermediateSize intermediate_size (the SwiGLU hidden width)
@@ -22,12 +29,16 @@ import java.nio.file.Path;
  * @param maxPositionEmbeddings max_position_embeddings
  * @param rmsNormEps     rms_norm_eps
  * @param ropeTheta      rope_theta
- * @param ropeScaling    rope_scaling as JSON (null when absent): "linear" and "llama3" types
+ * @param ropeScaling    rope_scaling as JSON (null when absent or "default"): "linear",
+ *                       "dynamic", "yarn", "llama3" and "longrope" types
  * @param tieWordEmbeddings tie_word_embeddings (lm_head shares embed_tokens)
- * @param attentionBias  attention_bias / Qwen2's q,k,v bias
+ * @param attentionBias  q, k, v projections have biases (attention_bias; always for Qwen2);
+ *                       whether o_proj has one too is {@link DecoderVariant#oProjBias()}
  * @param bosTokenId     bos_token_id (-1 when absent)
- * @param eosTokenId     eos_token_id (-1 when absent)
+ * @param eosTokenId     eos_token_id, the first when it is a list (-1 when absent)
  * @param headDim        head_dim (usually hidden_size / num_attention_heads)
+ * @param eosTokenIds    every eos_token_id (Llama 3 instruct models list several)
+ * @param variant        what the family changes in the decoder
  */
 public record LlamaConfig(
     String architecture,
@@ -45,10 +56,36 @@ public record LlamaConfig(
     boolean attentionBias,
     int bosTokenId,
     int eosTokenId,
-    int headDim) {
+    int headDim,
+    List<Integer> eosTokenIds,
+    DecoderVariant variant) {
 
   public static final String LLAMA = "LlamaForCausalLM";
   public static final String QWEN2 = "Qwen2ForCausalLM";
+  public static final String MISTRAL = "MistralForCausalLM";
+  public static final String QWEN3 = "Qwen3ForCausalLM";
+  public static final String SMOLLM3 = "SmolLM3ForCausalLM";
+  public static final String OLMO = "OlmoForCausalLM";
+  public static final String OLMO2 = "Olmo2ForCausalLM";
+  public static final String GEMMA2 = "Gemma2ForCausalLM";
+  public static final String GEMMA3 = "Gemma3ForCausalLM";
+  public static final String PHI3 = "Phi3ForCausalLM";
+  /** model_type of each architecture Temper runs. */
+  private static final Map<String, String> MODEL_TYPES = new LinkedHashMap<>();
+
+  static {
+    MODEL_TYPES.put(LLAMA, "llama");
+    MODEL_TYPES.put(MISTRAL, "mistral");
+    MODEL_TYPES.put(QWEN2, "qwen2");
+    MODEL_TYPES.put(QWEN3, "qwen3");
+    MODEL_TYPES.put(SMOLLM3, "smollm3");
+    MODEL_TYPES.put(OLMO, "olmo");
+    MODEL_TYPES.put(OLMO2, "olmo2");
+    MODEL_TYPES.put(GEMMA2, "gemma2");
+    MODEL_TYPES.put(GEMMA3, "gemma3_text");
+    MODEL_TYPES.put(PHI3, "phi3");
+  }
+
   private static final ObjectMapper JSON = new ObjectMapper();
 
   public LlamaConfig {
@@ -66,6 +103,36 @@ public record LlamaConfig(
     if (headDim <= 0 || headDim % 2 != 0) {
       throw new TemperException("Model config: head_dim " + headDim + " must be positive and even");
     }
+    if (ropeScaling != null && (ropeScaling.isNull() || ropeScaling.isEmpty())) {
+      ropeScaling = null;
+    }
+    eosTokenIds = eosTokenIds == null ? (eosTokenId >= 0 ? List.of(eosTokenId) : List.of())
+        : List.copyOf(eosTokenIds);
+    if (variant == null) {
+      variant = DecoderVariant.llama(MODEL_TYPES.getOrDefault(architecture, "llama"),
+          attentionBias && !architecture.equals(QWEN2));
+    }
+    for (List<Boolean> perLayer : List.of(variant.slidingLayers(), variant.ropeLayers())) {
+      if (!perLayer.isEmpty() && perLayer.size() != numHiddenLayers) {
+        throw new TemperException("Model config: a per-layer list has " + perLayer.size()
+            + " entries but num_hidden_layers is " + numHiddenLayers
+            + " (layer_types / no_rope_layers)");
+      }
+    }
+    Rope.validate(ropeTheta, ropeScaling, headDim, rotaryDim(headDim, variant),
+        maxPositionEmbeddings);
+  }
+
+  /** The pre-family shape (Llama or Qwen2; o_proj biased with a Llama's attention_bias). */
+  public LlamaConfig(String architecture, int vocabSize, int hiddenSize, int intermediateSize,
+      int numHiddenLayers, int numAttentionHeads, int numKeyValueHeads,
+      int maxPositionEmbeddings, double rmsNormEps, double ropeTheta, JsonNode ropeScaling,
+      boolean tieWordEmbeddings, boolean attentionBias, int bosTokenId, int eosTokenId,
+      int headDim) {
+    this(architecture, vocabSize, hiddenSize, intermediateSize, numHiddenLayers,
+        numAttentionHeads, numKeyValueHeads, maxPositionEmbeddings, rmsNormEps, ropeTheta,
+        ropeScaling, tieWordEmbeddings, attentionBias, bosTokenId, eosTokenId, headDim, null,
+        null);
   }
 
   /** A plain Llama of the given shape (head_dim = hidden / heads, theta 10000, eps 1e-5). */
@@ -75,12 +142,34 @@ public record LlamaConfig(
         maxPositions, 1e-5, 10000.0, null, tied, false, 1, 2, hidden / heads);
   }
 
+  /** The same config with other EOS ids (the first becomes eos_token_id). */
+  public LlamaConfig withEosTokenIds(List<Integer> ids) {
+    return new LlamaConfig(architecture, vocabSize, hiddenSize, intermediateSize,
+        numHiddenLayers, numAttentionHeads, numKeyValueHeads, maxPositionEmbeddings, rmsNormEps,
+        ropeTheta, ropeScaling, tieWordEmbeddings, attentionBias, bosTokenId,
+        ids.isEmpty() ? -1 : ids.get(0), headDim, ids, variant);
+  }
+
   public int kvDim() {
     return numKeyValueHeads * headDim;
   }
 
   public int queryDim() {
     return numAttentionHeads * headDim;
+  }
+
+  /** The leading part of each head that RoPE rotates (head_dim unless partial_rotary_factor). */
+  public int rotaryDim() {
+    return rotaryDim(headDim, variant);
+  }
+
+  private static int rotaryDim(int headDim, DecoderVariant v) {
+    return v == null ? headDim : (int) (headDim * v.partialRotaryFactor());
+  }
+
+  /** The architectures Temper runs, for messages. */
+  public static String supportedArchitectures() {
+    return String.join(", ", MODEL_TYPES.keySet());
   }
 
   /** Reads config.json; unknown architectures and missing fields name the file. */
@@ -97,43 +186,232 @@ public record LlamaConfig(
     return fromJson(n, configJson.toString());
   }
 
-  /** Reads a parsed config.json; {@code where} names its origin in error messages. */
+  /**
+   * Reads a parsed config.json; {@code where} names its origin in error messages. A feature
+   * Temper does not compute is an error naming its field, never silently ignored.
+   */
   public static LlamaConfig fromJson(JsonNode n, String where) {
     String arch = n.path("architectures").path(0).asText(null);
     String type = n.path("model_type").asText("");
     if (arch == null) {
-      arch = switch (type) {
-        case "llama" -> LLAMA;
-        case "qwen2" -> QWEN2;
-        default -> null;
-      };
+      for (Map.Entry<String, String> e : MODEL_TYPES.entrySet()) {
+        if (e.getValue().equals(type)) {
+          arch = e.getKey();
+        }
+      }
     }
-    if (arch == null || !(arch.equals(LLAMA) || arch.equals(QWEN2)
-        || arch.equals("MistralForCausalLM"))) {
+    if (arch == null || !MODEL_TYPES.containsKey(arch)) {
+      String hint = "Gemma3ForConditionalGeneration".equals(arch)
+          ? " (the text-only Gemma3ForCausalLM checkpoints run; this one has a vision tower)"
+          : "";
       throw new TemperException(where + ": unsupported architecture '"
-          + (arch == null ? type : arch) + "' (Temper runs LlamaForCausalLM and "
-          + "Qwen2ForCausalLM checkpoints)");
+          + (arch == null ? type : arch) + "' (Temper runs " + supportedArchitectures() + ")"
+          + hint);
     }
+    try {
+      return parse(n, arch, where);
+    } catch (TemperException e) {
+      String m = e.getMessage();
+      throw new TemperException(m.startsWith(where) ? m : where + ": " + m, e);
+    }
+  }
+
+  private static LlamaConfig parse(JsonNode n, String arch, String where) {
     int hidden = required(n, "hidden_size", where);
     int heads = required(n, "num_attention_heads", where);
-    boolean qwen = arch.equals(QWEN2);
+    int layers = required(n, "num_hidden_layers", where);
+    String modelType = MODEL_TYPES.get(arch);
+    boolean gemma = arch.equals(GEMMA2) || arch.equals(GEMMA3);
+    boolean bias = n.path("attention_bias").asBoolean(false);
+    if (n.path("mlp_bias").asBoolean(false)) {
+      throw unsupported("mlp_bias", "true");
+    }
+    // rope: transformers 5 keeps theta and scaling in rope_parameters (per layer type for
+    // models that mix them); transformers 4 in rope_theta and rope_scaling
+    double theta;
+    JsonNode scaling;
+    double localTheta = 0;
+    double partial = n.path("partial_rotary_factor").asDouble(1.0);
+    JsonNode rp = n.get("rope_parameters");
+    if (rp != null && rp.isObject()) {
+      JsonNode global = rp;
+      JsonNode local = null;
+      if (rp.has("full_attention") || rp.has("sliding_attention")) {
+        global = rp.path("full_attention");
+        local = rp.get("sliding_attention");
+        if (!global.isObject()) {
+          global = local;
+        }
+      }
+      theta = global.path("rope_theta").asDouble(n.path("rope_theta").asDouble(10000.0));
+      partial = global.path("partial_rotary_factor").asDouble(partial);
+      scaling = scalingOf(global);
+      if (local != null && local != global) {
+        if (scalingOf(local) != null) {
+          throw unsupported("rope_parameters.sliding_attention.rope_type",
+              local.path("rope_type").asText());
+        }
+        double lt = local.path("rope_theta").asDouble(theta);
+        localTheta = lt == theta && scaling == null ? 0 : lt;
+      }
+    } else {
+      theta = n.path("rope_theta").asDouble(10000.0);
+      scaling = n.hasNonNull("rope_scaling") ? scalingOf(n.get("rope_scaling")) : null;
+      if (arch.equals(GEMMA3)) {
+        double lt = n.path("rope_local_base_freq").asDouble(10000.0);
+        localTheta = lt == theta && scaling == null ? 0 : lt;
+      }
+    }
+    if (scaling != null && n.has("original_max_position_embeddings")
+        && !scaling.has("original_max_position_embeddings")
+        && "longrope".equals(ropeType(scaling))) {
+      // Phi-3 keeps it beside max_position_embeddings; longrope needs it
+      scaling = ((ObjectNode) scaling.deepCopy()).put("original_max_position_embeddings",
+          n.get("original_max_position_embeddings").asInt());
+    }
+    String act = n.hasNonNull("hidden_activation") ? n.get("hidden_activation").asText()
+        : n.path("hidden_act").asText(gemma ? "gelu_pytorch_tanh" : "silu");
+    DecoderVariant.Activation activation = switch (act) {
+      case "silu", "swish" -> DecoderVariant.Activation.SILU;
+      case "gelu_pytorch_tanh", "gelu_new" -> DecoderVariant.Activation.GELU_TANH;
+      default -> throw unsupported(n.hasNonNull("hidden_activation") ? "hidden_activation"
+          : "hidden_act", act);
+    };
+    // sliding windows: which layers (layer_types, or each family's rule) and how wide
+    int window = n.path("sliding_window").isNumber() ? n.get("sliding_window").asInt()
+        : gemma && !n.has("sliding_window") ? 4096 : 0;
+    if (arch.equals(LLAMA) || arch.equals(OLMO) || arch.equals(OLMO2)) {
+      window = 0; // these decoders have no sliding-window attention
+    }
+    List<Boolean> sliding = new ArrayList<>();
+    JsonNode types = n.get("layer_types");
+    boolean qwenLike = arch.equals(QWEN2) || arch.equals(QWEN3) || arch.equals(SMOLLM3);
+    if (qwenLike && !n.path("use_sliding_window").asBoolean(false)) {
+      window = 0; // Qwen configs name a window that is off unless use_sliding_window
+    }
+    if (types != null && types.isArray()) {
+      for (JsonNode t : types) {
+        switch (t.asText()) {
+          case "full_attention" -> sliding.add(false);
+          case "sliding_attention" -> sliding.add(true);
+          default -> throw unsupported("layer_types", t.asText());
+        }
+      }
+    } else if (window > 0) {
+      int pattern = arch.equals(GEMMA2) ? 2 : arch.equals(GEMMA3)
+          ? n.path("sliding_window_pattern").asInt(6) : 0;
+      int fullBelow = qwenLike ? n.path("max_window_layers").asInt(layers) : 0;
+      for (int l = 0; l < layers; l++) {
+        sliding.add(pattern > 0 ? (l + 1) % pattern != 0 : l >= fullBelow);
+      }
+    }
+    if (!sliding.contains(true)) {
+      window = 0;
+    }
+    if (window == 0) {
+      sliding.clear();
+    }
+    List<Boolean> rope = new ArrayList<>();
+    if (arch.equals(SMOLLM3)) {
+      JsonNode noRope = n.get("no_rope_layers");
+      int interval = n.path("no_rope_layer_interval").asInt(4);
+      for (int l = 0; l < layers; l++) {
+        rope.add(noRope != null && noRope.isArray() ? noRope.path(l).asInt(1) != 0
+            : (l + 1) % interval != 0);
+      }
+      if (!rope.contains(false)) {
+        rope.clear();
+      }
+    }
+    double clip = n.path("clip_qkv").isNumber() ? n.get("clip_qkv").asDouble() : 0;
+    DecoderVariant.Norm norm = gemma ? DecoderVariant.Norm.RMS_ONE_PLUS
+        : arch.equals(OLMO) ? DecoderVariant.Norm.LAYER_NORM : DecoderVariant.Norm.RMS;
+    DecoderVariant.Layout layout = gemma ? DecoderVariant.Layout.SANDWICH
+        : arch.equals(OLMO2) ? DecoderVariant.Layout.POST : DecoderVariant.Layout.PRE;
+    DecoderVariant.QkNorm qk = arch.equals(QWEN3) || arch.equals(GEMMA3)
+        ? DecoderVariant.QkNorm.PER_HEAD
+        : arch.equals(OLMO2) ? DecoderVariant.QkNorm.FULL : DecoderVariant.QkNorm.NONE;
+    double attnCap = softcap(n, "attn_logit_softcapping", arch.equals(GEMMA2) ? 50.0 : 0);
+    double finalCap = softcap(n, "final_logit_softcapping", arch.equals(GEMMA2) ? 30.0 : 0);
+    double qScalar = gemma ? n.path("query_pre_attn_scalar").asDouble(256) : 0;
+    boolean phi = arch.equals(PHI3);
+    if (phi && bias) {
+      throw unsupported("attention_bias", "true");
+    }
+    DecoderVariant variant = new DecoderVariant(modelType, norm, layout, qk,
+        bias && !arch.equals(QWEN2), phi, phi, gemma, activation, attnCap, finalCap,
+        qScalar, window, sliding, rope, localTheta, partial, clip);
+    boolean tiedByDefault = gemma || arch.equals(SMOLLM3);
+    int headDim = n.hasNonNull("head_dim") ? n.get("head_dim").asInt() : hidden / heads;
+    List<Integer> eos = ids(n.path("eos_token_id"));
     return new LlamaConfig(
-        arch.equals("MistralForCausalLM") ? LLAMA : arch,
+        arch,
         required(n, "vocab_size", where),
         hidden,
         required(n, "intermediate_size", where),
-        required(n, "num_hidden_layers", where),
+        layers,
         heads,
-        n.path("num_key_value_heads").asInt(heads),
+        n.path("num_key_value_heads").isNumber() ? n.get("num_key_value_heads").asInt() : heads,
         n.path("max_position_embeddings").asInt(2048),
-        n.path("rms_norm_eps").asDouble(1e-6),
-        n.path("rope_theta").asDouble(10000.0),
-        n.hasNonNull("rope_scaling") ? n.get("rope_scaling") : null,
-        n.path("tie_word_embeddings").asBoolean(!qwen && false),
-        qwen || n.path("attention_bias").asBoolean(false),
+        arch.equals(OLMO) ? 1e-5 : n.path("rms_norm_eps").asDouble(1e-6),
+        theta,
+        scaling,
+        n.path("tie_word_embeddings").asBoolean(tiedByDefault),
+        arch.equals(QWEN2) || bias,
         firstInt(n.path("bos_token_id"), -1),
-        firstInt(n.path("eos_token_id"), -1),
-        n.hasNonNull("head_dim") ? n.get("head_dim").asInt() : hidden / heads);
+        eos.isEmpty() ? -1 : eos.get(0),
+        headDim,
+        eos,
+        variant);
+  }
+
+  /** A rope_scaling / rope_parameters object as scaling (null for the plain default RoPE). */
+  private static JsonNode scalingOf(JsonNode s) {
+    if (s == null || !s.isObject()) {
+      return null;
+    }
+    String t = ropeType(s);
+    if (t.equals("default")) {
+      return null;
+    }
+    ObjectNode copy = s.deepCopy();
+    if (!copy.has("rope_type")) {
+      copy.put("rope_type", t); // transformers' old name "type"
+      copy.remove("type");
+    }
+    copy.remove("rope_theta");
+    copy.remove("partial_rotary_factor");
+    return copy;
+  }
+
+  static String ropeType(JsonNode s) {
+    return s.path("rope_type").asText(s.path("type").asText("default"));
+  }
+
+  private static double softcap(JsonNode n, String field, double dflt) {
+    JsonNode v = n.get(field);
+    if (v == null) {
+      return dflt;
+    }
+    return v.isNumber() ? v.asDouble() : 0;
+  }
+
+  private static TemperException unsupported(String field, String value) {
+    return new TemperException("field '" + field + "' = " + value + " is not supported");
+  }
+
+  private static List<Integer> ids(JsonNode v) {
+    List<Integer> out = new ArrayList<>();
+    if (v.isArray()) {
+      v.forEach(x -> {
+        if (x.canConvertToInt()) {
+          out.add(x.asInt());
+        }
+      });
+    } else if (v.isNumber()) {
+      out.add(v.asInt());
+    }
+    return out;
   }
 
   private static int firstInt(JsonNode v, int dflt) {
@@ -151,11 +429,15 @@ public record LlamaConfig(
     return v.asInt();
   }
 
-  /** The config.json Hugging Face transformers reads for this shape. */
+  /**
+   * The config.json transformers reads for this model (transformers 4's layout, which
+   * transformers 5 also reads): every field that changes the computation is written.
+   */
   public ObjectNode toJson() {
+    DecoderVariant v = variant;
     ObjectNode n = JSON.createObjectNode();
     n.putArray("architectures").add(architecture);
-    n.put("model_type", architecture.equals(QWEN2) ? "qwen2" : "llama");
+    n.put("model_type", v.modelType());
     n.put("vocab_size", vocabSize);
     n.put("hidden_size", hiddenSize);
     n.put("intermediate_size", intermediateSize);
@@ -168,34 +450,105 @@ public record LlamaConfig(
     n.put("rope_theta", ropeTheta);
     if (ropeScaling != null) {
       n.set("rope_scaling", ropeScaling);
+      if (ropeScaling.has("original_max_position_embeddings") && architecture.equals(PHI3)) {
+        n.put("original_max_position_embeddings",
+            ropeScaling.get("original_max_position_embeddings").asInt());
+      }
     } else {
       n.putNull("rope_scaling");
     }
     n.put("tie_word_embeddings", tieWordEmbeddings);
     if (!architecture.equals(QWEN2)) {
       n.put("attention_bias", attentionBias);
+    }
+    if (architecture.equals(LLAMA)) {
       n.put("mlp_bias", false);
     }
-    n.put("hidden_act", "silu");
+    if (v.partialRotaryFactor() != 1.0) {
+      n.put("partial_rotary_factor", v.partialRotaryFactor());
+    }
+    n.put(v.scaleEmbeddings() ? "hidden_activation" : "hidden_act", v.activation().hfName());
+    if (v.scaleEmbeddings()) {
+      n.put("query_pre_attn_scalar", v.queryPreAttnScalar());
+      putCap(n, "attn_logit_softcapping", v.attnSoftcap());
+      putCap(n, "final_logit_softcapping", v.finalSoftcap());
+    }
+    if (architecture.equals(GEMMA3)) {
+      n.put("rope_local_base_freq", v.localRopeTheta() == 0 ? ropeTheta : v.localRopeTheta());
+    }
+    if (v.clipQkv() > 0) {
+      n.put("clip_qkv", v.clipQkv());
+    }
+    if (v.slidingWindow() > 0) {
+      n.put("sliding_window", v.slidingWindow());
+      if (architecture.equals(QWEN2) || architecture.equals(QWEN3)
+          || architecture.equals(SMOLLM3)) {
+        n.put("use_sliding_window", true);
+      }
+      var types = n.putArray("layer_types");
+      for (int l = 0; l < numHiddenLayers; l++) {
+        types.add(v.isSliding(l) ? "sliding_attention" : "full_attention");
+      }
+      // the same for transformers before layer_types: each family's older rule
+      if (architecture.equals(GEMMA3)) {
+        for (int pattern = 1; pattern <= numHiddenLayers + 1; pattern++) {
+          boolean fits = true;
+          for (int l = 0; l < numHiddenLayers; l++) {
+            fits &= v.isSliding(l) == ((l + 1) % pattern != 0);
+          }
+          if (fits) {
+            n.put("sliding_window_pattern", pattern);
+            break;
+          }
+        }
+      } else if (n.has("use_sliding_window")) {
+        int first = 0;
+        while (first < numHiddenLayers && !v.isSliding(first)) {
+          first++;
+        }
+        n.put("max_window_layers", first);
+      }
+    } else if (architecture.equals(GEMMA2) || architecture.equals(GEMMA3)
+        || architecture.equals(MISTRAL) || architecture.equals(PHI3)) {
+      n.putNull("sliding_window");
+    }
+    if (architecture.equals(SMOLLM3)) {
+      var noRope = n.putArray("no_rope_layers");
+      for (int l = 0; l < numHiddenLayers; l++) {
+        noRope.add(v.usesRope(l) ? 1 : 0);
+      }
+    }
     if (bosTokenId >= 0) {
       n.put("bos_token_id", bosTokenId);
     }
-    if (eosTokenId >= 0) {
+    if (eosTokenIds.size() > 1) {
+      var a = n.putArray("eos_token_id");
+      eosTokenIds.forEach(a::add);
+    } else if (eosTokenId >= 0) {
       n.put("eos_token_id", eosTokenId);
     }
     n.put("torch_dtype", "float32");
     return n;
   }
 
+  private static void putCap(ObjectNode n, String field, double cap) {
+    if (cap > 0) {
+      n.put(field, cap);
+    } else {
+      n.putNull(field);
+    }
+  }
+
   /** Parameter count (embeddings included, a tied head counted once). */
   public long parameterCount() {
-    long d = hiddenSize;
-    long perLayer = d * queryDim() + 2 * d * kvDim() + (long) queryDim() * d
-        + 3 * d * intermediateSize + 2 * d;
-    if (attentionBias) {
-      perLayer += queryDim() + 2L * kvDim();
+    long total = 0;
+    for (long[] shape : LlamaModel.parameterShapes(this).values()) {
+      long p = 1;
+      for (long s : shape) {
+        p *= s;
+      }
+      total += p;
     }
-    long emb = (long) vocabSize * d;
-    return emb + (tieWordEmbeddings ? 0 : emb) + numHiddenLayers * perLayer + d;
+    return total;
   }
 }

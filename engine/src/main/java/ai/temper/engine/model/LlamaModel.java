@@ -7,21 +7,25 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
+import ai.temper.engine.Devices;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
 
 /**
- * A Llama-family decoder (Llama, Qwen2, Mistral-style) over DJL NDArrays, with Hugging Face
- * semantics and parameter names. Two ways through the same weights:
+ * The decoder of every family Temper runs (Llama, Mistral, Qwen2/3, SmolLM2/3, OLMo, OLMo 2,
+ * Gemma 2/3, Phi-3) over DJL NDArrays, with Hugging Face semantics and parameter names; what a
+ * family changes is its {@link DecoderVariant}. Two ways through the same weights:
  *
  * <ul>
  *   <li>{@link #forward} / {@link #hiddenStates}: full sequences in plain math form, for
  *       training and scoring (gradients flow to {@link #parameters()} inside a
  *       GradientCollector);
- *   <li>{@link #newSession}: fast incremental decoding with a KV cache over derived, folded
- *       weights, rebuilt by {@link #refreshInference()} after the parameters change.
+ *   <li>{@link #newSession}: incremental decoding with a KV cache. Over derived, folded
+ *       weights ({@link FastWeights}, rebuilt by {@link #refreshInference()} after the
+ *       parameters change) where the variant allows ({@link DecoderVariant#fastDecodable()});
+ *       else the same math as the forward, one cached step at a time ({@link ForwardSession}).
  * </ul>
  *
  * <p>Not thread-safe: one caller at a time.
@@ -35,6 +39,8 @@ public final class LlamaModel implements AutoCloseable {
   private final Map<String, NDArray> params;
   private final Map<String, LinearAdapter> adapters = new LinkedHashMap<>();
   private final Rope rope;
+  /** The RoPE of sliding-window layers when it differs (Gemma 3), else {@link #rope}. */
+  private final Rope localRope;
   private FastWeights fast;
   private DecodeSession pooled;
 
@@ -43,21 +49,22 @@ public final class LlamaModel implements AutoCloseable {
     this.manager = manager;
     this.params = params;
     this.rope = new Rope(config);
+    double local = config.variant().localRopeTheta();
+    this.localRope = local == 0 ? rope : Rope.plain(local, config.rotaryDim());
   }
 
   /** Builds the model from a checkpoint; shapes that contradict the config name the source. */
   public static LlamaModel create(Checkpoint ckpt) {
-    return create(ckpt.config(), ckpt.weights(), ckpt.source(), NDManager.newBaseManager());
+    return create(ckpt.config(), ckpt.weights(), ckpt.source(), Devices.newManager());
   }
 
   public static LlamaModel create(LlamaConfig config, StateDict weights) {
-    return create(config, weights, "checkpoint", NDManager.newBaseManager());
+    return create(config, weights, "checkpoint", Devices.newManager());
   }
 
   /** Builds the model with its arrays in a sub-manager of {@code parent}. */
   public static LlamaModel create(LlamaConfig config, StateDict weights, String source,
       NDManager parent) {
-    new Rope(config); // unsupported RoPE scaling fails before any allocation
     NDManager m = parent.newSubManager();
     Map<String, NDArray> p = new LinkedHashMap<>();
     try {
@@ -100,6 +107,7 @@ public final class LlamaModel implements AutoCloseable {
 
   /** The HF parameter names of a config and their shapes, in checkpoint order. */
   public static Map<String, long[]> parameterShapes(LlamaConfig c) {
+    DecoderVariant v = c.variant();
     long d = c.hiddenSize();
     long q = c.queryDim();
     long kv = c.kvDim();
@@ -108,26 +116,58 @@ public final class LlamaModel implements AutoCloseable {
     s.put("model.embed_tokens.weight", new long[] {c.vocabSize(), d});
     for (int l = 0; l < c.numHiddenLayers(); l++) {
       String p = "model.layers." + l + ".";
-      s.put(p + "input_layernorm.weight", new long[] {d});
-      s.put(p + "self_attn.q_proj.weight", new long[] {q, d});
-      s.put(p + "self_attn.k_proj.weight", new long[] {kv, d});
-      s.put(p + "self_attn.v_proj.weight", new long[] {kv, d});
-      if (c.attentionBias()) {
+      putNorm(s, p, v.normBeforeAttention(), d);
+      if (v.fusedQkv()) {
+        s.put(p + "self_attn.qkv_proj.weight", new long[] {q + 2 * kv, d});
+      } else {
+        s.put(p + "self_attn.q_proj.weight", new long[] {q, d});
+        s.put(p + "self_attn.k_proj.weight", new long[] {kv, d});
+        s.put(p + "self_attn.v_proj.weight", new long[] {kv, d});
+      }
+      s.put(p + "self_attn.o_proj.weight", new long[] {d, q});
+      if (c.attentionBias() && !v.fusedQkv()) {
         s.put(p + "self_attn.q_proj.bias", new long[] {q});
         s.put(p + "self_attn.k_proj.bias", new long[] {kv});
         s.put(p + "self_attn.v_proj.bias", new long[] {kv});
       }
-      s.put(p + "self_attn.o_proj.weight", new long[] {d, q});
-      s.put(p + "post_attention_layernorm.weight", new long[] {d});
-      s.put(p + "mlp.gate_proj.weight", new long[] {f, d});
-      s.put(p + "mlp.up_proj.weight", new long[] {f, d});
+      if (v.oProjBias()) {
+        s.put(p + "self_attn.o_proj.bias", new long[] {d});
+      }
+      switch (v.qkNorm()) {
+        case PER_HEAD -> {
+          s.put(p + "self_attn.q_norm.weight", new long[] {c.headDim()});
+          s.put(p + "self_attn.k_norm.weight", new long[] {c.headDim()});
+        }
+        case FULL -> {
+          s.put(p + "self_attn.q_norm.weight", new long[] {q});
+          s.put(p + "self_attn.k_norm.weight", new long[] {kv});
+        }
+        default -> { }
+      }
+      putNorm(s, p, v.normAfterAttention(), d);
+      putNorm(s, p, v.normBeforeMlp(), d);
+      if (v.fusedGateUp()) {
+        s.put(p + "mlp.gate_up_proj.weight", new long[] {2 * f, d});
+      } else {
+        s.put(p + "mlp.gate_proj.weight", new long[] {f, d});
+        s.put(p + "mlp.up_proj.weight", new long[] {f, d});
+      }
       s.put(p + "mlp.down_proj.weight", new long[] {d, f});
+      putNorm(s, p, v.normAfterMlp(), d);
     }
-    s.put("model.norm.weight", new long[] {d});
+    if (v.norm() != DecoderVariant.Norm.LAYER_NORM) {
+      s.put("model.norm.weight", new long[] {d});
+    }
     if (!c.tieWordEmbeddings()) {
       s.put("lm_head.weight", new long[] {c.vocabSize(), d});
     }
     return s;
+  }
+
+  private static void putNorm(Map<String, long[]> s, String prefix, String name, long d) {
+    if (name != null) {
+      s.put(prefix + name + ".weight", new long[] {d});
+    }
   }
 
   public LlamaConfig config() {
@@ -194,7 +234,9 @@ public final class LlamaModel implements AutoCloseable {
   /** The output head applied to hidden states (..., hidden) -> (..., vocab). */
   public NDArray logits(NDArray hidden) {
     String head = config.tieWordEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight";
-    return linear(hidden, head, null);
+    NDArray logits = linear(hidden, head, null);
+    double cap = config.variant().finalSoftcap();
+    return cap > 0 ? softcap(logits, cap) : logits;
   }
 
   /** The final normed hidden states (B, T, hidden), for reward heads and embeddings. */
@@ -205,59 +247,262 @@ public final class LlamaModel implements AutoCloseable {
     }
     int b = (int) shape.get(0);
     int t = (int) shape.get(1);
-    NDManager m = inputIds.getManager();
     int[] mask = attentionMask == null ? null
         : attentionMask.toType(DataType.INT32, false).toIntArray();
-    NDArray[] cosSin = cosSin(m, b, t, mask);
-    NDArray bias = attentionBias(m, b, t, mask);
-    NDArray x = inputIds.getNDArrayInternal()
-        .embedding(inputIds, parameter("model.embed_tokens.weight"), SparseFormat.DENSE)
-        .singletonOrThrow();
-    for (int l = 0; l < config.numHiddenLayers(); l++) {
-      x = block(l, x, cosSin[0], cosSin[1], bias);
+    int[][] pos = new int[b][t];
+    boolean[][] real = new boolean[b][t];
+    for (int i = 0; i < b; i++) {
+      int seen = 0;
+      for (int j = 0; j < t; j++) {
+        real[i][j] = mask == null || mask[i * t + j] != 0;
+        // padding: HF's placeholder position 1, never attended to
+        pos[i][j] = mask == null ? j : real[i][j] ? seen++ : 1;
+      }
     }
-    return rmsNorm(x, parameter("model.norm.weight"));
+    Step step = new Step(inputIds.getManager(), pos, pos, real, 0, mask == null);
+    return run(inputIds, step, null);
   }
 
-  /** One decoder layer: pre-norm attention and pre-norm SwiGLU MLP, each added back. */
-  private NDArray block(int l, NDArray x, NDArray cos, NDArray sin, NDArray bias) {
+  /**
+   * What one pass over T new tokens needs besides the tokens: their positions, and for the
+   * attention masks the positions and validity of all S keys (cached ones first).
+   */
+  final class Step {
+    final NDManager m;
+    final int[][] queryPos;
+    final int[][] keyPos;
+    final boolean[][] keyReal;
+    final int cached;
+    final boolean shared;
+    private NDArray[] global;
+    private NDArray[] local;
+    private NDArray fullBias;
+    private NDArray slidingBias;
+
+    /**
+     * @param queryPos (B, T) positions of the new tokens
+     * @param keyPos   (B, S) positions of every key, cached ones first (S = cached + T)
+     * @param keyReal  (B, S) whether a key is a real token (padding is never attended to)
+     * @param cached   keys before the new tokens
+     * @param shared   all rows alike (no padding): one mask for the batch
+     */
+    Step(NDManager m, int[][] queryPos, int[][] keyPos, boolean[][] keyReal, int cached,
+        boolean shared) {
+      this.m = m;
+      this.queryPos = queryPos;
+      this.keyPos = keyPos;
+      this.keyReal = keyReal;
+      this.cached = cached;
+      this.shared = shared;
+    }
+
+    NDArray[] cosSin(boolean localLayer) {
+      if (localLayer && localRope != rope) {
+        if (local == null) {
+          local = cosSinOf(m, localRope, queryPos);
+        }
+        return local;
+      }
+      if (global == null) {
+        global = cosSinOf(m, rope, queryPos);
+      }
+      return global;
+    }
+
+    /** Additive bias (B|1, 1, 1, T, S): causal, padding masked, and the window if sliding. */
+    NDArray bias(boolean sliding) {
+      if (sliding) {
+        if (slidingBias == null) {
+          slidingBias = maskOf(config.variant().slidingWindow());
+        }
+        return slidingBias;
+      }
+      if (fullBias == null) {
+        fullBias = maskOf(0);
+      }
+      return fullBias;
+    }
+
+    private NDArray maskOf(int window) {
+      int rows = shared ? 1 : queryPos.length;
+      int t = queryPos[0].length;
+      int s = keyPos[0].length;
+      float[] bias = new float[rows * t * s];
+      for (int i = 0; i < rows; i++) {
+        for (int q = 0; q < t; q++) {
+          for (int k = 0; k < s; k++) {
+            boolean visible = k <= cached + q && keyReal[i][k]
+                && (window == 0 || queryPos[i][q] - keyPos[i][k] < window);
+            bias[(i * t + q) * s + k] = visible ? 0f : MASKED;
+          }
+        }
+      }
+      return m.create(bias, new Shape(rows, 1, 1, t, s));
+    }
+  }
+
+  /** Per-layer keys and values (B, KV heads, S, head_dim) of the tokens run so far. */
+  static final class KvCache {
+    final NDArray[] keys;
+    final NDArray[] values;
+
+    KvCache(int layers) {
+      keys = new NDArray[layers];
+      values = new NDArray[layers];
+    }
+  }
+
+  /**
+   * The decoder over new tokens {@code ids} (B, T): embedding, layers, final norm. With a
+   * cache, keys and values of earlier tokens are attended to and the new ones appended.
+   */
+  NDArray run(NDArray ids, Step step, KvCache cache) {
+    NDArray x = ids.getNDArrayInternal()
+        .embedding(ids, parameter("model.embed_tokens.weight"), SparseFormat.DENSE)
+        .singletonOrThrow();
+    if (config.variant().scaleEmbeddings()) {
+      // Gemma: embeddings times sqrt(hidden_size), rounded to the activations' dtype
+      x = x.mul(scalar(x, (float) Math.sqrt(config.hiddenSize())));
+    }
+    for (int l = 0; l < config.numHiddenLayers(); l++) {
+      x = block(l, x, step, cache);
+    }
+    return norm(x, config.variant().norm() == DecoderVariant.Norm.LAYER_NORM ? null
+        : "model.norm.weight");
+  }
+
+  /**
+   * One decoder layer: attention and MLP each added back to the residual stream, with the
+   * variant's norms before (Llama), after (OLMo 2) or around (Gemma) each.
+   */
+  private NDArray block(int l, NDArray x, Step step, KvCache cache) {
+    DecoderVariant v = config.variant();
     String p = "model.layers." + l + ".";
-    NDArray h = rmsNorm(x, parameter(p + "input_layernorm.weight"));
-    x = x.add(attention(p, h, cos, sin, bias));
-    h = rmsNorm(x, parameter(p + "post_attention_layernorm.weight"));
-    NDArray gate = linear(h, p + "mlp.gate_proj.weight", null);
-    NDArray up = linear(h, p + "mlp.up_proj.weight", null);
-    NDArray act = gate.mul(gate.getNDArrayInternal().sigmoid()).mul(up); // silu(gate) * up
-    return x.add(linear(act, p + "mlp.down_proj.weight", null));
+    NDArray h = v.normsInput() ? norm(x, named(p, v.normBeforeAttention())) : x;
+    h = attention(l, p, h, step, cache);
+    if (v.normAfterAttention() != null) {
+      h = norm(h, p + v.normAfterAttention() + ".weight");
+    }
+    x = x.add(h);
+    h = v.normsInput() ? norm(x, named(p, v.normBeforeMlp())) : x;
+    h = mlp(p, h);
+    if (v.normAfterMlp() != null) {
+      h = norm(h, p + v.normAfterMlp() + ".weight");
+    }
+    return x.add(h);
   }
 
-  private NDArray attention(String p, NDArray h, NDArray cos, NDArray sin, NDArray bias) {
+  private static String named(String prefix, String norm) {
+    return norm == null ? null : prefix + norm + ".weight";
+  }
+
+  /** The gated MLP: down(act(gate(h)) * up(h)). */
+  private NDArray mlp(String p, NDArray h) {
+    NDArray gate;
+    NDArray up;
+    if (config.variant().fusedGateUp()) {
+      NDArray fused = linear(h, p + "mlp.gate_up_proj.weight", null);
+      NDList gu = fused.split(2, fused.getShape().dimension() - 1);
+      gate = gu.get(0);
+      up = gu.get(1);
+    } else {
+      gate = linear(h, p + "mlp.gate_proj.weight", null);
+      up = linear(h, p + "mlp.up_proj.weight", null);
+    }
+    NDArray act = switch (config.variant().activation()) {
+      case SILU -> gate.mul(gate.getNDArrayInternal().sigmoid()); // silu(gate)
+      case GELU_TANH -> geluTanh(gate);
+    };
+    return linear(act.mul(up), p + "mlp.down_proj.weight", null);
+  }
+
+  /** gelu, tanh approximation: x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). */
+  private static NDArray geluTanh(NDArray x) {
+    NDArray inner = x.add(x.mul(x).mul(x).mul(scalar(x, 0.044715f)))
+        .mul(scalar(x, (float) Math.sqrt(2 / Math.PI)));
+    return x.mul(scalar(x, 0.5f)).mul(inner.tanh().add(1f));
+  }
+
+  private NDArray attention(int l, String p, NDArray h, Step step, KvCache cache) {
+    DecoderVariant v = config.variant();
     long b = h.getShape().get(0);
     long t = h.getShape().get(1);
     int heads = config.numAttentionHeads();
     int kvHeads = config.numKeyValueHeads();
     int hd = config.headDim();
     int groups = heads / kvHeads;
-    NDArray q = heads(linear(h, p + "self_attn.q_proj.weight", p + "self_attn.q_proj.bias"),
-        heads);
-    NDArray k = heads(linear(h, p + "self_attn.k_proj.weight", p + "self_attn.k_proj.bias"),
-        kvHeads);
-    NDArray v = heads(linear(h, p + "self_attn.v_proj.weight", p + "self_attn.v_proj.bias"),
-        kvHeads);
-    q = rotate(q, cos, sin);
-    k = rotate(k, cos, sin);
+    NDArray q;
+    NDArray k;
+    NDArray val;
+    if (v.fusedQkv()) {
+      NDArray fused = linear(h, p + "self_attn.qkv_proj.weight", null);
+      NDList qkv = fused.split(new long[] {config.queryDim(), config.queryDim() + config.kvDim()},
+          fused.getShape().dimension() - 1);
+      q = qkv.get(0);
+      k = qkv.get(1);
+      val = qkv.get(2);
+    } else {
+      q = linear(h, p + "self_attn.q_proj.weight", p + "self_attn.q_proj.bias");
+      k = linear(h, p + "self_attn.k_proj.weight", p + "self_attn.k_proj.bias");
+      val = linear(h, p + "self_attn.v_proj.weight", p + "self_attn.v_proj.bias");
+    }
+    if (v.clipQkv() > 0) {
+      float c = (float) v.clipQkv();
+      q = q.clip(-c, c);
+      k = k.clip(-c, c);
+      val = val.clip(-c, c);
+    }
+    if (v.qkNorm() == DecoderVariant.QkNorm.FULL) {
+      q = norm(q, p + "self_attn.q_norm.weight");
+      k = norm(k, p + "self_attn.k_norm.weight");
+    }
+    q = heads(q, heads);
+    k = heads(k, kvHeads);
+    val = heads(val, kvHeads);
+    if (v.qkNorm() == DecoderVariant.QkNorm.PER_HEAD) {
+      q = norm(q, p + "self_attn.q_norm.weight");
+      k = norm(k, p + "self_attn.k_norm.weight");
+    }
+    boolean sliding = v.isSliding(l);
+    if (v.usesRope(l)) {
+      NDArray[] cs = step.cosSin(sliding);
+      q = rotate(q, cs[0], cs[1]);
+      k = rotate(k, cs[0], cs[1]);
+    }
+    if (cache != null) {
+      if (cache.keys[l] != null) {
+        k = cache.keys[l].concat(k, 2);
+        val = cache.values[l].concat(val, 2);
+      }
+      cache.keys[l] = k;
+      cache.values[l] = val;
+    }
+    long s = k.getShape().get(2);
     // grouped-query attention: query heads h*G..h*G+G-1 share key/value head h
     NDArray qg = q.reshape(b, kvHeads, groups * t, hd);
     // the scale as a tensor of the activations' manager, not a Java number: DJL turns a number
     // operand into a temporary tensor over a Java buffer and frees it right after the op, but
     // autograd keeps it for mul's backward, which then reads freed memory (wrong gradients)
-    NDArray scale = qg.getManager().create((float) (1.0 / Math.sqrt(hd)));
-    NDArray scores = qg.matMul(k.transpose(0, 1, 3, 2)).mul(scale)
-        .reshape(b, kvHeads, groups, t, t).add(bias);
-    NDArray probs = scores.softmax(-1).reshape(b, kvHeads, groups * t, t);
-    NDArray out = probs.matMul(v).reshape(b, heads, t, hd).transpose(0, 2, 1, 3)
+    double scalar = v.queryPreAttnScalar() > 0 ? v.queryPreAttnScalar() : hd;
+    NDArray scores = qg.matMul(k.transpose(0, 1, 3, 2)).mul(scalar(qg, (float) (1 / Math.sqrt(scalar))));
+    if (v.attnSoftcap() > 0) {
+      scores = softcap(scores, v.attnSoftcap());
+    }
+    scores = scores.reshape(b, kvHeads, groups, t, s).add(step.bias(sliding));
+    NDArray probs = scores.softmax(-1).reshape(b, kvHeads, groups * t, s);
+    NDArray out = probs.matMul(val).reshape(b, heads, t, hd).transpose(0, 2, 1, 3)
         .reshape(b, t, (long) heads * hd);
-    return linear(out, p + "self_attn.o_proj.weight", null);
+    return linear(out, p + "self_attn.o_proj.weight", p + "self_attn.o_proj.bias");
+  }
+
+  /** cap * tanh(x / cap) (Gemma 2's soft-capping of attention scores and logits). */
+  private static NDArray softcap(NDArray x, double cap) {
+    return x.div(scalar(x, (float) cap)).tanh().mul(scalar(x, (float) cap));
+  }
+
+  /** A scalar tensor in {@code like}'s manager (see the note on number operands above). */
+  private static NDArray scalar(NDArray like, float v) {
+    return like.getManager().create(v);
   }
 
   /** (B, T, heads*hd) -> (B, heads, T, hd). */
@@ -266,17 +511,44 @@ public final class LlamaModel implements AutoCloseable {
     return x.reshape(s.get(0), s.get(1), n, config.headDim()).transpose(0, 2, 1, 3);
   }
 
-  /** RoPE, rotate-half form: x*cos + rotate_half(x)*sin. */
-  private static NDArray rotate(NDArray x, NDArray cos, NDArray sin) {
+  /**
+   * RoPE, rotate-half form over the first rotary dims: x*cos + rotate_half(x)*sin; the rest
+   * of each head (partial_rotary_factor) passes unrotated.
+   */
+  private NDArray rotate(NDArray x, NDArray cos, NDArray sin) {
     int last = x.getShape().dimension() - 1;
+    int rd = config.rotaryDim();
+    NDArray pass = null;
+    if (rd < config.headDim()) {
+      NDList parts = x.split(new long[] {rd}, last);
+      x = parts.get(0);
+      pass = parts.get(1);
+    }
     NDList halves = x.split(2, last);
     NDArray rotated = NDArrays.concat(new NDList(halves.get(1).neg(), halves.get(0)), last);
-    return x.mul(cos).add(rotated.mul(sin));
+    NDArray out = x.mul(cos).add(rotated.mul(sin));
+    return pass == null ? out : NDArrays.concat(new NDList(out, pass), last);
   }
 
-  private NDArray rmsNorm(NDArray x, NDArray gain) {
+  /**
+   * The variant's norm over the last axis with gain {@code gainName} (null: no gain): RMSNorm
+   * x / sqrt(mean(x^2) + eps) * w, Gemma's * (1 + w), or OLMo's LayerNorm without weights.
+   */
+  private NDArray norm(NDArray x, String gainName) {
+    DecoderVariant.Norm kind = config.variant().norm();
+    if (kind == DecoderVariant.Norm.LAYER_NORM) {
+      NDArray centred = x.sub(x.mean(new int[] {-1}, true));
+      NDArray variance = centred.square().mean(new int[] {-1}, true);
+      return centred.div(variance.add(config.rmsNormEps()).sqrt());
+    }
     NDArray meanSquare = x.square().mean(new int[] {-1}, true);
-    return x.div(meanSquare.add(config.rmsNormEps()).sqrt()).mul(gain);
+    NDArray normed = x.div(meanSquare.add(config.rmsNormEps()).sqrt());
+    if (gainName == null) {
+      return normed;
+    }
+    NDArray scaled = normed.mul(parameter(gainName));
+    // (1 + w) as normed + normed * w: an op on the parameter itself would leak (see FastWeights)
+    return kind == DecoderVariant.Norm.RMS_ONE_PLUS ? normed.add(scaled) : scaled;
   }
 
   /** x W^T (+ b), plus the adapter on that weight if one is set. */
@@ -287,43 +559,28 @@ public final class LlamaModel implements AutoCloseable {
     return a == null ? y : y.add(a.forward(x));
   }
 
-  /** cos and sin (B, 1, T, head_dim) at each token's position (real tokens counted). */
-  private NDArray[] cosSin(NDManager m, int b, int t, int[] mask) {
-    int hd = config.headDim();
-    float[] cos = new float[b * t * hd];
-    float[] sin = new float[b * t * hd];
+  /** cos and sin (B, 1, T, rotary dims) at each token's position. */
+  private static NDArray[] cosSinOf(NDManager m, Rope rope, int[][] pos) {
+    int b = pos.length;
+    int t = pos[0].length;
+    int rd = rope.rotaryDim();
+    int longest = 0;
+    for (int[] row : pos) {
+      for (int p : row) {
+        longest = Math.max(longest, p + 1);
+      }
+    }
+    boolean longFactors = rope.usesLong(longest);
+    float[] cos = new float[b * t * rd];
+    float[] sin = new float[b * t * rd];
     for (int i = 0; i < b; i++) {
-      int seen = 0;
       for (int j = 0; j < t; j++) {
-        int pos;
-        if (mask == null) {
-          pos = j;
-        } else if (mask[i * t + j] != 0) {
-          pos = seen++;
-        } else {
-          pos = 1; // padding: HF's placeholder position, never attended to
-        }
-        rope.fill(pos, false, cos, (i * t + j) * hd);
-        rope.fill(pos, true, sin, (i * t + j) * hd);
+        rope.fill(pos[i][j], false, cos, (i * t + j) * rd, longFactors);
+        rope.fill(pos[i][j], true, sin, (i * t + j) * rd, longFactors);
       }
     }
-    Shape s = new Shape(b, 1, t, hd);
+    Shape s = new Shape(b, 1, t, rd);
     return new NDArray[] {m.create(cos, s), m.create(sin, s)};
-  }
-
-  /** Additive bias (B|1, 1, 1, T, T): causal, and padded keys masked. */
-  private static NDArray attentionBias(NDManager m, int b, int t, int[] mask) {
-    int rows = mask == null ? 1 : b;
-    float[] bias = new float[rows * t * t];
-    for (int i = 0; i < rows; i++) {
-      for (int q = 0; q < t; q++) {
-        for (int k = 0; k < t; k++) {
-          boolean visible = k <= q && (mask == null || mask[i * t + k] != 0);
-          bias[(i * t + q) * t + k] = visible ? 0f : MASKED;
-        }
-      }
-    }
-    return m.create(bias, new Shape(rows, 1, 1, t, t));
   }
 
   // ---------------------------------------------------------------- fast decoding path
@@ -361,7 +618,19 @@ public final class LlamaModel implements AutoCloseable {
    * max_position_embeddings.
    */
   public DecodeSession newSession(int batch, int capacity) {
-    return new DecodeSession(fastWeights(), batch, capacity);
+    return fastDecodes(capacity) ? new DecodeSession(fastWeights(), batch, capacity)
+        : new DecodeSession(new ForwardSession(this, batch, capacity));
+  }
+
+  /**
+   * Whether the fast decoder computes this model exactly for sessions of {@code capacity}
+   * slots: its variant allows, no sliding window is shorter than the session, and one RoPE
+   * table serves it (longrope switches factors past original_max_position_embeddings).
+   */
+  public boolean fastDecodes(int capacity) {
+    DecoderVariant v = config.variant();
+    return v.fastDecodable() && (!v.hasSlidingLayers() || capacity <= v.slidingWindow())
+        && capacity <= rope.singleTableUpTo();
   }
 
   /**
@@ -369,6 +638,18 @@ public final class LlamaModel implements AutoCloseable {
    * by the model for the next call (its cache and views are reused). Do not close it.
    */
   public DecodeSession pooledSession(int batch, int capacity) {
+    if (!fastDecodes(capacity)) {
+      if (pooled != null && pooled.batch() == batch && pooled.capacity() >= capacity
+          && pooled.weights() == null) {
+        pooled.reset();
+        return pooled;
+      }
+      if (pooled != null) {
+        pooled.close();
+      }
+      pooled = new DecodeSession(new ForwardSession(this, batch, capacity));
+      return pooled;
+    }
     FastWeights w = fastWeights();
     if (pooled != null && pooled.batch() == batch && pooled.capacity() >= capacity
         && pooled.weights() == w) {
@@ -385,6 +666,11 @@ public final class LlamaModel implements AutoCloseable {
 
   Rope rope() {
     return rope;
+  }
+
+  /** The inference-only parameter map (for the forward session). */
+  Map<String, NDArray> params() {
+    return params;
   }
 
   @Override

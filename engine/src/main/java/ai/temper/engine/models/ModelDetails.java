@@ -69,7 +69,9 @@ public record ModelDetails(ModelRow model, boolean present, String problem, Llam
     line(sb, "parameters", parameters > 0 ? String.format(Locale.ROOT, "%,d (%s)", parameters,
         Sizes.parameters(parameters)) : null);
     if (config != null) {
-      line(sb, "architecture", config.architecture());
+      line(sb, "architecture", config.architecture() + " (" + config.variant().modelType()
+          + (config.variant().fastDecodable() ? "" : "; decodes through the forward path")
+          + ")");
       line(sb, "shape", "hidden " + config.hiddenSize() + ", intermediate "
           + config.intermediateSize() + ", " + config.numHiddenLayers() + " layers, "
           + config.numAttentionHeads() + " heads (" + config.numKeyValueHeads() + " KV, head dim "
@@ -81,6 +83,7 @@ public record ModelDetails(ModelRow model, boolean present, String problem, Llam
     }
     if (memory != null) {
       line(sb, "memory", memory);
+      line(sb, "needs", memory.uses());
     }
     line(sb, "tokenizer", tokenizerKind);
     line(sb, "chat template", chatTemplate ? "yes" : "no (Temper uses the Tulu template)");

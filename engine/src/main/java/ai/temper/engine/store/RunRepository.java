@@ -3,7 +3,13 @@ package ai.temper.engine.store;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.Optional;
 
 /** Training runs: one row each, with the config they were started with. */
@@ -46,6 +52,44 @@ public final class RunRepository {
 
   public List<Run> list() {
     return sql.query("SELECT * FROM runs ORDER BY id DESC", RunRepository::row);
+  }
+
+  /** Renames a run (a blank name is refused by the caller). */
+  public void rename(long id, String name) {
+    sql.update("UPDATE runs SET name = ? WHERE id = ?", name, id);
+  }
+
+  /** A run's tags, sorted. */
+  public List<String> tags(long id) {
+    return sql.query("SELECT tag FROM run_tags WHERE run_id = ? ORDER BY tag",
+        rs -> rs.getString(1), id);
+  }
+
+  /** The tags of every run that has any, by run id. */
+  public Map<Long, List<String>> allTags() {
+    Map<Long, List<String>> out = new LinkedHashMap<>();
+    sql.query("SELECT run_id, tag FROM run_tags ORDER BY run_id, tag", rs -> {
+      out.computeIfAbsent(rs.getLong(1), k -> new ArrayList<>()).add(rs.getString(2));
+      return null;
+    });
+    return out;
+  }
+
+  /** Replaces a run's tags (trimmed, blank ones dropped, duplicates once). */
+  public void setTags(long id, Collection<String> tags) {
+    Set<String> clean = new TreeSet<>();
+    for (String t : tags) {
+      if (t != null && !t.isBlank()) {
+        clean.add(t.strip());
+      }
+    }
+    sql.inTransaction(c -> {
+      sql.update("DELETE FROM run_tags WHERE run_id = ?", id);
+      for (String t : clean) {
+        sql.update("INSERT INTO run_tags(run_id, tag) VALUES (?, ?)", id, t);
+      }
+      return null;
+    });
   }
 
   /** Runs left RUNNING by a process that died. */

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
+import ai.temper.engine.Devices;
 import ai.temper.engine.NoGrad;
 import ai.temper.engine.TemperException;
 import java.io.IOException;
@@ -41,7 +42,7 @@ public final class AdamW implements AutoCloseable {
     this.beta2 = beta2;
     this.eps = eps;
     this.weightDecay = weightDecay;
-    this.manager = NDManager.newBaseManager();
+    this.manager = Devices.newManager();
     for (var e : params.entrySet()) {
       NDArray m = manager.zeros(e.getValue().getShape(), e.getValue().getDataType());
       NDArray v = manager.zeros(e.getValue().getShape(), e.getValue().getDataType());
@@ -144,7 +145,7 @@ public final class AdamW implements AutoCloseable {
   /** Reads moments saved by {@link #save} and the number of steps they belong to. */
   public void load(Path file, long steps) {
     try (InputStream in = Files.newInputStream(file);
-        NDManager tmp = NDManager.newBaseManager()) {
+        NDManager tmp = Devices.newManager()) {
       NDList list = NDList.decode(tmp, in);
       Map<String, NDArray> byName = new LinkedHashMap<>();
       for (NDArray a : list) {

@@ -37,6 +37,10 @@ public final class BaseModel implements AutoCloseable {
   private final ChatEncoder chat;
   private final String description;
   private Long libraryId;
+  /** The source's generation_config.json (null if none): saved checkpoints keep it. */
+  private com.fasterxml.jackson.databind.JsonNode generationConfig;
+  /** The dtype the source stores its weights in: checkpoints are saved in it. */
+  private ai.temper.engine.model.hf.DType storedDtype = ai.temper.engine.model.hf.DType.F32;
 
   private BaseModel(LlamaModel model, Tokenizer tokenizer, HfTokenizerFiles tokenizerFiles,
       ChatEncoder chat, String description) {
@@ -98,6 +102,10 @@ public final class BaseModel implements AutoCloseable {
     BaseModel base = new BaseModel(model, ckpt.tokenizer(), files,
         chat(config, ckpt.tokenizer()), name);
     base.libraryId = libraryId;
+    if (Files.isDirectory(path)) {
+      base.generationConfig = ai.temper.engine.model.hf.HfCheckpoint.readGenerationConfig(path);
+      base.storedDtype = ai.temper.engine.model.hf.HfCheckpoint.storedDtype(path);
+    }
     return base;
   }
 
@@ -183,6 +191,16 @@ public final class BaseModel implements AutoCloseable {
   }
 
   /** The tokenizer as Hugging Face files, written into every checkpoint. */
+  /** The dtype the base's weights are stored in (float32 for llama2.c and new models). */
+  public ai.temper.engine.model.hf.DType storedDtype() {
+    return storedDtype;
+  }
+
+  /** The base's generation_config.json, or null when it had none. */
+  public com.fasterxml.jackson.databind.JsonNode generationConfig() {
+    return generationConfig;
+  }
+
   public HfTokenizerFiles tokenizerFiles() {
     return tokenizerFiles;
   }

@@ -50,6 +50,15 @@ public final class CheckpointIO {
   /** Writes the checkpoint of {@code step}, replacing a stale one of the same step. */
   static Path save(Path outputDir, int step, TrainableModel model, BaseModel base, AdamW optimizer,
       ObjectNode state, TrainConfig config) {
+    return save(outputDir, step, model, base, optimizer, state, config, null);
+  }
+
+  /** PPO's value model (backbone and head), saved beside the policy in its checkpoints. */
+  public static final String VALUE_WEIGHTS = "value_model.safetensors";
+
+  /** As above, with {@code valueWeights} (may be null) written to {@link #VALUE_WEIGHTS}. */
+  static Path save(Path outputDir, int step, TrainableModel model, BaseModel base, AdamW optimizer,
+      ObjectNode state, TrainConfig config, Map<String, Tensor> valueWeights) {
     Path target = stepDir(outputDir, step);
     Path staging = outputDir.resolve(".step-" + step + ".staging-"
         + UUID.randomUUID().toString().substring(0, 8));
@@ -62,10 +71,11 @@ public final class CheckpointIO {
           lm.put(k, v);
         }
       });
+      // in the dtype the base was stored in (a bfloat16 model stays bfloat16)
       HfCheckpoint.write(staging, model.config(), lm, base.tokenizerFiles(),
-          base.chat().template().source(), null);
+          base.chat().template().source(), base.generationConfig(), base.storedDtype());
       if (model.score() != null) {
-        asRewardModel(staging, merged, base.tokenizer().padId());
+        asRewardModel(staging, merged, base.tokenizer().padId(), base.storedDtype());
       }
       if (model.hasLora()) {
         Path adapter = Files.createDirectories(staging.resolve(ADAPTER_DIR));
@@ -74,7 +84,12 @@ public final class CheckpointIO {
         SafetensorsWriter.write(adapter.resolve(ADAPTER_WEIGHTS), model.adapterTensors(),
             DType.F32);
       }
-      optimizer.save(staging.resolve(OPTIMIZER));
+      if (valueWeights != null) {
+        SafetensorsWriter.write(staging.resolve(VALUE_WEIGHTS), valueWeights, DType.F32);
+      }
+      if (!config.saveOnlyModel()) {
+        optimizer.save(staging.resolve(OPTIMIZER)); // AdamW moments, beside the weights
+      }
       Files.writeString(staging.resolve(STATE), JSON.writeValueAsString(state) + "\n");
       if (Files.exists(target)) {
         FileTrees.deleteQuietly(target); // a stale checkpoint of this step from before a resume
@@ -94,7 +109,8 @@ public final class CheckpointIO {
    * Turns a causal-LM directory into HF's LlamaForSequenceClassification: the config names it
    * with one label and the pad id (which finds the last token), the weights gain score.weight.
    */
-  private static void asRewardModel(Path dir, StateDict merged, int padId) throws IOException {
+  private static void asRewardModel(Path dir, StateDict merged, int padId, DType dtype)
+      throws IOException {
     ObjectNode cfg = (ObjectNode) JSON.readTree(Files.readString(dir.resolve(HfCheckpoint.CONFIG)));
     cfg.putArray("architectures").add(REWARD_ARCHITECTURE);
     cfg.put("num_labels", 1);
@@ -110,7 +126,7 @@ public final class CheckpointIO {
         }
       }
     }
-    SafetensorsWriter.write(dir.resolve(SafetensorsIndex.SINGLE_FILE), merged.asMap(), DType.F32);
+    SafetensorsWriter.write(dir.resolve(SafetensorsIndex.SINGLE_FILE), merged.asMap(), dtype);
   }
 
   private static ObjectNode adapterConfig(TrainConfig c, boolean reward) {

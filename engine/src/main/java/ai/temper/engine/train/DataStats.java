@@ -1,5 +1,8 @@
 package ai.temper.engine.train;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * What encoding did to a split: how many examples came in, how many were truncated to
  * max_seq_length (kept, with a shorter target) and how many were skipped because truncation
@@ -11,6 +14,8 @@ public final class DataStats {
   private int skipped;
   private long tokens;
   private long trainedTokens;
+  private int unrenderable;
+  private final List<String> unrenderableWhere = new ArrayList<>();
 
   /** Counts one example, truncated or not, kept or skipped, with its (kept) token counts. */
   void add(boolean wasTruncated, boolean wasSkipped, long tokenCount, long trained) {
@@ -24,6 +29,32 @@ public final class DataStats {
       tokens += tokenCount;
       trainedTokens += trained;
     }
+  }
+
+  /**
+   * Counts one example skipped because the chat template cannot render it with a loss mask;
+   * the first {@link #KEPT_REASONS} keep where they came from and why.
+   */
+  void unrenderable(String where, String why) {
+    examples++;
+    skipped++;
+    unrenderable++;
+    if (unrenderableWhere.size() < KEPT_REASONS) {
+      unrenderableWhere.add(where + ": " + why);
+    }
+  }
+
+  /** How many reasons of unrenderable examples are kept. */
+  public static final int KEPT_REASONS = 20;
+
+  /** Examples skipped because the chat template cannot render them with a loss mask. */
+  public int unrenderable() {
+    return unrenderable;
+  }
+
+  /** Where the first unrenderable examples came from and why ("dataset 'hh' #5: ..."). */
+  public List<String> unrenderableExamples() {
+    return List.copyOf(unrenderableWhere);
   }
 
   public int examples() {
@@ -53,7 +84,8 @@ public final class DataStats {
   @Override
   public String toString() {
     return examples + " examples, " + truncated + " truncated to max_seq_length, " + skipped
-        + " skipped (no trainable token left), " + tokens + " tokens (" + trainedTokens
-        + " trained)";
+        + " skipped (" + (skipped - unrenderable) + " with no trainable token left, "
+        + unrenderable + " the chat template cannot render), " + tokens + " tokens ("
+        + trainedTokens + " trained)";
   }
 }

@@ -2,6 +2,7 @@ package ai.temper.engine.train;
 
 import ai.temper.engine.chat.ChatEncoder;
 import ai.temper.engine.chat.ChatMessage;
+import ai.temper.engine.chat.ChatTemplate;
 import ai.temper.engine.tokenizer.Tokenizer;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
@@ -10,8 +11,9 @@ import java.util.List;
 
 /**
  * Canonical examples to token sequences with their loss masks, truncated to max_seq_length.
- * Nothing is dropped silently: truncated examples and examples left without a trainable token
- * are counted in {@link DataStats}.
+ * Nothing is dropped silently: truncated examples, examples left without a trainable token and
+ * examples the chat template cannot render with a loss mask are counted in {@link DataStats}
+ * (the last with where they came from).
  */
 public final class Encoder {
   /** A preference pair as two sequences whose masks cover only the final completion. */
@@ -52,7 +54,13 @@ public final class Encoder {
       DataStats stats) {
     List<TokenSequence> seqs = new ArrayList<>();
     for (JsonNode e : examples) {
-      ChatEncoder.Encoded enc = chat.encodeForTraining(messages(e.get("messages")));
+      ChatEncoder.Encoded enc;
+      try {
+        enc = chat.encodeForTraining(messages(e.get("messages")));
+      } catch (ChatTemplate.UnrenderableConversationException ex) {
+        stats.unrenderable(TrainingData.where(e), ex.getMessage());
+        continue;
+      }
       TokenSequence s = new TokenSequence(enc.ids(), enc.trained());
       if (packing) {
         // packed rows are cut at max_seq_length, so a long conversation spans two rows instead
@@ -72,8 +80,15 @@ public final class Encoder {
     List<Pair> out = new ArrayList<>();
     for (JsonNode e : examples) {
       List<ChatMessage> prompt = messages(e.get("prompt"));
-      TokenSequence c = completion(prompt, messages(e.get("chosen")));
-      TokenSequence r = completion(prompt, messages(e.get("rejected")));
+      TokenSequence c;
+      TokenSequence r;
+      try {
+        c = completion(prompt, messages(e.get("chosen")));
+        r = completion(prompt, messages(e.get("rejected")));
+      } catch (ChatTemplate.UnrenderableConversationException ex) {
+        stats.unrenderable(TrainingData.where(e), ex.getMessage());
+        continue;
+      }
       TokenSequence ct = c.truncate(maxLength);
       TokenSequence rt = r.truncate(maxLength);
       boolean truncated = ct != c || rt != r;

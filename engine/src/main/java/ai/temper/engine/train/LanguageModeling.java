@@ -3,6 +3,7 @@ package ai.temper.engine.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import ai.temper.engine.Devices;
 import ai.temper.engine.NoGrad;
 import java.util.ArrayList;
 import java.util.List;
@@ -59,7 +60,7 @@ final class LanguageModeling implements Objective {
     long count = 0;
     try (NoGrad ng = NoGrad.enter()) {
       for (int from = 0; from < eval.size(); from += batchSize) {
-        try (NDScope scope = new NDScope(); NDManager nd = NDManager.newBaseManager()) {
+        try (NDScope scope = new NDScope(); NDManager nd = Devices.newManager()) {
           Batch b = Batch.of(nd, eval.subList(from, Math.min(eval.size(), from + batchSize)),
               padId);
           nll -= Losses.targetLogProbs(model.model(), b, nd).sum().getFloat();

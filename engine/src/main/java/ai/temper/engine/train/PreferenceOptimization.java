@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
+import ai.temper.engine.Devices;
 import ai.temper.engine.NoGrad;
 import ai.temper.engine.jobs.JobContext;
 import java.util.ArrayList;
@@ -67,7 +68,7 @@ final class PreferenceOptimization implements Objective {
       for (int from = 0; from < pairs.size(); from += batchSize) {
         ctx.checkCancelled();
         int to = Math.min(pairs.size(), from + batchSize);
-        try (NDScope scope = new NDScope(); NDManager nd = NDManager.newBaseManager()) {
+        try (NDScope scope = new NDScope(); NDManager nd = Devices.newManager()) {
           NDArray[] lp = sequenceLogProbs(nd, pairs.subList(from, to));
           float[] c = lp[0].toFloatArray();
           float[] r = lp[1].toFloatArray();
@@ -163,7 +164,7 @@ final class PreferenceOptimization implements Objective {
         for (int i = 0; i < items.length; i++) {
           items[i] = from + i;
         }
-        try (NDScope scope = new NDScope(); NDManager nd = NDManager.newBaseManager()) {
+        try (NDScope scope = new NDScope(); NDManager nd = Devices.newManager()) {
           Losses.PreferenceLoss l = batchLoss(nd, eval.subList(from, to), items, evalRef);
           sums.add("loss", l.loss().getFloat(), items.length);
           record(l, sums, "");

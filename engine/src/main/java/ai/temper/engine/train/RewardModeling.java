@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
+import ai.temper.engine.Devices;
 import ai.temper.engine.NoGrad;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -94,7 +95,7 @@ final class RewardModeling implements Objective {
     try (NoGrad ng = NoGrad.enter()) {
       for (int from = 0; from < eval.size(); from += batchSize) {
         int to = Math.min(eval.size(), from + batchSize);
-        try (NDScope scope = new NDScope(); NDManager nd = NDManager.newBaseManager()) {
+        try (NDScope scope = new NDScope(); NDManager nd = Devices.newManager()) {
           NDArray[] r = pairRewards(nd, eval.subList(from, to));
           NDArray loss = Losses.bradleyTerry(r[0], r[1], config.margin(),
               config.centerRewardsCoefficient());

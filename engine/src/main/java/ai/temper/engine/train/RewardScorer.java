@@ -3,6 +3,7 @@ package ai.temper.engine.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import ai.temper.engine.Devices;
 import ai.temper.engine.NoGrad;
 import ai.temper.engine.TemperException;
 import ai.temper.engine.TorchRuntime;
@@ -44,6 +45,16 @@ public final class RewardScorer implements AutoCloseable {
 
   /** Reads a reward-model checkpoint directory written by a {@code temper train rm} run. */
   public static RewardScorer load(Path dir) {
+    TrainableModel m = loadModel(dir);
+    HfTokenizer tok = HfTokenizer.open(dir);
+    return new RewardScorer(m, tok, new ChatEncoder(ChatTemplate.forTokenizer(tok), tok));
+  }
+
+  /** The reward model of a checkpoint directory: its backbone with the score head. */
+  static TrainableModel loadModel(Path dir) {
+    if (!Files.isRegularFile(dir.resolve(HfCheckpoint.CONFIG))) {
+      throw new TemperException(dir + ": no config.json: not a reward model checkpoint");
+    }
     Path cfgFile = dir.resolve(HfCheckpoint.CONFIG);
     LlamaConfig config;
     try {
@@ -78,8 +89,12 @@ public final class RewardScorer implements AutoCloseable {
     TorchRuntime.configure(null);
     TrainableModel m = new TrainableModel(LlamaModel.create(config, backbone));
     m.addScoreHead(0, 0, score.data());
-    HfTokenizer tok = HfTokenizer.open(dir);
-    return new RewardScorer(m, tok, new ChatEncoder(ChatTemplate.forTokenizer(tok), tok));
+    return m;
+  }
+
+  /** The reward model's vocabulary size (a value head must read the policy's token ids). */
+  public int vocabSize() {
+    return model.config().vocabSize();
   }
 
   /** Rewards of conversations (each ending with the answer to score). */
@@ -90,7 +105,7 @@ public final class RewardScorer implements AutoCloseable {
       seqs.add(new TokenSequence(e.ids(), e.trained()));
     }
     try (NoGrad ng = NoGrad.enter(); NDScope scope = new NDScope();
-        NDManager nd = NDManager.newBaseManager()) {
+        NDManager nd = Devices.newManager()) {
       NDArray r = RewardModeling.rewards(model, Batch.of(nd, seqs, tokenizer.padId()));
       return r.toFloatArray();
     }

@@ -66,6 +66,7 @@ public final class TrainConfig {
   public static final String LOGGING_STEPS = "logging_steps";
   public static final String EVAL_STEPS = "eval_steps";
   public static final String SAVE_STEPS = "save_steps";
+  public static final String SAVE_ONLY_MODEL = "save_only_model";
   public static final String BETA = "beta";
   public static final String LOSS_TYPE = "loss_type";
   public static final String LABEL_SMOOTHING = "label_smoothing";
@@ -78,14 +79,37 @@ public final class TrainConfig {
   public static final String LORA_DROPOUT = "lora_dropout";
   public static final String LORA_TARGETS = "lora_target_modules";
   public static final String MODEL_SIZE = "model_size";
+  // reinforcement learning (grpo, ppo): open-instruct grpo_fast / ppo names
+  public static final String RL_PROMPTS = "num_unique_prompts_rollout";
+  public static final String RL_SAMPLES = "num_samples_per_prompt_rollout";
+  public static final String RESPONSE_LENGTH = "response_length";
+  public static final String TEMPERATURE = "temperature";
+  public static final String STOP_STRINGS = "stop_strings";
+  public static final String KL_ESTIMATOR = "kl_estimator";
+  public static final String CLIP_LOWER = "clip_lower";
+  public static final String CLIP_HIGHER = "clip_higher";
+  public static final String RL_EPOCHS = "num_epochs";
+  public static final String RL_MINI_BATCHES = "num_mini_batches";
+  public static final String ADVANTAGE_NORM = "advantage_normalization_type";
+  public static final String APPLY_VERIFIABLE = "apply_verifiable_reward";
+  public static final String VERIFICATION_REWARD = "verification_reward";
+  public static final String REWARD_MODEL = "reward_model_path";
+  public static final String NON_STOP_PENALTY = "non_stop_penalty";
+  public static final String NON_STOP_PENALTY_VALUE = "non_stop_penalty_value";
+  public static final String VALUE_MODEL = "value_model_path";
+  public static final String VF_COEF = "vf_coef";
+  public static final String CLIPRANGE_VALUE = "cliprange_value";
+  public static final String GAMMA = "gamma";
+  public static final String LAM = "lam";
   public static final String INIT_RANGE = "initializer_range";
 
   public static final List<String> LORA_MODULES = List.of("q_proj", "k_proj", "v_proj",
-      "o_proj", "gate_proj", "up_proj", "down_proj");
+      "o_proj", "gate_proj", "up_proj", "down_proj", "qkv_proj", "gate_up_proj");
 
   private static final Set<TrainKind> PREFS = EnumSet.of(TrainKind.DPO, TrainKind.RM);
   private static final Set<TrainKind> CHAT = EnumSet.of(TrainKind.SFT, TrainKind.DPO,
-      TrainKind.RM);
+      TrainKind.RM, TrainKind.GRPO, TrainKind.PPO);
+  private static final Set<TrainKind> RL = EnumSet.of(TrainKind.GRPO, TrainKind.PPO);
 
   private static final List<ConfigField> FIELDS = List.of(
       f(MODEL, STRING, null, true, null, "Model",
@@ -143,8 +167,12 @@ public final class TrainConfig {
           "Evaluate on held-out data every N steps (0: only at the end)"),
       f(SAVE_STEPS, INT, 100, false, null, "Logging",
           "Save a checkpoint every N steps (0: only at the end)"),
-      f(BETA, DOUBLE, 0.1, false, EnumSet.of(TrainKind.DPO), "DPO",
-          "DPO temperature: strength of the pull towards the reference model"),
+      f(SAVE_ONLY_MODEL, BOOL, false, false, null, "Logging",
+          "Checkpoints hold the model (and adapter) only, no optimizer state: smaller, but a "
+              + "run cannot be resumed from them"),
+      f(BETA, DOUBLE, 0.1, false, EnumSet.of(TrainKind.DPO, TrainKind.GRPO, TrainKind.PPO),
+          "DPO", "DPO temperature; for grpo/ppo the KL coefficient: strength of the pull"
+              + " towards the reference model"),
       choice(LOSS_TYPE, "dpo", List.of("dpo", "dpo_norm", "simpo"), EnumSet.of(TrainKind.DPO),
           "DPO", "dpo (sigmoid on summed log-probs), dpo_norm (length-normalised, Tulu 3) or"
               + " simpo (reference-free)"),
@@ -156,6 +184,43 @@ public final class TrainConfig {
           "Reward margin the chosen answer must exceed the rejected one by"),
       f(CENTER_REWARDS, DOUBLE, 0.0, false, EnumSet.of(TrainKind.RM), "Reward model",
           "Weight of mean((r_chosen + r_rejected)^2), which keeps rewards centred on zero"),
+      // ---- reinforcement learning (grpo, ppo) ----
+      f(RL_PROMPTS, INT, 8, false, RL, "RL",
+          "Prompts per rollout batch (one training step)"),
+      f(RL_SAMPLES, INT, 4, false, RL, "RL",
+          "Completions sampled per prompt (the GRPO group size; at least 2 for grpo)"),
+      f(RESPONSE_LENGTH, INT, 64, false, RL, "RL", "Generated tokens per completion at most"),
+      f(TEMPERATURE, DOUBLE, 1.0, false, RL, "RL", "Sampling temperature of the rollouts"),
+      f(STOP_STRINGS, STRING_LIST, List.of(), false, RL, "RL",
+          "Strings that end a completion (cut before them)"),
+      choice(KL_ESTIMATOR, "kl3", List.of("kl1", "kl2", "kl3", "kl4"), RL, "RL",
+          "KL estimator, d = logp - logp_ref: kl1 d, kl2 d^2/2, kl3 exp(-d)-1+d, kl4 ratio*d"),
+      f(CLIP_LOWER, DOUBLE, 0.2, false, RL, "RL", "Ratio clip below 1 (1 - clip_lower)"),
+      f(CLIP_HIGHER, DOUBLE, 0.2, false, RL, "RL",
+          "Ratio clip above 1 (1 + clip_higher; DAPO uses 0.28)"),
+      f(RL_EPOCHS, INT, 1, false, RL, "RL", "Passes over each rollout batch"),
+      f(RL_MINI_BATCHES, INT, 1, false, RL, "RL",
+          "Optimizer steps per pass over a rollout batch"),
+      choice(ADVANTAGE_NORM, "standard", List.of("standard", "centered"),
+          EnumSet.of(TrainKind.GRPO), "RL",
+          "GRPO advantages: (r - mean) / (std + 1e-8) per group, or r - mean"),
+      f(APPLY_VERIFIABLE, BOOL, true, false, RL, "RL",
+          "Reward verified answers (the row's verifier and ground truth)"),
+      f(VERIFICATION_REWARD, DOUBLE, 10.0, false, RL, "RL",
+          "Reward for a verified answer (times the verifier's score)"),
+      f(REWARD_MODEL, STRING, null, true, RL, "RL",
+          "A reward model checkpoint (temper train rm) whose score is added to the reward"),
+      f(NON_STOP_PENALTY, BOOL, false, false, RL, "RL",
+          "Give completions that hit response_length without EOS non_stop_penalty_value"),
+      f(NON_STOP_PENALTY_VALUE, DOUBLE, 0.0, false, RL, "RL",
+          "The reward of a completion without EOS when non_stop_penalty is on"),
+      f(VALUE_MODEL, STRING, null, true, EnumSet.of(TrainKind.PPO), "RL",
+          "Reward model checkpoint the value head starts from (default: reward_model_path)"),
+      f(VF_COEF, DOUBLE, 0.1, false, EnumSet.of(TrainKind.PPO), "RL", "Value loss weight"),
+      f(CLIPRANGE_VALUE, DOUBLE, 0.2, false, EnumSet.of(TrainKind.PPO), "RL",
+          "Value clip: V stays within V_old +- cliprange_value in the clipped term"),
+      f(GAMMA, DOUBLE, 1.0, false, EnumSet.of(TrainKind.PPO), "RL", "GAE discount"),
+      f(LAM, DOUBLE, 0.95, false, EnumSet.of(TrainKind.PPO), "RL", "GAE lambda"),
       f(USE_LORA, BOOL, false, false, null, "LoRA",
           "Train low-rank adapters instead of all weights"),
       f(LORA_RANK, INT, 8, false, null, "LoRA", "Rank r of the adapters"),
@@ -182,6 +247,11 @@ public final class TrainConfig {
       case SFT -> Map.of();
       case DPO -> Map.of(LEARNING_RATE, 5e-7, WARMUP_RATIO, 0.1);
       case RM -> Map.of(LEARNING_RATE, 1e-5);
+      case GRPO -> Map.of(LEARNING_RATE, 1e-6, BETA, 0.05, SCHEDULER, "constant",
+          WARMUP_RATIO, 0.0);
+      case PPO -> Map.of(LEARNING_RATE, 1e-6, BETA, 0.05, SCHEDULER, "constant",
+          WARMUP_RATIO, 0.0, RL_EPOCHS, 4, NON_STOP_PENALTY, true, NON_STOP_PENALTY_VALUE,
+          -10.0);
     };
   }
 
@@ -442,6 +512,38 @@ public final class TrainConfig {
       bad.accept(MODEL, "is required for " + kind.id()
           + " (only pretraining starts from scratch)");
     }
+    if (RL.contains(kind)) {
+      for (String name : List.of(RL_PROMPTS, RL_SAMPLES, RESPONSE_LENGTH, RL_EPOCHS,
+          RL_MINI_BATCHES)) {
+        if ((Integer) values.get(name) <= 0) {
+          bad.accept(name, "must be positive, got " + values.get(name));
+        }
+      }
+      if (kind == TrainKind.GRPO && (Integer) values.get(RL_SAMPLES) < 2) {
+        bad.accept(RL_SAMPLES, "must be at least 2 for grpo: advantages compare the samples of"
+            + " a prompt with each other (got " + values.get(RL_SAMPLES) + ")");
+      }
+      if ((Integer) values.get(RL_MINI_BATCHES)
+          > (Integer) values.get(RL_PROMPTS) * (Integer) values.get(RL_SAMPLES)) {
+        bad.accept(RL_MINI_BATCHES, "exceeds the completions per rollout batch");
+      }
+      if ((Double) values.get(TEMPERATURE) <= 0) {
+        bad.accept(TEMPERATURE, "must be positive: rollouts are sampled");
+      }
+      if ((Double) values.get(CLIP_LOWER) < 0 || (Double) values.get(CLIP_LOWER) >= 1) {
+        bad.accept(CLIP_LOWER, "must be in [0, 1)");
+      }
+      if ((Double) values.get(CLIP_HIGHER) < 0) {
+        bad.accept(CLIP_HIGHER, "must not be negative");
+      }
+      if (beta() < 0) {
+        bad.accept(BETA, "must not be negative");
+      }
+      if (!(Boolean) values.get(APPLY_VERIFIABLE) && values.get(REWARD_MODEL) == null) {
+        bad.accept(APPLY_VERIFIABLE, "is false and no reward_model_path is given: nothing "
+            + "rewards the completions");
+      }
+    }
     if (modelNameOrPath() == null && useLora()) {
       bad.accept(USE_LORA, "needs a base model: a model created from scratch trains all weights");
     }
@@ -559,6 +661,10 @@ public final class TrainConfig {
     return (Integer) values.get(MAX_SEQ_LENGTH);
   }
 
+  public boolean saveOnlyModel() {
+    return (Boolean) values.get(SAVE_ONLY_MODEL);
+  }
+
   public boolean packing() {
     return (Boolean) values.get(PACKING);
   }
@@ -649,6 +755,26 @@ public final class TrainConfig {
 
   public double centerRewardsCoefficient() {
     return (Double) values.get(CENTER_REWARDS);
+  }
+
+  /** The reinforcement-learning settings (grpo, ppo). */
+  public RlSettings rl() {
+    return new RlSettings((Integer) values.get(RL_PROMPTS), (Integer) values.get(RL_SAMPLES),
+        (Integer) values.get(RESPONSE_LENGTH), (Double) values.get(TEMPERATURE),
+        stringList(STOP_STRINGS), (String) values.get(KL_ESTIMATOR),
+        (Double) values.get(CLIP_LOWER), (Double) values.get(CLIP_HIGHER),
+        (Integer) values.get(RL_EPOCHS), (Integer) values.get(RL_MINI_BATCHES),
+        (String) values.get(ADVANTAGE_NORM), (Boolean) values.get(APPLY_VERIFIABLE),
+        (Double) values.get(VERIFICATION_REWARD), (String) values.get(REWARD_MODEL),
+        (Boolean) values.get(NON_STOP_PENALTY), (Double) values.get(NON_STOP_PENALTY_VALUE),
+        (String) values.get(VALUE_MODEL), (Double) values.get(VF_COEF),
+        (Double) values.get(CLIPRANGE_VALUE), (Double) values.get(GAMMA),
+        (Double) values.get(LAM), beta());
+  }
+
+  @SuppressWarnings("unchecked")
+  private List<String> stringList(String name) {
+    return (List<String>) values.get(name);
   }
 
   public boolean useLora() {

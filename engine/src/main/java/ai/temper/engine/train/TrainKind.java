@@ -12,7 +12,11 @@ public enum TrainKind {
   /** Direct preference optimisation (dpo, dpo_norm, simpo) on preference pairs. */
   DPO("preference"),
   /** A Bradley-Terry reward model (scalar head) on preference pairs. */
-  RM("preference");
+  RM("preference"),
+  /** RLVR with GRPO: group-sampled rollouts scored by verifiers (and/or a reward model). */
+  GRPO("rlvr"),
+  /** PPO with a value head, GAE and a per-token KL penalty; reward model and/or verifiers. */
+  PPO("rlvr");
 
   private final String datasetKind;
 
@@ -36,6 +40,6 @@ public enum TrainKind {
         return k;
       }
     }
-    throw new TemperException("Unknown training kind '" + id + "' (pretrain, sft, dpo or rm)");
+    throw new TemperException("Unknown training kind '" + id + "' (pretrain, sft, dpo, rm, grpo or ppo)");
   }
 }

@@ -76,8 +76,9 @@ public final class TrainableModel implements AutoCloseable {
    */
   public void addLora(List<String> modules, int rank, double alpha, double dropout, long seed) {
     Random r = new Random(seed ^ 0x10A);
+    List<String> present = modulesOf(modules, config().variant().fusedQkv());
     for (int l = 0; l < config().numHiddenLayers(); l++) {
-      for (String m : modules) {
+      for (String m : present) {
         String weight = weightName(l, m);
         NDArray w = model.parameter(weight);
         long out = w.getShape().get(0);
@@ -94,6 +95,43 @@ public final class TrainableModel implements AutoCloseable {
         model.setAdapter(weight, adapter);
       }
     }
+  }
+
+  /**
+   * The modules a model has for the requested ones, in order, without repeats: Phi-3's fused
+   * qkv_proj stands for q_proj, k_proj and v_proj and gate_up_proj for gate_proj and up_proj
+   * (and the other way round for a model with separate projections).
+   */
+  static List<String> modulesOf(List<String> requested, boolean fused) {
+    java.util.LinkedHashSet<String> out = new java.util.LinkedHashSet<>();
+    for (String m : requested) {
+      switch (m) {
+        case "q_proj", "k_proj", "v_proj" -> {
+          if (fused) {
+            out.add("qkv_proj");
+          } else {
+            out.add(m);
+          }
+        }
+        case "gate_proj", "up_proj" -> out.add(fused ? "gate_up_proj" : m);
+        case "qkv_proj" -> {
+          if (fused) {
+            out.add(m);
+          } else {
+            out.addAll(List.of("q_proj", "k_proj", "v_proj"));
+          }
+        }
+        case "gate_up_proj" -> {
+          if (fused) {
+            out.add(m);
+          } else {
+            out.addAll(List.of("gate_proj", "up_proj"));
+          }
+        }
+        default -> out.add(m);
+      }
+    }
+    return List.copyOf(out);
   }
 
   /** The HF weight name of {@code module} (q_proj, ..., down_proj) in layer {@code l}. */
@@ -194,6 +232,15 @@ public final class TrainableModel implements AutoCloseable {
     Map<String, Tensor> out = new LinkedHashMap<>();
     for (var e : trainable().entrySet()) {
       out.put(e.getKey().equals(SCORE) ? PEFT_PREFIX + SCORE : e.getKey(), tensor(e.getValue()));
+    }
+    return out;
+  }
+
+  /** Values of the trainable arrays (the RL trainer's reference copy). */
+  public Map<String, Tensor> trainableTensors() {
+    Map<String, Tensor> out = new LinkedHashMap<>();
+    for (var e : trainable().entrySet()) {
+      out.put(e.getKey(), tensor(e.getValue()));
     }
     return out;
   }

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
+import ai.temper.engine.Devices;
 import ai.temper.engine.NoGrad;
 import ai.temper.engine.TemperException;
 import ai.temper.engine.Workbench;
@@ -115,10 +116,6 @@ final class Trainer {
     ctx.progress(-1, "reading and tokenizing data");
     TrainingData.Split split = TrainingData.load(config, db);
     objective = encode(split, resumeFrom == null);
-    if (objective.size() == 0) {
-      throw new TemperException("No training example has a token to train on after truncation "
-          + "to max_seq_length " + config.maxSeqLength());
-    }
     if (objective instanceof PreferenceOptimization dpo) {
       references(dpo);
     }
@@ -179,9 +176,19 @@ final class Trainer {
           enc.pairs(split.eval(), evalStats), pad, config);
       case RM -> new RewardModeling(model, enc.pairs(split.train(), trainStats),
           enc.pairs(split.eval(), evalStats), pad, config);
+      case GRPO, PPO -> throw new IllegalStateException("grpo and ppo runs train in RlTrainer");
     };
     log("training data: " + trainStats);
     log("held-out data: " + evalStats);
+    logUnrenderable(trainStats);
+    logUnrenderable(evalStats);
+    if (o.size() == 0) {
+      throw new TemperException(trainStats.unrenderable() == trainStats.examples()
+          ? "The chat template cannot render any training example; the first: "
+              + trainStats.unrenderableExamples().get(0)
+          : "No training example has a token to train on after truncation to max_seq_length "
+              + config.maxSeqLength());
+    }
     if (trainStats.truncated() + evalStats.truncated() > 0) {
       LOG.warn("run {}: {} examples were truncated to max_seq_length {} and {} skipped",
           runId, trainStats.truncated() + evalStats.truncated(), config.maxSeqLength(),
@@ -197,6 +204,17 @@ final class Trainer {
       record(0, counts);
     }
     return o;
+  }
+
+  /** One line per example the chat template could not render (the first few), never fatal. */
+  private void logUnrenderable(DataStats stats) {
+    for (String line : stats.unrenderableExamples()) {
+      log("skipped " + line);
+    }
+    if (stats.unrenderable() > stats.unrenderableExamples().size()) {
+      log("skipped " + (stats.unrenderable() - stats.unrenderableExamples().size())
+          + " more examples the chat template cannot render");
+    }
   }
 
   /** The DPO reference log-probs: read from the run's cache, else computed now and cached. */
@@ -282,7 +300,7 @@ final class Trainer {
     MetricSums sums = new MetricSums();
     long tokens = 0;
     for (int[] items : micro) {
-      try (NDScope scope = new NDScope(); NDManager nd = NDManager.newBaseManager();
+      try (NDScope scope = new NDScope(); NDManager nd = Devices.newManager();
           GradientCollector gc = Engine.getInstance().newGradientCollector()) {
         NDArray loss = objective.loss(items, nd, sums);
         float value = loss.getFloat();

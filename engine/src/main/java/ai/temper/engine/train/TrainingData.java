@@ -12,6 +12,7 @@ import ai.temper.engine.store.DatasetRepository.DatasetInfo;
 import ai.temper.engine.store.DatasetRepository.StoredExample;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -34,6 +35,18 @@ import java.util.zip.GZIPInputStream;
  */
 public final class TrainingData {
   private static final ObjectMapper JSON = new ObjectMapper();
+
+  /**
+   * The field each loaded example carries to say where it came from ("dataset 'hh' #12
+   * (source line 13)", "file.jsonl:13"), for log lines about single examples.
+   */
+  public static final String WHERE = "_where";
+
+  /** Where an example came from, or "an example" when it was not loaded here. */
+  public static String where(JsonNode example) {
+    JsonNode w = example.get(WHERE);
+    return w == null ? "an example" : w.asText();
+  }
 
   /** Training and held-out examples. */
   public record Split(List<JsonNode> train, List<JsonNode> eval) {}
@@ -68,6 +81,93 @@ public final class TrainingData {
     return new Split(train, eval);
   }
 
+  /**
+   * The checks of {@link #load} that need no reading of the data: every source of both mixes
+   * is a file or a workbench dataset, of the kind the algorithm trains on, holding as many
+   * examples as a count asks for. Run before a run is created, so a config error creates no
+   * run.
+   */
+  public static void check(TrainConfig config, Database db) {
+    String kind = config.kind().datasetKind();
+    if (config.datasetMixerList() == null || config.datasetMixerList().isEmpty()) {
+      throw new TemperException("Config field 'dataset_mixer_list' is empty: name at least one "
+          + "dataset or JSONL file");
+    }
+    check(config.datasetMixerList(), kind, db);
+    if (config.datasetMixerEvalList() != null) {
+      check(config.datasetMixerEvalList(), kind, db);
+    }
+  }
+
+  private static void check(DatasetMix mix, String kind, Database db) {
+    for (DatasetMix.Entry e : mix.entries()) {
+      Path file = Path.of(e.source());
+      if (Files.isRegularFile(file)) {
+        checkFile(file, DatasetKind.of(kind));
+        continue;
+      }
+      DatasetInfo d = dataset(e.source(), kind, db);
+      if (e.count() != null && e.count() > d.rowCount()) {
+        throw new TemperException("dataset_mixer_list asks for " + e.count() + " examples of '"
+            + e.source() + "', which has " + d.rowCount());
+      }
+    }
+  }
+
+  /** The kind of a file's first row, as {@link #readFile} would find it. */
+  private static void checkFile(Path file, DatasetKind kind) {
+    try (InputStream raw = Files.newInputStream(file);
+        InputStream in = gzipped(file) ? new GZIPInputStream(raw) : raw;
+        BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+      String line;
+      int lineNo = 0;
+      while ((line = r.readLine()) != null) {
+        lineNo++;
+        if (!line.isBlank()) {
+          formatOf(file, lineNo, line, kind);
+          return;
+        }
+      }
+      throw new TemperException(file + ": no examples");
+    } catch (IOException e) {
+      throw new TemperException("Cannot read " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static DataFormat formatOf(Path file, int lineNo, String line, DatasetKind kind) {
+    String where = file + ":" + lineNo;
+    JsonNode row;
+    try {
+      row = JSON.readTree(line);
+    } catch (IOException e) {
+      throw new TemperException(where + ": not a JSON line (import other containers with "
+          + "temper datasets import, then name the dataset)");
+    }
+    DataFormat format = FormatDetector.detect(row);
+    if (format == null) {
+      throw new TemperException(where + ": cannot tell the row format from its fields");
+    }
+    if (format.kind() != kind) {
+      throw new TemperException(file + " holds " + format.kind().id() + " rows ("
+          + format.id() + "), but this algorithm trains on " + kind.id());
+    }
+    return format;
+  }
+
+  private static DatasetInfo dataset(String source, String kind, Database db) {
+    Optional<DatasetInfo> d = db.datasets().find(source);
+    if (d.isEmpty()) {
+      throw new TemperException("dataset_mixer_list: '" + source + "' is neither a file nor a "
+          + "dataset in the workbench (temper datasets list shows them)");
+    }
+    DatasetKind have = Datasets.kind(d.get());
+    if (!have.id().equals(kind)) {
+      throw new TemperException("dataset_mixer_list: dataset '" + source + "' holds "
+          + have.id() + " examples, but this algorithm trains on " + kind);
+    }
+    return d.get();
+  }
+
   /** The examples of one mix: each source sampled (seeded) and the results concatenated. */
   public static List<JsonNode> mix(DatasetMix mix, String kind, long seed, Database db) {
     List<JsonNode> out = new ArrayList<>();
@@ -100,22 +200,16 @@ public final class TrainingData {
     if (Files.isRegularFile(file)) {
       return readFile(file, DatasetKind.of(kind));
     }
-    Optional<DatasetInfo> d = db.datasets().find(source);
-    if (d.isEmpty()) {
-      throw new TemperException("dataset_mixer_list: '" + source + "' is neither a file nor a "
-          + "dataset in the workbench (temper datasets list shows them)");
-    }
-    DatasetKind have = Datasets.kind(d.get());
-    if (!have.id().equals(kind)) {
-      throw new TemperException("dataset_mixer_list: dataset '" + source + "' holds "
-          + have.id() + " examples, but this algorithm trains on " + kind);
-    }
+    DatasetInfo d = dataset(source, kind, db);
     List<JsonNode> out = new ArrayList<>();
-    db.datasets().forEach(d.get().id(), 1000, rows -> {
+    db.datasets().forEach(d.id(), 1000, rows -> {
       for (StoredExample e : rows) {
         try {
-          out.add(JSON.readTree(e.data()));
-        } catch (IOException ex) {
+          ObjectNode o = (ObjectNode) JSON.readTree(e.data());
+          o.put(WHERE, "dataset '" + source + "' #" + e.idx()
+              + (e.sourceLine() == null ? "" : " (source line " + e.sourceLine() + ")"));
+          out.add(o);
+        } catch (IOException | ClassCastException ex) {
           throw new TemperException("dataset '" + source + "' row " + e.idx()
               + " is not valid JSON");
         }
@@ -138,6 +232,9 @@ public final class TrainingData {
           continue;
         }
         String where = file + ":" + lineNo;
+        if (normalizer == null) {
+          normalizer = RowNormalizer.of(formatOf(file, lineNo, line, kind));
+        }
         JsonNode row;
         try {
           row = JSON.readTree(line);
@@ -145,19 +242,8 @@ public final class TrainingData {
           throw new TemperException(where + ": not a JSON line (import other containers with "
               + "temper datasets import, then name the dataset)");
         }
-        if (normalizer == null) {
-          DataFormat format = FormatDetector.detect(row);
-          if (format == null) {
-            throw new TemperException(where + ": cannot tell the row format from its fields");
-          }
-          if (format.kind() != kind) {
-            throw new TemperException(file + " holds " + format.kind().id() + " rows ("
-                + format.id() + "), but this algorithm trains on " + kind.id());
-          }
-          normalizer = RowNormalizer.of(format);
-        }
         try {
-          out.add(normalizer.normalize(row).toJson());
+          out.add(normalizer.normalize(row).toJson().put(WHERE, where));
         } catch (MalformedRowException e) {
           throw new TemperException(where + ": " + e.getMessage());
         }

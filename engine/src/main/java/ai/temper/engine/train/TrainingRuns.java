@@ -45,7 +45,7 @@ public final class TrainingRuns {
    * were resolved by the caller. Its output dir is output_dir or home/checkpoints/run-ID.
    */
   public long create(TrainConfig config) {
-    config.validate();
+    check(config);
     String name = config.runName() != null ? config.runName()
         : config.kind().id() + " " + shortName(config.modelNameOrPath());
     long id = workbench.db().runs().create(config.kind().id(), name, config.toYaml(),
@@ -56,6 +56,38 @@ public final class TrainingRuns {
         : workbench.checkpointsDir().resolve("run-" + id);
     workbench.db().runs().setOutputDir(id, out.toString());
     return id;
+  }
+
+  /**
+   * Everything about {@code config} that can be known before training: field ranges, the base
+   * model (a file, folder or library entry) and its tokenizer, the datasets (present, of the
+   * algorithm's kind, large enough for a count). {@link #create} calls it first, so a config
+   * error is one message and no run; the GUI calls it to say what is wrong before Start.
+   */
+  public void check(TrainConfig config) {
+    config.validate();
+    if (config.maxSeqLength() < 2) {
+      throw new TemperException("Config field 'max_seq_length' must be at least 2 (a token and "
+          + "the next one to predict), got " + config.maxSeqLength());
+    }
+    String model = config.modelNameOrPath();
+    if (model != null && !Files.exists(Path.of(model))) {
+      try {
+        workbench.models().locate(model);
+      } catch (TemperException e) {
+        throw new TemperException("model_name_or_path: '" + model + "' is neither a model in "
+            + "the library nor a file or folder (temper models list shows the library)");
+      }
+    }
+    if (config.tokenizerName() != null && !Files.exists(Path.of(config.tokenizerName()))) {
+      throw new TemperException("tokenizer_name: no such file or folder: "
+          + config.tokenizerName());
+    }
+    if (model == null && config.tokenizerName() == null) {
+      throw new TemperException("Config field 'tokenizer_name' is required to create a model "
+          + "from scratch (its vocabulary sizes the model)");
+    }
+    TrainingData.check(config, workbench.db());
   }
 
   private static String shortName(String model) {
@@ -105,8 +137,9 @@ public final class TrainingRuns {
       Path resume = latestCheckpoint(runId).orElse(null);
       workbench.db().runs().markRunning(runId);
       try {
-        TrainResult result = new Trainer(runId, config, outputDir, workbench, listeners, ctx)
-            .run(resume);
+        TrainResult result = config.kind() == TrainKind.GRPO || config.kind() == TrainKind.PPO
+            ? new RlTrainer(runId, config, outputDir, workbench, listeners, ctx).run(resume)
+            : new Trainer(runId, config, outputDir, workbench, listeners, ctx).run(resume);
         workbench.db().runs().finish(runId, "SUCCEEDED", null);
         return result;
       } catch (CancellationException e) {

@@ -263,4 +263,31 @@ class ChatTemplateTest {
         .map(s -> r.text().substring(s.contentStart(), s.end())).toList();
     assertThat(replies).containsExactly("Hi!</s>", "4</s>");
   }
+
+  @Test
+  void twoTurnsOfTheSameRoleInARowKeepTheirSpans() {
+    // HH-RLHF transcripts hold them; Tulu ends a last assistant turn without its newline, so
+    // "the first i messages with the generation prompt" is no prefix of the whole text here
+    ChatTemplate t = ChatTemplate.tulu("<s>", "</s>");
+    List<ChatMessage> chat = List.of(ChatMessage.user("Hi"), ChatMessage.assistant("One."),
+        ChatMessage.assistant("Two."), ChatMessage.user("And?"), ChatMessage.user("Well?"),
+        ChatMessage.assistant("Three."));
+    ChatTemplate.Rendered r = t.renderWithSpans(chat, false);
+    assertThat(r.spans().stream().map(s -> r.text().substring(s.start(), s.end())))
+        .containsExactly("<|user|>\nHi\n", "<|assistant|>\nOne.</s>",
+            "\n<|assistant|>\nTwo.</s>", "\n<|user|>\nAnd?\n", "<|user|>\nWell?\n",
+            "<|assistant|>\nThree.</s>");
+    assertThat(r.spans().stream().filter(ChatTemplate.Span::isAssistant)
+        .map(s -> r.text().substring(s.contentStart(), s.end())))
+        .containsExactly("One.</s>", "Two.</s>", "Three.</s>");
+  }
+
+  @Test
+  void aConversationTheTemplateRejectsIsUnrenderable() {
+    ChatTemplate t = ChatTemplate.of(LLAMA2, "<s>", "</s>");
+    assertThatThrownBy(() -> t.renderWithSpans(List.of(ChatMessage.user("a"),
+        ChatMessage.assistant("b"), ChatMessage.assistant("c")), false))
+        .isInstanceOf(ChatTemplate.UnrenderableConversationException.class)
+        .hasMessageContaining("Conversation roles must alternate");
+  }
 }

@@ -9,6 +9,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+import ai.temper.engine.Devices;
 import ai.temper.engine.TemperException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.Arrays;
@@ -60,7 +61,7 @@ class LlamaModelTest {
   /** Prefill of 5 tokens then 4 single steps equals one full forward over the 9 tokens. */
   static void assertFastMatchesForward(LlamaModel model, float tol) {
     int[] ids = {1, 45, 7, 300 % model.config().vocabSize(), 12, 9, 33, 20, 5};
-    try (NDManager m = NDManager.newBaseManager()) {
+    try (NDManager m = Devices.newManager()) {
       NDArray input = m.create(ids, new Shape(1, ids.length));
       float[] full = model.forward(input, null).toFloatArray();
       int v = model.config().vocabSize();
@@ -91,17 +92,20 @@ class LlamaModelTest {
     for (String scaling : new String[] {
         "{\"rope_type\":\"llama3\",\"factor\":8.0,\"low_freq_factor\":1.0,"
             + "\"high_freq_factor\":4.0,\"original_max_position_embeddings\":16}",
-        "{\"type\":\"linear\",\"factor\":2.0}"}) {
+        "{\"type\":\"linear\",\"factor\":2.0}",
+        "{\"rope_type\":\"yarn\",\"factor\":4.0,\"original_max_position_embeddings\":16}",
+        "{\"rope_type\":\"dynamic\",\"factor\":2.0}"}) {
       LlamaConfig c = new LlamaConfig(LlamaConfig.LLAMA, 61, 32, 40, 2, 4, 1, 64, 1e-5, 500000.0,
           json.readTree(scaling), true, false, 1, 2, 8);
       try (LlamaModel model = LlamaModel.random(c, 3)) {
         assertFastMatchesForward(model, 2e-4f);
       }
     }
-    LlamaConfig yarn = new LlamaConfig(LlamaConfig.LLAMA, 61, 32, 40, 2, 4, 1, 64, 1e-5, 1e4,
-        json.readTree("{\"rope_type\":\"yarn\",\"factor\":4.0}"), true, false, 1, 2, 8);
-    assertThatThrownBy(() -> LlamaModel.random(yarn, 1)).isInstanceOf(TemperException.class)
-        .hasMessageContaining("yarn");
+    // a type transformers does not define for these families is refused, naming the field
+    assertThatThrownBy(() -> new LlamaConfig(LlamaConfig.LLAMA, 61, 32, 40, 2, 4, 1, 64, 1e-5,
+        1e4, json.readTree("{\"rope_type\":\"su\",\"factor\":4.0}"), true, false, 1, 2, 8))
+        .isInstanceOf(TemperException.class).hasMessageContaining("rope_scaling.rope_type")
+        .hasMessageContaining("su");
   }
 
   @Test
@@ -113,7 +117,7 @@ class LlamaModelTest {
 
   private void paddedRowsGiveTheLogitsOfEachRowAlone(LlamaConfig c) {
     try (LlamaModel model = LlamaModel.random(c, 11);
-        NDManager m = NDManager.newBaseManager()) {
+        NDManager m = Devices.newManager()) {
       int[] a = {1, 5, 9, 13, 17};
       int[] b = {1, 40, 41};
       float[] aloneA = rowAlone(model, a, new int[] {7, 8}, m);
@@ -158,7 +162,7 @@ class LlamaModelTest {
   @Test
   void trainingForwardHandlesLeftAndRightPadding() {
     try (LlamaModel model = LlamaModel.random(tinyGqa(), 5);
-        NDManager m = NDManager.newBaseManager()) {
+        NDManager m = Devices.newManager()) {
       int v = model.config().vocabSize();
       float[] alone = model.forward(m.create(new int[] {1, 30, 31}, new Shape(1, 3)), null)
           .toFloatArray();
@@ -174,7 +178,7 @@ class LlamaModelTest {
   @Test
   void gradientsReachEveryParameter() {
     try (LlamaModel model = LlamaModel.random(tinyGqa(), 9);
-        NDManager m = NDManager.newBaseManager()) {
+        NDManager m = Devices.newManager()) {
       for (NDArray p : model.parameters().values()) {
         p.setRequiresGradient(true);
       }
@@ -197,7 +201,7 @@ class LlamaModelTest {
   @Test
   void refreshInferenceSeesChangedParametersAndMergedAdapters() {
     try (LlamaModel model = LlamaModel.random(tinyGqa(), 13);
-        NDManager m = NDManager.newBaseManager()) {
+        NDManager m = Devices.newManager()) {
       assertFastMatchesForward(model, 2e-4f);
       NDArray w = model.parameter("model.layers.1.mlp.up_proj.weight");
       w.addi(w.getManager().randomNormal(0, 0.3f, w.getShape(), w.getDataType()));
@@ -233,7 +237,7 @@ class LlamaModelTest {
       }
       sd.put("model.layers.0.mlp.up_proj.weight", new Tensor(new long[] {2, 2}, new float[4]));
       assertThatThrownBy(() -> LlamaModel.create(model.config(), sd, "x/model.safetensors",
-          NDManager.newBaseManager())).isInstanceOf(TemperException.class)
+          Devices.newManager())).isInstanceOf(TemperException.class)
           .hasMessageContaining("x/model.safetensors")
           .hasMessageContaining("model.layers.0.mlp.up_proj.weight");
     }

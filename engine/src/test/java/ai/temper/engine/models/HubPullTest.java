@@ -236,6 +236,21 @@ class HubPullTest {
   }
 
   @Test
+  void anUnsupportedFeatureIsRefusedBeforeTheWeightsComeDownNamingItsField()
+      throws IOException {
+    var cfg = CONFIG.toJson();
+    cfg.putObject("rope_scaling").put("rope_type", "mrope").put("factor", 2.0);
+    hub.file("config.json", cfg.toString());
+    assertThatThrownBy(() -> library.pull(client(), REPO, "main", JobContext.none()))
+        .isInstanceOf(TemperException.class)
+        .hasMessageContaining(REPO)
+        .hasMessageContaining("rope_scaling.rope_type")
+        .hasMessageContaining("mrope");
+    assertThat(hub.requestsFor("model.safetensors")).isEmpty();
+    assertNothingInTheLibrary();
+  }
+
+  @Test
   void aRepositoryWithOnlyPickledWeightsIsRefused() throws IOException {
     FakeHub pickles = new FakeHub("test-org/old", SHA)
         .file("config.json", CONFIG.toJson().toString())

@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.training.GradientCollector;
+import ai.temper.engine.Devices;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -34,7 +35,7 @@ class AdamWTest {
   void matchesTheAdamWFormulaAndSkipsDecayOnNorms() throws Exception {
     // run on a fresh thread: grad mode is on by default there, as in a job
     Thread t = new Thread(() -> {
-      try (NDManager nd = NDManager.newBaseManager()) {
+      try (NDManager nd = Devices.newManager()) {
         Map<String, NDArray> params = new LinkedHashMap<>();
         params.put("w.weight", nd.create(new float[] {1f, -2f}));
         params.put("input_layernorm.weight", nd.create(new float[] {0.5f}));
@@ -83,7 +84,7 @@ class AdamWTest {
   @Test
   void clipsTheGlobalNormAndRestoresItsState() throws Exception {
     Thread t = new Thread(() -> {
-      try (NDManager nd = NDManager.newBaseManager()) {
+      try (NDManager nd = Devices.newManager()) {
         Map<String, NDArray> params = new LinkedHashMap<>();
         params.put("a", nd.create(new float[] {1f, 1f, 1f}));
         params.put("b", nd.create(new float[] {2f}));

@@ -3,6 +3,7 @@ package ai.temper.engine.train;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDManager;
+import ai.temper.engine.Devices;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -12,7 +13,7 @@ import org.junit.jupiter.api.Test;
 class BatchingTest {
   @Test
   void padsRightShiftsLabelsAndMasksOnlyTargets() {
-    try (NDManager nd = NDManager.newBaseManager()) {
+    try (NDManager nd = Devices.newManager()) {
       TokenSequence a = new TokenSequence(new int[] {1, 5, 6, 7},
           new boolean[] {false, false, true, true});
       TokenSequence b = TokenSequence.allTrained(new int[] {1, 9});

@@ -6,12 +6,13 @@ import static org.assertj.core.api.Assertions.within;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.temper.engine.Devices;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** Each loss against a hand computation on a fixed tiny batch. */
 class LossesTest {
-  private final NDManager nd = NDManager.newBaseManager();
+  private final NDManager nd = Devices.newManager();
 
   // two pairs: summed log-probs of policy and reference, and completion lengths
   private final double[] pc = {-4.0, -9.0};

@@ -3,6 +3,7 @@ package ai.temper.engine.train;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDManager;
+import ai.temper.engine.Devices;
 import ai.temper.engine.NoGrad;
 import ai.temper.engine.model.LlamaConfig;
 import ai.temper.engine.model.LlamaModel;
@@ -20,7 +21,7 @@ class NoLeakTest {
   }
 
   private static int liveArrays() {
-    try (NDManager probe = NDManager.newBaseManager()) {
+    try (NDManager probe = Devices.newManager()) {
       return probe.getParentManager().getManagedArrays().size();
     }
   }

@@ -10,6 +10,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
+import ai.temper.engine.Devices;
 import ai.temper.engine.NoGrad;
 import ai.temper.engine.model.LlamaConfig;
 import ai.temper.engine.model.LlamaModel;
@@ -28,7 +29,7 @@ import org.junit.jupiter.api.Test;
 class ScalarOperandTest {
   /** The gradient of {@code f(w)} w.r.t. w, with a GC and native-memory churn before backward. */
   private static float[] gradient(NDArray w, Function<NDArray, NDArray> f, boolean churn) {
-    try (NDScope s = new NDScope(); NDManager nd = NDManager.newBaseManager();
+    try (NDScope s = new NDScope(); NDManager nd = Devices.newManager();
         GradientCollector gc = Engine.getInstance().newGradientCollector()) {
       NDArray x = nd.create(new float[] {0.3f, -1.2f, 0.7f, 2.0f}, new Shape(2, 2));
       NDArray loss = f.apply(x.matMul(w));
@@ -47,7 +48,7 @@ class ScalarOperandTest {
   }
 
   private static void exactUnderChurn(Function<NDArray, NDArray> f) {
-    try (NDManager m = NDManager.newBaseManager(); NoGrad ng = NoGrad.enter()) {
+    try (NDManager m = Devices.newManager(); NoGrad ng = NoGrad.enter()) {
       NDArray w = m.create(new float[] {0.5f, -0.25f, 1.5f, 0.75f}, new Shape(2, 2));
       w.setRequiresGradient(true);
       float[] reference = gradient(w, f, false);
@@ -59,7 +60,7 @@ class ScalarOperandTest {
 
   @Test
   void loraAdapterGradientsSurviveGarbageCollection() {
-    try (NDManager m = NDManager.newBaseManager()) {
+    try (NDManager m = Devices.newManager()) {
       LoraAdapter lora = new LoraAdapter(m.create(new float[] {1, 2}, new Shape(1, 2)),
           m.create(new float[] {0.5f, -1}, new Shape(2, 1)), 3.0, 0.0);
       exactUnderChurn(h -> lora.forward(h).sum());
@@ -91,7 +92,7 @@ class ScalarOperandTest {
   }
 
   private static float[] llamaGradient(LlamaModel model, NDArray w, boolean churn) {
-    try (NDScope s = new NDScope(); NDManager nd = NDManager.newBaseManager();
+    try (NDScope s = new NDScope(); NDManager nd = Devices.newManager();
         GradientCollector gc = Engine.getInstance().newGradientCollector()) {
       NDArray ids = nd.create(new long[] {1, 5, 9, 3, 7, 2}, new Shape(1, 6));
       NDArray loss = model.forward(ids, null).logSoftmax(-1).sum();

@@ -94,6 +94,7 @@ final class ChatColumn extends VBox {
     if (items.isEmpty()) {
       Label hint = new Label("Pick a model, write a message and press Send (Ctrl+Enter).");
       hint.getStyleClass().add("muted");
+      hint.setWrapText(true);
       content.getChildren().add(hint);
     }
     for (ChatItem item : items) {

@@ -59,9 +59,12 @@ final class ChatModelChoices {
         keep.add(opened);
       }
     }
+    // remembered first: a combo box bound to a pick clears it when its items are replaced
+    ModelChoice l = left.get();
+    ModelChoice r = right.get();
     models.setAll(keep);
-    left.set(same(left.get()));
-    right.set(same(right.get()));
+    left.set(same(l));
+    right.set(same(r));
   }
 
   /** The offered choice with the path of {@code c}, else {@code c}. */

@@ -99,7 +99,8 @@ public final class ChatView extends BorderPane {
     });
     conversations.setId("chat-conversations");
     conversations.setItems(model.conversations());
-    conversations.setPlaceholder(new Label("No conversations yet."));
+    conversations.setPlaceholder(ai.temper.views.common.TablePage.placeholder(
+        "No conversations yet: pick a model and send a message; conversations are kept here."));
     conversations.setCellFactory(v -> new ListCell<>() {
       {
         setPrefWidth(0); // follow the list's width; long titles end with an ellipsis
@@ -170,6 +171,9 @@ public final class ChatView extends BorderPane {
         .then("Each message goes to both models; judge each pair into a preference dataset.")
         .otherwise("Chat with a model from the library, a checkpoint folder, or a run "
             + "in progress (its newest checkpoint)."));
+    hint.setWrapText(true);
+    hint.setMinWidth(0);
+    HBox.setHgrow(hint, Priority.ALWAYS);
     HBox top = new HBox(12, pair, hint);
     top.setAlignment(Pos.CENTER_LEFT);
     top.setPadding(new Insets(0, 0, 10, 0));
@@ -220,6 +224,22 @@ public final class ChatView extends BorderPane {
     box.setPromptText("pick a model");
     box.setPrefWidth(260);
     box.valueProperty().bindBidirectional(choice);
+    // names that do not fit lose their middle, not their end ("sft stor…step-80"), and the
+    // tooltip gives the whole name, so the two sides can be told apart
+    box.setButtonCell(new javafx.scene.control.ListCell<>() {
+      @Override
+      protected void updateItem(ModelChoice c, boolean empty) {
+        super.updateItem(c, empty);
+        setTextOverrun(javafx.scene.control.OverrunStyle.CENTER_ELLIPSIS);
+        setText(empty || c == null ? box.getPromptText() : box.getConverter() == null
+            ? c.toString() : box.getConverter().toString(c));
+      }
+    });
+    Tooltip tip = new Tooltip();
+    tip.textProperty().bind(javafx.beans.binding.Bindings.createStringBinding(
+        () -> choice.get() == null ? "Pick a model" : choice.get().toString()
+            + (choice.get().path() == null ? "" : "\n" + choice.get().path()), choice));
+    box.setTooltip(tip);
     return box;
   }
 
@@ -413,7 +433,12 @@ public final class ChatView extends BorderPane {
     hint.setWrapText(true);
     VBox box = new VBox(10, new Label("System prompt"), system, grid, hint);
     box.setPadding(new Insets(8));
-    TitledPane pane = new TitledPane("Settings", box);
+    // in a short window the settings scroll instead of being cut off
+    javafx.scene.control.ScrollPane scroll = new javafx.scene.control.ScrollPane(box);
+    scroll.setFitToWidth(true);
+    scroll.setHbarPolicy(javafx.scene.control.ScrollPane.ScrollBarPolicy.NEVER);
+    scroll.setId("chat-settings-scroll");
+    TitledPane pane = new TitledPane("Settings", scroll);
     pane.setCollapsible(false);
     pane.setPrefWidth(270);
     pane.setMaxHeight(Double.MAX_VALUE);

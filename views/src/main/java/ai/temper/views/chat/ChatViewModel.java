@@ -140,6 +140,10 @@ public final class ChatViewModel implements Lifecycle {
         choices.preload(now);
       }
     });
+    // "Pick a model for each side." and the like no longer apply once the picks change
+    choices.left.addListener((obs, old, now) -> clearPickError());
+    choices.right.addListener((obs, old, now) -> clearPickError());
+    sideBySide.addListener((obs, old, now) -> clearPickError());
     sideBySide.addListener((obs, old, now) -> {
       if (!applying) {
         // a conversation is one model or a pair throughout: switching starts a new one
@@ -149,6 +153,13 @@ public final class ChatViewModel implements Lifecycle {
         }
       }
     });
+  }
+
+  private void clearPickError() {
+    String e = actions.error.get();
+    if (e != null && e.startsWith("Pick a model")) {
+      actions.error.set("");
+    }
   }
 
   // ------------------------------------------------------------------ lists

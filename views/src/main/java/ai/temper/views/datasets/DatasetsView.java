@@ -62,6 +62,8 @@ public final class DatasetsView {
   private Node datasetList() {
     ListView<DatasetInfo> list = new ListView<>(model.datasets());
     list.setId("datasetList");
+    list.setPlaceholder(ai.temper.views.common.TablePage.placeholder(
+        "No datasets yet: Import… adds one."));
     list.setCellFactory(v -> new ListCell<>() {
       @Override
       protected void updateItem(DatasetInfo d, boolean empty) {
@@ -121,6 +123,9 @@ public final class DatasetsView {
       importDialog = new ImportDialog(model, root.getScene() == null ? null
           : root.getScene().getWindow());
     }
+    if (!importDialog.isShowing()) {
+      model.importModel().clearForm(); // each opening starts empty, not with the last import
+    }
     importDialog.show();
   }
 
@@ -143,12 +148,15 @@ public final class DatasetsView {
     info.textProperty().bind(Bindings.createStringBinding(() -> {
       DatasetInfo d = model.selectedDatasetProperty().get();
       if (d == null) {
-        return "No dataset selected. Import one with Import….";
+        return model.datasets().isEmpty()
+            ? "No datasets yet. Import a JSONL, JSON or Parquet file with Import… (chat, "
+                + "preference, HH-RLHF, GSM8K or plain text rows), or try samples/chat-stories.jsonl."
+            : "Select a dataset on the left to see its examples and statistics.";
       }
       return String.format("%s — %s, %,d rows, from %s%s%s", d.name(), d.kind(), d.rowCount(),
           d.format(), d.sourcePath() == null ? "" : "\nsource: " + d.sourcePath(),
           d.contentHash() == null ? "" : "  sha256: " + d.contentHash().substring(0, 16) + "…");
-    }, model.selectedDatasetProperty()));
+    }, model.selectedDatasetProperty(), model.datasets()));
 
     Tab examplesTab = new Tab("Examples", examples());
     examplesTab.setId("examplesTab");
@@ -185,16 +193,17 @@ public final class DatasetsView {
     table.setId("examples");
     TableColumn<ExampleRow, Long> idx = new TableColumn<>("#");
     idx.setCellValueFactory(c -> new ReadOnlyObjectWrapper<>(c.getValue().idx()));
-    idx.setPrefWidth(70);
+    ai.temper.views.common.TablePage.fit(idx, 70);
     TableColumn<ExampleRow, Long> line = new TableColumn<>("Line");
     line.setCellValueFactory(c -> new ReadOnlyObjectWrapper<>(c.getValue().sourceLine()));
-    line.setPrefWidth(70);
+    ai.temper.views.common.TablePage.fit(line, 70);
     TableColumn<ExampleRow, String> preview = new TableColumn<>("Preview");
     preview.setCellValueFactory(c -> new ReadOnlyObjectWrapper<>(c.getValue().preview()));
     preview.setPrefWidth(520);
     table.getColumns().setAll(java.util.List.of(idx, line, preview));
     table.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY_FLEX_LAST_COLUMN);
-    table.setPlaceholder(new Label("No examples"));
+    table.setPlaceholder(ai.temper.views.common.TablePage.placeholder(
+        "No examples to show: select a dataset, or clear the search."));
     table.getSelectionModel().selectedItemProperty().addListener((obs, old, now) ->
         model.selectedExampleProperty().set(now));
 

@@ -280,6 +280,7 @@ public final class DatasetsViewModel implements Lifecycle {
         .onSuccess(result -> {
           m.progressProperty().set(1);
           m.succeededProperty().set(true);
+          m.runningProperty().set(false);
           m.messageProperty().set(String.format("Imported %,d rows (%s) in %.1f s%s",
               result.rows(), result.format().id(), result.seconds(), result.errorCount() == 0
                   ? "" : String.format("; %,d malformed rows skipped", result.errorCount())));
@@ -292,7 +293,7 @@ public final class DatasetsViewModel implements Lifecycle {
             }
           }
           m.messageProperty().set(cause instanceof CancellationException ? "Cancelled"
-              : cause.getMessage());
+              : ai.temper.views.common.GuiText.of(cause.getMessage()));
         })
         .onFinished(() -> m.runningProperty().set(false))
         .executeWith(tasks);

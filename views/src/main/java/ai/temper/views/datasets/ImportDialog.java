@@ -149,6 +149,10 @@ final class ImportDialog {
     }
   }
 
+  boolean isShowing() {
+    return stage.isShowing();
+  }
+
   void show() {
     model.importModel().reset();
     stage.show();

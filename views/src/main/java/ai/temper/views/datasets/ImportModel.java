@@ -31,26 +31,72 @@ public final class ImportModel {
   private final StringProperty message = new SimpleStringProperty("");
   private final ObservableList<String> errors = FXCollections.observableArrayList();
   private final BooleanBinding canStart;
+  /** True while the name is the one suggested from the file (not typed by the user). */
+  private boolean nameSuggested = true;
+  private boolean suggesting;
 
   ImportModel() {
     canStart = Bindings.createBooleanBinding(() -> !running.get()
         && !file.get().isBlank() && !name.get().isBlank(), running, file, name);
-    // a chosen file suggests a name until the user types one
+    // the name follows the file (typed or chosen) until the user types a name of their own
     file.addListener((obs, old, now) -> {
-      if (name.get().isBlank() || name.get().equals(suggestName(old))) {
+      if (nameSuggested || name.get().isBlank()) {
+        suggesting = true;
         name.set(suggestName(now));
+        suggesting = false;
+        nameSuggested = true;
       }
     });
+    name.addListener((obs, old, now) -> {
+      if (!suggesting) {
+        nameSuggested = now == null || now.isBlank();
+      }
+    });
+    // a message about the last attempt no longer applies once the form changes
+    file.addListener((obs, old, now) -> clearOutcome());
+    name.addListener((obs, old, now) -> clearOutcome());
+    format.addListener((obs, old, now) -> clearOutcome());
   }
 
-  /** The file name without its extensions: "train.jsonl.gz" gives "train". */
+  private void clearOutcome() {
+    if (!running.get() && !message.get().isEmpty()) {
+      reset();
+    }
+  }
+
+  /**
+   * The file name without its extensions: "train.jsonl.gz" gives "train"; "" for anything
+   * that names no file yet ("/", "C:\\", a path ending in a separator).
+   */
   static String suggestName(String file) {
     if (file == null || file.isBlank()) {
       return "";
     }
-    String n = Path.of(file).getFileName().toString();
+    Path p;
+    try {
+      p = Path.of(file.strip()).getFileName();
+    } catch (java.nio.file.InvalidPathException e) {
+      return "";
+    }
+    if (p == null || file.endsWith("/") || file.endsWith(java.io.File.separator)) {
+      return "";
+    }
+    String n = p.toString();
     n = n.replaceAll("(\\.gz)$", "").replaceAll("\\.(jsonl|json|txt|parquet|text|md)$", "");
     return n;
+  }
+
+  /** Empties the form for a new import (not while one runs): no values from last time. */
+  public void clearForm() {
+    if (running.get()) {
+      return;
+    }
+    file.set("");
+    name.set("");
+    nameSuggested = true;
+    format.set(DataFormat.AUTO);
+    onError.set(OnError.SKIP);
+    reset();
   }
 
   public StringProperty fileProperty() {

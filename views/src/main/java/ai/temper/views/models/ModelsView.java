@@ -53,13 +53,14 @@ public final class ModelsView extends BorderPane {
   private final HBox actions = new HBox(8);
   private final TreeView<LineageNode> tree = new TreeView<>();
   private boolean syncing;
+  private Node jobs;
 
   public ModelsView(ModelsViewModel model) {
     this.model = model;
     getStyleClass().add("page");
     table.setItems(model.models());
-    table.setPlaceholder(new Label("No models yet: add a folder, download one from the Hub, or "
-        + "create a tiny model from scratch."));
+    table.setPlaceholder(ai.temper.views.common.TablePage.placeholder("No models yet: add a "
+        + "folder (Add...), download one from the Hub, or create a tiny model from scratch."));
     table.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY_FLEX_LAST_COLUMN);
     table.setId("models-table");
     column("ID", ModelRow::id, 50);
@@ -116,7 +117,8 @@ public final class ModelsView extends BorderPane {
     SplitPane split = new SplitPane(left, details);
     split.setDividerPositions(0.6);
     setCenter(split);
-    setBottom(jobBar());
+    jobs = jobBar();
+    setBottom(jobs);
     model.refresh();
   }
 
@@ -138,7 +140,7 @@ public final class ModelsView extends BorderPane {
   private <V> void column(String name, Function<ModelRow, V> value, double width) {
     TableColumn<ModelRow, V> c = new TableColumn<>(name);
     c.setCellValueFactory(cd -> new ReadOnlyObjectWrapper<>(value.apply(cd.getValue())));
-    c.setPrefWidth(width);
+    ai.temper.views.common.TablePage.fit(c, width);
     table.getColumns().add(c);
   }
 
@@ -420,6 +422,13 @@ public final class ModelsView extends BorderPane {
     g.setVgap(8);
     g.setPadding(new Insets(8));
     return g;
+  }
+
+  /** Adds the engine line (device picker, libtorch and device facts) above the job bar. */
+  public void showEngine(EngineViewModel engine) {
+    EngineBar bar = new EngineBar(engine);
+    bar.setPadding(new Insets(8, 0, 0, 0));
+    setBottom(new VBox(4, bar, jobs));
   }
 
   public ModelsViewModel model() {

@@ -1,6 +1,7 @@
 package ai.temper.views.runs;
 
 import ai.temper.engine.Workbench;
+import ai.temper.engine.store.CheckpointRepository.CheckpointRow;
 import ai.temper.engine.store.MetricRepository.Metric;
 import ai.temper.engine.store.RunRepository.Run;
 import ai.temper.views.common.BackgroundTask;
@@ -9,6 +10,11 @@ import ai.temper.views.common.LineChartPane.Point;
 import ai.temper.views.common.TaskExecutor;
 import ai.temper.views.common.TaskHandle;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.time.format.FormatStyle;
+import java.util.Locale;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,9 +30,32 @@ import javafx.beans.property.SimpleStringProperty;
 import javafx.beans.property.StringProperty;
 import javafx.collections.FXCollections;
 import javafx.collections.ObservableList;
+import javafx.collections.ObservableMap;
 
-/** The Runs page: all runs, and the curves of the runs picked, overlaid. */
+/**
+ * The Runs page: all runs (with their tags), the curves of the runs picked, overlaid, and the
+ * details of the first picked run (config, data, checkpoints, failure reason) with its name and
+ * tags to edit. A refresh keeps the runs picked, so their curves stay when a run finishes.
+ */
 public final class RunsViewModel implements Lifecycle {
+  /** What the details pane shows of one run. */
+  public record Details(Run run, List<String> tags, List<CheckpointRow> checkpoints) {
+    /** One line per checkpoint ("step 40  /home/.../step-40"), or "No checkpoint yet". */
+    public String checkpointText() {
+      if (checkpoints.isEmpty()) {
+        return "No checkpoint yet";
+      }
+      StringBuilder sb = new StringBuilder();
+      for (CheckpointRow c : checkpoints) {
+        sb.append("step ").append(c.step()).append("  ").append(c.path()).append('\n');
+      }
+      return sb.toString().strip();
+    }
+  }
+
+  private static final DateTimeFormatter TIME =
+      DateTimeFormatter.ofLocalizedDateTime(FormatStyle.SHORT);
+
   private final Workbench workbench;
   private final ObservableList<Run> runs = FXCollections.observableArrayList();
   private final ObservableList<Run> picked = FXCollections.observableArrayList();
@@ -37,6 +66,13 @@ public final class RunsViewModel implements Lifecycle {
   private final StringProperty error = new SimpleStringProperty("");
   private final TaskExecutor tasks;
   private TaskHandle<?> curveLoad;
+  private TaskHandle<?> detailLoad;
+  private final ObjectProperty<Details> details = new SimpleObjectProperty<>();
+  private final StringProperty name = new SimpleStringProperty("");
+  private final StringProperty tags = new SimpleStringProperty("");
+  private final ObservableMap<Long, List<String>> allTags = FXCollections.observableHashMap();
+  private Consumer<List<Long>> reselect = ids -> {};
+  private boolean refreshing;
   private Consumer<Path> openInChat = p -> {};
   private Consumer<Path> openInEvaluate = p -> {};
   private LongConsumer onResume = id -> {};
@@ -49,8 +85,18 @@ public final class RunsViewModel implements Lifecycle {
   public RunsViewModel(Workbench workbench, TaskExecutor tasks) {
     this.workbench = workbench;
     this.tasks = tasks;
-    picked.addListener((javafx.collections.ListChangeListener<Run>) c -> loadCurves());
+    picked.addListener((javafx.collections.ListChangeListener<Run>) c -> {
+      error.set(""); // a message about the runs picked before no longer applies
+      loadCurves();
+      loadDetails();
+    });
     metric.addListener((obs, old, now) -> loadCurves());
+  }
+
+  /** A run's time in the user's locale and time zone; "" when not set. */
+  public static String formatTime(Instant t) {
+    return t == null ? "" : TIME.withLocale(Locale.getDefault())
+        .format(t.atZone(ZoneId.systemDefault()));
   }
 
   @Override
@@ -58,10 +104,107 @@ public final class RunsViewModel implements Lifecycle {
     refresh();
   }
 
-  /** Reloads the run list from the database, off the FX thread. */
+  /**
+   * Reloads the run list (and tags) from the database, off the FX thread. The runs picked stay
+   * picked (the view selects them again through {@link #setReselect}), so their curves stay.
+   */
   public CompletableFuture<List<Run>> refresh() {
-    return BackgroundTask.wrap(() -> workbench.db().runs().list()).onSuccess(runs::setAll)
-        .onFailure(e -> error.set(e.getMessage())).executeWith(tasks).future();
+    return BackgroundTask.wrap(() -> Map.entry(workbench.db().runs().list(),
+        workbench.db().runs().allTags())).onSuccess(result -> {
+          List<Long> ids = picked.stream().map(Run::id).toList();
+          allTags.clear();
+          allTags.putAll(result.getValue());
+          refreshing = true;
+          try {
+            runs.setAll(result.getKey());
+            reselect.accept(ids);
+          } finally {
+            refreshing = false;
+          }
+          List<Run> again = new ArrayList<>();
+          for (long id : ids) {
+            runs.stream().filter(r -> r.id() == id).findFirst().ifPresent(again::add);
+          }
+          if (!again.equals(picked)) {
+            picked.setAll(again);
+          } else if (!again.isEmpty()) {
+            loadCurves(); // same runs, newer points
+            loadDetails();
+          }
+        }).onFailure(e -> error.set(e.getMessage())).executeWith(tasks).future()
+        .thenApply(Map.Entry::getKey);
+  }
+
+  /** True while a refresh replaces the rows: selection changes then are not the user's. */
+  public boolean isRefreshing() {
+    return refreshing;
+  }
+
+  /** How the view selects the runs with these ids again after a refresh. */
+  public void setReselect(Consumer<List<Long>> reselect) {
+    this.reselect = reselect == null ? ids -> {} : reselect;
+  }
+
+  /** Tags by run id, for the table. */
+  public ObservableMap<Long, List<String>> allTags() {
+    return allTags;
+  }
+
+  CompletableFuture<?> loadDetails() {
+    if (detailLoad != null) {
+      detailLoad.cancel();
+    }
+    if (picked.isEmpty()) {
+      details.set(null);
+      name.set("");
+      tags.set("");
+      return CompletableFuture.completedFuture(null);
+    }
+    long id = picked.get(0).id();
+    detailLoad = BackgroundTask.wrap(() -> new Details(
+        workbench.db().runs().find(id).orElseThrow(), workbench.db().runs().tags(id),
+        workbench.db().checkpoints().forRun(id))).onSuccess(d -> {
+          details.set(d);
+          name.set(d.run().name() == null ? "" : d.run().name());
+          tags.set(String.join(", ", d.tags()));
+        }).onCancelled(() -> {}).onFailure(e -> error.set(e.getMessage())).executeWith(tasks);
+    return detailLoad.future();
+  }
+
+  /** Saves the name and tags typed for the first picked run. */
+  public CompletableFuture<?> saveDetails() {
+    Details d = details.get();
+    if (d == null) {
+      error.set("Pick a run first");
+      return CompletableFuture.completedFuture(null);
+    }
+    String n = name.get() == null ? "" : name.get().strip();
+    if (n.isEmpty()) {
+      error.set("A run needs a name");
+      return CompletableFuture.completedFuture(null);
+    }
+    List<String> t = List.of((tags.get() == null ? "" : tags.get()).split(","));
+    long id = d.run().id();
+    return BackgroundTask.wrap(() -> {
+      workbench.db().runs().rename(id, n);
+      workbench.db().runs().setTags(id, t);
+    }).onSuccess(v -> error.set("")).onFailure(e -> error.set(e.getMessage()))
+        .executeWith(tasks).future().thenCompose(v -> refresh());
+  }
+
+  /** The first picked run's details; null when none is picked. */
+  public ObjectProperty<Details> detailsProperty() {
+    return details;
+  }
+
+  /** The name field of the details pane. */
+  public StringProperty nameProperty() {
+    return name;
+  }
+
+  /** The tags field of the details pane, comma-separated. */
+  public StringProperty tagsProperty() {
+    return tags;
   }
 
   /**
@@ -141,7 +284,10 @@ public final class RunsViewModel implements Lifecycle {
       error.set("Pick a run to resume");
     } else if (picked.get(0).status().equals("SUCCEEDED")) {
       error.set("Run " + picked.get(0).id() + " has finished; nothing to resume");
+    } else if (picked.get(0).status().equals("RUNNING")) {
+      error.set("Run " + picked.get(0).id() + " is training now");
     } else {
+      error.set("");
       onResume.accept(picked.get(0).id());
     }
   }

@@ -11,6 +11,8 @@ import javafx.geometry.Orientation;
 import javafx.scene.control.Button;
 import javafx.scene.control.ComboBox;
 import javafx.scene.control.Label;
+import javafx.scene.control.MenuButton;
+import javafx.scene.control.MenuItem;
 import javafx.scene.control.ProgressBar;
 import javafx.scene.control.SplitPane;
 import javafx.scene.control.TextField;
@@ -18,6 +20,7 @@ import javafx.scene.layout.BorderPane;
 import javafx.scene.layout.GridPane;
 import javafx.scene.layout.HBox;
 import javafx.scene.layout.Priority;
+import javafx.scene.layout.Region;
 import javafx.scene.layout.VBox;
 import javafx.stage.DirectoryChooser;
 import javafx.stage.FileChooser;
@@ -33,8 +36,9 @@ import org.controlsfx.property.editor.Editors;
  */
 public final class TrainView extends BorderPane {
   private final TrainViewModel model;
-  private final LineChartPane lossChart = new LineChartPane("Loss", "step", "");
-  private final LineChartPane metricsChart = new LineChartPane("Metrics", "step", "");
+  private final LineChartPane lossChart = new LineChartPane("Loss", "step", "loss");
+  private final LineChartPane metricsChart = new LineChartPane("Metrics", "step", "",
+      LineChartPane.PER_METRIC);
 
   public TrainView(TrainViewModel model) {
     this.model = model;
@@ -59,6 +63,8 @@ public final class TrainView extends BorderPane {
           case SFT -> "SFT (chat, assistant-only loss)";
           case DPO -> "DPO / dpo_norm / SimPO (preference pairs)";
           case RM -> "Reward model (preference pairs)";
+          case GRPO -> "GRPO / RLVR (prompts with verifiers)";
+          case PPO -> "PPO (prompts; reward model and/or verifiers)";
         };
       }
 
@@ -91,6 +97,7 @@ public final class TrainView extends BorderPane {
     ComboBox<String> library = new ComboBox<>(model.modelNames());
     library.setId("train-library");
     library.setPromptText("From the library");
+    library.setMinWidth(Region.USE_PREF_SIZE);
     library.setOnAction(e -> {
       if (library.getValue() != null) {
         model.modelProperty().set(library.getValue());
@@ -113,15 +120,27 @@ public final class TrainView extends BorderPane {
         model.addData(f.getPath());
       }
     });
-    ComboBox<String> datasets = new ComboBox<>(model.datasetNames());
+    // a menu, not a combo box: moving through it with the arrow keys adds nothing, only
+    // choosing an entry (Enter or a click) does
+    MenuButton datasets = new MenuButton("Add a dataset");
     datasets.setId("train-datasets");
-    datasets.setPromptText("Add a dataset");
-    datasets.setOnAction(e -> {
-      if (datasets.getValue() != null) {
-        model.addData(datasets.getValue());
-        javafx.application.Platform.runLater(() -> datasets.getSelectionModel().clearSelection());
+    datasets.setMinWidth(Region.USE_PREF_SIZE);
+    Runnable fillDatasets = () -> {
+      datasets.getItems().clear();
+      for (String n : model.datasetNames()) {
+        MenuItem item = new MenuItem(n);
+        item.setOnAction(e -> model.addData(n));
+        datasets.getItems().add(item);
       }
-    });
+      if (datasets.getItems().isEmpty()) {
+        MenuItem none = new MenuItem("No " + model.kindProperty().get().datasetKind()
+            + " datasets yet: import one on the Datasets page");
+        none.setDisable(true);
+        datasets.getItems().add(none);
+      }
+    };
+    model.datasetNames().addListener((ListChangeListener<String>) c -> fillDatasets.run());
+    fillDatasets.run();
 
     GridPane form = new GridPane();
     form.setHgap(8);
@@ -190,8 +209,8 @@ public final class TrainView extends BorderPane {
     model.points().addListener((ListChangeListener<MetricPoint>) c -> {
       while (c.next()) {
         if (c.wasRemoved() && model.points().isEmpty()) {
-          lossChart.setSeries(java.util.Map.of());
-          metricsChart.setSeries(java.util.Map.of());
+          lossChart.clear();
+          metricsChart.clear();
         }
         if (c.wasAdded()) {
           for (MetricPoint p : c.getAddedSubList()) {

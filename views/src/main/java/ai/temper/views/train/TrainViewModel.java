@@ -12,6 +12,7 @@ import ai.temper.engine.train.TrainListener;
 import ai.temper.engine.train.TrainResult;
 import ai.temper.engine.train.TrainingRuns;
 import ai.temper.views.common.BackgroundTask;
+import ai.temper.views.common.GuiText;
 import ai.temper.views.common.Lifecycle;
 import ai.temper.views.common.TaskExecutor;
 import ai.temper.views.common.TaskHandle;
@@ -98,6 +99,10 @@ public final class TrainViewModel implements Lifecycle {
       rebuildItems();
       refresh();
     });
+    // a message about the form as it was no longer applies once the form changes
+    kind.addListener((obs, old, now) -> error.set(""));
+    model.addListener((obs, old, now) -> error.set(""));
+    data.addListener((obs, old, now) -> error.set(""));
     rebuildItems();
   }
 
@@ -201,15 +206,17 @@ public final class TrainViewModel implements Lifecycle {
     try {
       c = config();
     } catch (TemperException e) {
-      error.set(e.getMessage());
+      error.set(GuiText.of(e.getMessage()));
       return false;
     }
     TrainConfig config = c;
     running.set(true); // until the run is created and launched, nothing else may start
     status.set("Creating the run");
+    // create checks the model and the data first: a config error is one message and no run
     BackgroundTask.wrap(() -> runs.create(config)).onSuccess(this::launch).onFailure(e -> {
       running.set(false);
-      error.set(e.getMessage());
+      status.set("Not started");
+      error.set(GuiText.of(e.getMessage()));
     }).executeWith(tasks);
     return true;
   }
@@ -235,6 +242,20 @@ public final class TrainViewModel implements Lifecycle {
     running.set(true);
     resumable.set(false);
     status.set("Starting run " + id);
+    // a resumed run's curves start with the steps it logged before
+    BackgroundTask.wrap(() -> {
+      List<MetricPoint> before = new java.util.ArrayList<>();
+      for (String name : workbench.db().metrics().names(id)) {
+        for (var m : workbench.db().metrics().series(id, name)) {
+          before.add(new MetricPoint(name, (int) m.step(), m.value()));
+        }
+      }
+      return before;
+    }).onSuccess(before -> {
+      if (runId.get() == id && !before.isEmpty()) {
+        points.addAll(0, before);
+      }
+    }).executeWith(tasks);
     task = BackgroundTask.startJob(jobs -> runs.submit(id))
         .onSuccess(result -> {
           status.set("Run " + id + " finished: " + result.checkpoint());
@@ -245,7 +266,7 @@ public final class TrainViewModel implements Lifecycle {
           resumable.set(true);
         })
         .onFailure(t -> {
-          error.set(t.getMessage());
+          error.set(GuiText.of(t.getMessage()));
           status.set("Run " + id + " failed");
           resumable.set(true);
         })
@@ -272,6 +293,10 @@ public final class TrainViewModel implements Lifecycle {
       case DPO -> List.of("rewards/margins", "rewards/accuracies", "eval_rewards/accuracies",
           "eval_rewards/margins");
       case RM -> List.of("accuracy", "eval_accuracy", "rewards/margins");
+      case GRPO -> List.of("reward", "pass_rate", "eval_pass_rate", "kl", "clip_fraction",
+          "entropy");
+      case PPO -> List.of("reward", "rm_score", "eval_rm_score", "kl_per_sequence", "vf_loss",
+          "pass_rate");
       default -> List.of("learning_rate", "grad_norm");
     };
   }

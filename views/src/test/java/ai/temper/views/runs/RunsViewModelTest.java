@@ -82,4 +82,35 @@ class RunsViewModelTest {
     assertThat(opened).isEmpty();
     assertThat(model.errorProperty().get()).endsWith("has no checkpoint yet");
   }
+
+  @Test
+  void detailsShowAFailedRunsReasonAndCheckpointsAndSaveNameAndTags() throws Exception {
+    workbench.db().runs().finish(dpo, "FAILED", "dataset_mixer_list: 'hh' is missing");
+    workbench.db().checkpoints().add(dpo, 5, "/tmp/run-2/step-5");
+    model.refresh().get(30, TimeUnit.SECONDS);
+    Run failed = model.runs().stream().filter(r -> r.id() == dpo).findFirst().orElseThrow();
+    model.errorProperty().set("Run 1 has finished; nothing to resume");
+    model.picked().setAll(failed);
+    assertThat(model.errorProperty().get()).isEmpty(); // another run picked: the message goes
+    model.loadDetails().get(30, TimeUnit.SECONDS);
+    RunsViewModel.Details d = model.detailsProperty().get();
+    assertThat(d.run().error()).contains("'hh' is missing");
+    assertThat(d.checkpointText()).isEqualTo("step 5  /tmp/run-2/step-5");
+    assertThat(d.run().config()).isEqualTo("kind: dpo\n");
+
+    model.nameProperty().set("dpo on hh");
+    model.tagsProperty().set("hh, baseline");
+    model.saveDetails().get(30, TimeUnit.SECONDS);
+    assertThat(workbench.db().runs().find(dpo).orElseThrow().name()).isEqualTo("dpo on hh");
+    assertThat(model.allTags().get(dpo)).containsExactly("baseline", "hh");
+    // the refresh after saving kept the run picked, with its new name
+    assertThat(model.picked()).extracting(Run::name).containsExactly("dpo on hh");
+  }
+
+  @Test
+  void timesAreInTheUsersLocaleNotIso() {
+    String t = RunsViewModel.formatTime(java.time.Instant.parse("2026-12-07T08:45:32.952Z"));
+    assertThat(t).doesNotContain("T08").doesNotContain("Z").contains("26");
+    assertThat(RunsViewModel.formatTime(null)).isEmpty();
+  }
 }

@@ -68,6 +68,59 @@ class TrainViewTest {
   }
 
   @Test
+  void aConfigErrorIsOneMessageAndCreatesNoRun(FxRobot robot) throws Exception {
+    robot.interact(() -> {
+      model.modelProperty().set("no-such-model");
+      model.dataProperty().set("samples/chat-stories.jsonl,1.0");
+    });
+    robot.clickOn("#train-start");
+    WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS, () -> !model.errorProperty().get().isEmpty());
+    assertThat(model.errorProperty().get()).contains("'no-such-model'")
+        .contains("Models page").doesNotContain("temper ");
+    // the message goes once the form changes
+    robot.interact(() -> model.modelProperty().set(STORIES.toString()));
+    assertThat(model.errorProperty().get()).isEmpty();
+    robot.interact(() -> model.dataProperty().set("nowhere,1.0"));
+    robot.clickOn("#train-start");
+    WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS, () -> !model.errorProperty().get().isEmpty());
+    assertThat(model.errorProperty().get()).contains("'nowhere'").contains("Datasets page");
+    // preference data for SFT, and max_seq_length 1
+    robot.interact(() -> model.dataProperty().set("samples/prefs-kindness.jsonl,1.0"));
+    robot.clickOn("#train-start");
+    WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS, () -> !model.errorProperty().get().isEmpty());
+    assertThat(model.errorProperty().get()).contains("holds preference rows");
+    robot.interact(() -> {
+      model.dataProperty().set("samples/chat-stories.jsonl,1.0");
+      model.item("max_seq_length").setValue(1);
+    });
+    robot.clickOn("#train-start");
+    WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS, () -> !model.errorProperty().get().isEmpty());
+    assertThat(model.errorProperty().get()).contains("max_seq_length");
+    assertThat(workbench.db().runs().list()).isEmpty();
+    assertThat(model.resumableProperty().get()).isFalse();
+  }
+
+  @Test
+  void theDatasetMenuAddsOnlyTheDatasetChosen(FxRobot robot) throws Exception {
+    for (String n : java.util.List.of("alpha", "beta", "gamma")) {
+      new ai.temper.engine.data.DatasetImporter(workbench.db()).importFile(
+          Path.of("samples/chat-stories.jsonl"), new ai.temper.engine.data.DatasetImporter
+              .Options(n, ai.temper.engine.data.DataFormat.AUTO,
+              ai.temper.engine.data.DatasetImporter.OnError.ABORT),
+          ai.temper.engine.jobs.JobContext.none());
+    }
+    robot.interact(model::refresh);
+    var menu = robot.lookup("#train-datasets").queryAs(javafx.scene.control.MenuButton.class);
+    WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS, () -> menu.getItems().size() == 3);
+    robot.clickOn(menu);
+    robot.type(javafx.scene.input.KeyCode.DOWN, 3);
+    assertThat(model.dataProperty().get()).isEmpty(); // passing over adds nothing
+    robot.type(javafx.scene.input.KeyCode.ENTER);
+    WaitForAsyncUtils.waitForFxEvents();
+    assertThat(model.dataProperty().get()).matches("(alpha|beta|gamma),1\\.0");
+  }
+
+  @Test
   void startsARunDrawsItsLossAndCancelsIntoAResumableCheckpoint(FxRobot robot)
       throws Exception {
     org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(STORIES),

@@ -3,6 +3,7 @@ package ai.temper.engine.model.hf;
 import ai.temper.engine.TemperException;
 import ai.temper.engine.model.Checkpoint;
 import ai.temper.engine.model.LlamaConfig;
+import ai.temper.engine.model.LlamaModel;
 import ai.temper.engine.model.StateDict;
 import ai.temper.engine.model.Tensor;
 import ai.temper.engine.tokenizer.HfTokenizer;
@@ -18,7 +19,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -116,52 +116,72 @@ public final class HfCheckpoint {
         name -> String.valueOf(w.fileOf(name) == null ? dir : w.fileOf(name)),
         dir.resolve(CONFIG).toString());
     HfTokenizerFiles tok = HfTokenizerFiles.present(dir) ? HfTokenizerFiles.read(dir) : null;
-    JsonNode gen = null;
-    Path genFile = dir.resolve(GENERATION_CONFIG);
-    if (Files.isRegularFile(genFile)) {
-      try {
-        gen = JSON.readTree(Files.readString(genFile));
-      } catch (IOException e) {
-        throw new TemperException(genFile + ": invalid JSON: " + e.getMessage(), e);
-      }
-    }
-    return new Contents(dir, config, weights, tok, gen);
+    return new Contents(dir, config, weights, tok, readGenerationConfig(dir));
   }
 
-  /** The tensor names and shapes {@code c} implies; optional ones map to null shapes. */
+  /**
+   * The dtype config.json says the weights are stored in (torch_dtype, or transformers 5's
+   * dtype): BF16, F16, else F32.
+   */
+  public static DType storedDtype(Path dir) {
+    try {
+      JsonNode n = JSON.readTree(Files.readString(dir.resolve(CONFIG)));
+      String t = n.path("torch_dtype").asText(n.path("dtype").asText("float32"));
+      return switch (t) {
+        case "bfloat16" -> DType.BF16;
+        case "float16" -> DType.F16;
+        default -> DType.F32;
+      };
+    } catch (IOException e) {
+      throw new TemperException(dir.resolve(CONFIG) + ": cannot read: " + e.getMessage(), e);
+    }
+  }
+
+  /** The directory's generation_config.json, or null when it has none. */
+  public static JsonNode readGenerationConfig(Path dir) {
+    Path genFile = dir.resolve(GENERATION_CONFIG);
+    if (!Files.isRegularFile(genFile)) {
+      return null;
+    }
+    try {
+      return JSON.readTree(Files.readString(genFile));
+    } catch (IOException e) {
+      throw new TemperException(genFile + ": invalid JSON: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The generation_config.json to save with a model of {@code config}: the source's
+   * ({@code source}, may be null) kept, with every EOS id of the config added to its
+   * eos_token_id (a list when there are several) and the BOS id filled in when missing, so
+   * that transformers stops generating where the parent model did.
+   */
+  public static ObjectNode generationConfigFor(LlamaConfig config, JsonNode source) {
+    ObjectNode g = source != null && source.isObject() ? source.deepCopy()
+        : JSON.createObjectNode().put("_from_model_config", true);
+    if (!g.has("bos_token_id") && config.bosTokenId() >= 0) {
+      g.put("bos_token_id", config.bosTokenId());
+    }
+    java.util.LinkedHashSet<Integer> eos = new java.util.LinkedHashSet<>();
+    JsonNode had = g.get("eos_token_id");
+    if (had != null && had.isArray()) {
+      had.forEach(x -> eos.add(x.asInt()));
+    } else if (had != null && had.isNumber()) {
+      eos.add(had.asInt());
+    }
+    eos.addAll(config.eosTokenIds());
+    if (eos.size() == 1) {
+      g.put("eos_token_id", eos.iterator().next());
+    } else if (eos.size() > 1) {
+      var a = g.putArray("eos_token_id");
+      eos.forEach(a::add);
+    }
+    return g;
+  }
+
+  /** The tensor names and shapes {@code c} implies (those the model is built from). */
   public static Map<String, long[]> expectedShapes(LlamaConfig c) {
-    Map<String, long[]> m = new LinkedHashMap<>();
-    long d = c.hiddenSize();
-    long q = c.queryDim();
-    long kv = c.kvDim();
-    long inter = c.intermediateSize();
-    m.put("model.embed_tokens.weight", new long[] {c.vocabSize(), d});
-    for (int i = 0; i < c.numHiddenLayers(); i++) {
-      String p = "model.layers." + i + ".";
-      m.put(p + "input_layernorm.weight", new long[] {d});
-      m.put(p + "self_attn.q_proj.weight", new long[] {q, d});
-      m.put(p + "self_attn.k_proj.weight", new long[] {kv, d});
-      m.put(p + "self_attn.v_proj.weight", new long[] {kv, d});
-      m.put(p + "self_attn.o_proj.weight", new long[] {d, q});
-      if (c.attentionBias()) {
-        m.put(p + "self_attn.q_proj.bias", new long[] {q});
-        m.put(p + "self_attn.k_proj.bias", new long[] {kv});
-        m.put(p + "self_attn.v_proj.bias", new long[] {kv});
-        if (!c.architecture().equals(LlamaConfig.QWEN2)) {
-          // Llama's attention_bias also gives o_proj a bias; Qwen2 has q/k/v bias only
-          m.put(p + "self_attn.o_proj.bias", new long[] {d});
-        }
-      }
-      m.put(p + "post_attention_layernorm.weight", new long[] {d});
-      m.put(p + "mlp.gate_proj.weight", new long[] {inter, d});
-      m.put(p + "mlp.up_proj.weight", new long[] {inter, d});
-      m.put(p + "mlp.down_proj.weight", new long[] {d, inter});
-    }
-    m.put("model.norm.weight", new long[] {d});
-    if (!c.tieWordEmbeddings()) {
-      m.put("lm_head.weight", new long[] {c.vocabSize(), d});
-    }
-    return m;
+    return LlamaModel.parameterShapes(c);
   }
 
   /**
@@ -280,19 +300,7 @@ public final class HfCheckpoint {
             : tokenizer;
         t.writeTo(tmp);
       }
-      JsonNode gen = generationConfig;
-      if (gen == null) {
-        ObjectNode g = JSON.createObjectNode();
-        g.put("_from_model_config", true);
-        if (config.bosTokenId() >= 0) {
-          g.put("bos_token_id", config.bosTokenId());
-        }
-        if (config.eosTokenId() >= 0) {
-          g.put("eos_token_id", config.eosTokenId());
-        }
-        gen = g;
-      }
-      writeJson(tmp.resolve(GENERATION_CONFIG), gen);
+      writeJson(tmp.resolve(GENERATION_CONFIG), generationConfigFor(config, generationConfig));
       if (Files.isDirectory(target)) {
         Files.delete(target); // empty, checked above
       }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.temper.engine.Devices;
 import ai.temper.engine.model.Checkpoint;
 import ai.temper.engine.model.LlamaConfig;
 import ai.temper.engine.model.LlamaModel;
@@ -22,7 +23,7 @@ class HfRoundTripLogitsTest {
   @TempDir Path tmp;
 
   static float[] logits(LlamaModel m, long[] ids) {
-    try (NDManager nm = NDManager.newBaseManager()) {
+    try (NDManager nm = Devices.newManager()) {
       return m.forward(nm.create(ids, new Shape(1, ids.length)), null).toFloatArray();
     }
   }

@@ -1,0 +1,45 @@
+package ai.temper.app.cli;
+
+import ai.temper.engine.data.StoryWorld;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code temper samples story-world --out DIR}: writes the sample RLVR task's files. */
+@Command(name = "samples", mixinStandardHelpOptions = true,
+    description = "Generate sample data sets.",
+    subcommands = {SamplesCommand.StoryWorldCommand.class})
+public final class SamplesCommand {
+  @Command(name = "story-world", mixinStandardHelpOptions = true,
+      description = "The RLVR story task: 'Write a story about NAME who has a COLOUR OBJECT.', "
+          + "verified by verify_keywords; held-out names and colour-object pairs.")
+  static final class StoryWorldCommand implements Callable<Integer> {
+    @Option(names = "--out", required = true, paramLabel = "DIR",
+        description = "Folder for rlvr-train.jsonl, rlvr-heldout.jsonl and sft.jsonl.")
+    Path out;
+
+    @Option(names = "--train", paramLabel = "N", defaultValue = "200",
+        description = "Training prompts (default ${DEFAULT-VALUE}).")
+    int train;
+
+    @Option(names = "--heldout", paramLabel = "N", defaultValue = "24",
+        description = "Held-out prompts (default ${DEFAULT-VALUE}).")
+    int heldout;
+
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "7",
+        description = "Seed (default ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Override
+    public Integer call() throws Exception {
+      StoryWorld.Sets s = StoryWorld.write(out, seed, train, heldout);
+      for (String f : new String[] {"rlvr-train.jsonl", "rlvr-heldout.jsonl", "sft.jsonl"}) {
+        System.out.println(out.resolve(f));
+      }
+      System.err.printf("%d training prompts, %d held out, %d SFT stories%n", s.train().size(),
+          s.heldout().size(), s.sft().size());
+      return 0;
+    }
+  }
+}

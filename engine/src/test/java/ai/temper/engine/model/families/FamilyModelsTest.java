@@ -1,0 +1,181 @@
+package ai.temper.engine.model.families;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.temper.engine.TorchRuntime;
+import ai.temper.engine.model.DecodeSession;
+import ai.temper.engine.model.LlamaConfig;
+import ai.temper.engine.model.LlamaModel;
+import ai.temper.engine.model.Tensor;
+import ai.temper.engine.model.families.Families.Family;
+import ai.temper.engine.model.hf.DType;
+import ai.temper.engine.model.hf.HfCheckpoint;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Every family, from a folder of random weights in its published config's shape: the engine's
+ * training forward and its decoder (fast where the variant allows, else the forward session)
+ * agree with the independent reference forward in float32: greedy tokens exactly, logits to
+ * float rounding. Saving the model and reading it back gives the same logits bit for bit.
+ */
+class FamilyModelsTest {
+  static final int[] PROMPT = {1, 17, 99, 300, 42};
+  static final int TOTAL = 12;
+  static final double TOL = 2e-4;
+
+  @TempDir Path tmp;
+
+  @BeforeAll
+  static void threads() {
+    TorchRuntime.configure(1);
+  }
+
+  static List<Family> families() {
+    return Families.all();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("families")
+  void forwardAndDecodingAgreeWithTheReference(Family f) {
+    Path dir = tmp.resolve(f.name());
+    Map<String, Tensor> w = Families.writeFolder(dir, f.config(), 42);
+    int[] greedy = Families.referenceGreedy(f.config(), w, PROMPT, TOTAL);
+    double[][] ref = Families.referenceLogits(f.config(), w, greedy);
+    HfCheckpoint.Contents c = HfCheckpoint.readContents(dir);
+    try (LlamaModel model = LlamaModel.create(c.config(), c.weights());
+        NDManager m = NDManager.newBaseManager()) {
+      float[][] fwd = forward(model, greedy, m);
+      for (int t = 0; t < TOTAL; t++) {
+        assertClose(f + " forward, position " + t, fwd[t], ref[t]);
+      }
+      // decoding: prefill the prompt, then feed the argmax token by token
+      try (DecodeSession s = model.newSession(1, TOTAL)) {
+        float[] lg = s.prefill(new int[][] {PROMPT}, null, m, false).toFloatArray();
+        int[] seq = Arrays.copyOf(PROMPT, TOTAL);
+        for (int n = PROMPT.length; n < TOTAL; n++) {
+          assertClose(f + " decode, position " + (n - 1), lg, ref[n - 1]);
+          seq[n] = argmax(lg);
+          if (n + 1 < TOTAL) {
+            lg = s.step(new int[] {seq[n]}, m).toFloatArray();
+          }
+        }
+        assertThat(seq).as(f + " greedy tokens").containsExactly(greedy);
+      }
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("families")
+  void paddedRowsDecodeLikeEachRowAlone(Family f) {
+    Map<String, Tensor> w = Families.randomWeights(f.config(), 7);
+    Path dir = tmp.resolve(f.name());
+    Families.writeFolder(dir, f.config(), 7);
+    HfCheckpoint.Contents c = HfCheckpoint.readContents(dir);
+    int[] a = {1, 5, 9, 13, 17, 21};
+    int[] b = {1, 40, 41};
+    double[][] refA = Families.referenceLogits(f.config(), w, new int[] {1, 5, 9, 13, 17, 21, 7});
+    double[][] refB = Families.referenceLogits(f.config(), w, new int[] {1, 40, 41, 7});
+    try (LlamaModel model = LlamaModel.create(c.config(), c.weights());
+        NDManager m = NDManager.newBaseManager();
+        DecodeSession s = model.newSession(2, 8)) {
+      s.prefill(new int[][] {a, {0, 0, 0, 1, 40, 41}},
+          new boolean[][] {all(6), {false, false, false, true, true, true}}, m, false);
+      float[] both = s.step(new int[] {7, 7}, m).toFloatArray();
+      int v = c.config().vocabSize();
+      assertClose(f + " row a", Arrays.copyOfRange(both, 0, v), refA[6]);
+      assertClose(f + " row b (left-padded)", Arrays.copyOfRange(both, v, 2 * v), refB[3]);
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("families")
+  void aSavedFolderReadsBackWithIdenticalLogits(Family f) {
+    Path dir = tmp.resolve(f.name());
+    Families.writeFolder(dir, f.config(), 3);
+    HfCheckpoint.Contents c = HfCheckpoint.readContents(dir);
+    Path saved = tmp.resolve(f.name() + "-saved");
+    try (LlamaModel model = LlamaModel.create(c.config(), c.weights());
+        NDManager m = NDManager.newBaseManager()) {
+      HfCheckpoint.write(saved, model.config(), model.toStateDict(), null, null, null);
+      HfCheckpoint.Contents back = HfCheckpoint.readContents(saved);
+      assertThat(back.config()).isEqualTo(c.config());
+      try (LlamaModel again = LlamaModel.create(back.config(), back.weights())) {
+        float[][] before = forward(model, PROMPT, m);
+        float[][] after = forward(again, PROMPT, m);
+        for (int t = 0; t < PROMPT.length; t++) {
+          assertThat(after[t]).as(f + " position " + t).containsExactly(before[t]);
+        }
+      }
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("families")
+  void bf16CheckpointsComputeTheReferenceOfTheirStoredWeights(Family f) {
+    Path dir = tmp.resolve(f.name() + "-bf16");
+    Map<String, Tensor> stored = Families.writeFolder(dir, f.config(), 5, DType.BF16);
+    double[][] ref = Families.referenceLogits(f.config(), stored, PROMPT);
+    HfCheckpoint.Contents c = HfCheckpoint.readContents(dir);
+    try (LlamaModel model = LlamaModel.create(c.config(), c.weights());
+        NDManager m = NDManager.newBaseManager()) {
+      float[][] got = forward(model, PROMPT, m);
+      for (int t = 0; t < PROMPT.length; t++) {
+        assertClose(f + " bf16 folder, position " + t, got[t], ref[t]);
+      }
+    }
+  }
+
+  static float[][] forward(LlamaModel model, int[] ids, NDManager m) {
+    int[] copy = ids.clone();
+    NDArray logits = model.forward(m.create(copy, new Shape(1, copy.length)), null);
+    int v = model.config().vocabSize();
+    float[] flat = logits.toFloatArray();
+    float[][] out = new float[ids.length][];
+    for (int t = 0; t < ids.length; t++) {
+      out[t] = Arrays.copyOfRange(flat, t * v, (t + 1) * v);
+    }
+    return out;
+  }
+
+  static void assertClose(String what, float[] got, double[] want) {
+    assertThat(got).as(what).hasSize(want.length);
+    double worst = 0;
+    double scale = 0;
+    for (int i = 0; i < want.length; i++) {
+      worst = Math.max(worst, Math.abs(got[i] - want[i]));
+      scale = Math.max(scale, Math.abs(want[i]));
+    }
+    assertThat(worst).as(what + ": max |engine - reference| (logits up to " + scale + ")")
+        .isLessThanOrEqualTo(TOL * Math.max(1, scale));
+  }
+
+  static int argmax(float[] v) {
+    int best = 0;
+    for (int i = 1; i < v.length; i++) {
+      if (v[i] > v[best]) {
+        best = i;
+      }
+    }
+    return best;
+  }
+
+  static boolean[] all(int n) {
+    boolean[] b = new boolean[n];
+    Arrays.fill(b, true);
+    return b;
+  }
+
+  static LlamaConfig configOf(Family f) {
+    return LlamaConfig.fromJson(f.config(), f.name());
+  }
+}
