@@ -111,12 +111,12 @@ class BackgroundTaskTest {
         .onSuccess(v -> events.add("success"))
         .onFailure(e -> events.add("failure " + e.getClass().getSimpleName()))
         .executeWith(tasks);
-    assertThat(h.job()).isPresent();
     assertThat(reported.await(30, TimeUnit.SECONDS)).isTrue();
     // deliver the progress before cancelling: a cancelled task reports no more progress
     while (events.isEmpty()) {
       uiQueue.take().run();
     }
+    assertThat(h.job()).isPresent(); // submitted off the UI thread, attached before progress
     h.cancel();
     pumpUntilDone(h);
     assertThat(events).containsExactly("0.25 a quarter", "failure CancellationException");
@@ -140,9 +140,13 @@ class BackgroundTaskTest {
 
   @Test
   void aDirectExecutorDeliversOnTheWorkerThreadForTests() throws Exception {
-    TaskHandle<String> h = BackgroundTask.wrap(() -> "x")
-        .onSuccess(v -> events.add(Thread.currentThread().getName()))
+    CountDownLatch started = new CountDownLatch(1);
+    TaskHandle<String> h = BackgroundTask.wrap(() -> {
+      started.await(); // ends after executeWith has returned, on the worker
+      return "x";
+    }).onSuccess(v -> events.add(Thread.currentThread().getName()))
         .executeWith(TaskExecutor.direct(workbench.jobs()));
+    started.countDown();
     h.future().get(30, TimeUnit.SECONDS);
     assertThat(events).singleElement().asString().startsWith("temper-job-");
     assertThat(uiQueue).isEmpty();
