@@ -2,11 +2,13 @@ package ai.temper.app;
 
 import ai.temper.engine.Workbench;
 import ai.temper.views.annotate.AnnotateView;
+import ai.temper.views.annotate.AnnotateViewModel;
 import ai.temper.views.chat.ChatView;
 import ai.temper.views.chat.ChatViewModel;
 import ai.temper.views.datasets.DatasetsView;
 import ai.temper.views.datasets.DatasetsViewModel;
 import ai.temper.views.evaluate.EvaluateView;
+import ai.temper.views.evaluate.EvaluateViewModel;
 import ai.temper.views.common.TaskExecutor;
 import ai.temper.views.models.EngineViewModel;
 import ai.temper.views.models.ModelsView;
@@ -44,14 +46,19 @@ final class Pages {
     });
     train.setOnFinished(checkpoint -> runs.refresh());
     DatasetsViewModel datasets = new DatasetsViewModel(wb);
-    var annotate = AnnotateView.model(wb);
+    AnnotateViewModel annotate = new AnnotateViewModel(wb);
     ChatViewModel chat = new ChatViewModel(wb);
     // a run's newest checkpoint becomes the Chat page's model (left side)
     runs.setOpenInChat(checkpoint -> {
       chat.openModel(checkpoint, 0);
       navigate.accept("chat");
     });
-    var evaluate = EvaluateView.model(wb);
+    EvaluateViewModel evaluate = new EvaluateViewModel(wb);
+    // a run's newest checkpoint opens in Evaluate: its run over checkpoints, the checkpoint picked
+    runs.setOpenInEvaluate(checkpoint -> {
+      evaluate.openCheckpoint(checkpoint);
+      navigate.accept("evaluate");
+    });
     ModelsViewModel models = new ModelsViewModel(wb);
     RolloutsViewModel rollouts = new RolloutsViewModel(wb);
     ModelsView modelsView = new ModelsView(models);
@@ -59,12 +66,12 @@ final class Pages {
     return List.of(
         Page.of("datasets", "Datasets", "▤", new DatasetsView(datasets).getRoot(),
             datasets),
-        Page.of("annotate", "Annotate", "✎", new AnnotateView(annotate), annotate::refresh),
+        Page.of("annotate", "Annotate", "✎", new AnnotateView(annotate), annotate),
         Page.of("train", "Train", "▶", new TrainView(train), train),
         Page.of("runs", "Runs", "↗", new RunsView(runs), runs),
         Page.of("rollouts", "Rollouts", "⚄", new RolloutsView(rollouts), rollouts),
         Page.of("chat", "Chat", "✉", new ChatView(chat), chat),
-        Page.of("evaluate", "Evaluate", "✓", new EvaluateView(evaluate), evaluate::refresh),
+        Page.of("evaluate", "Evaluate", "✓", new EvaluateView(evaluate), evaluate),
         Page.of("models", "Models", "◆", modelsView, models));
   }
 }

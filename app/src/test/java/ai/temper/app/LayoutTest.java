@@ -73,6 +73,27 @@ class LayoutTest {
         collect(root, page, elided);
       });
     }
+    // the Models page's dialogs
+    for (String button : List.of("#models-add", "#models-create")) {
+      robot.clickOn("#nav-models");
+      robot.clickOn(button);
+      WaitForAsyncUtils.waitForFxEvents();
+      robot.sleep(300);
+      List<javafx.stage.Window> shown = new ArrayList<>();
+      robot.interact(() -> {
+        for (javafx.stage.Window w : javafx.stage.Window.getWindows()) {
+          if (w.getScene() != null && w.isShowing()) {
+            shown.add(w);
+            w.getScene().getRoot().applyCss();
+            w.getScene().getRoot().layout();
+            collect(w.getScene().getRoot(), button, elided);
+          }
+        }
+      });
+      assertThat(shown).as(button + " opens a dialog").hasSizeGreaterThanOrEqualTo(2);
+      robot.type(javafx.scene.input.KeyCode.ESCAPE);
+      WaitForAsyncUtils.waitForFxEvents();
+    }
     assertThat(elided).as("texts cut short at 1024x680").isEmpty();
   }
 

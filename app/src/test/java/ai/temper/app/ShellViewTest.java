@@ -116,6 +116,8 @@ class ShellViewTest {
     assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
     waitUntil(() -> robot.lookup(".job").tryQuery().isPresent());
     ProgressBar bar = robot.lookup(".job .progress-bar").queryAs(ProgressBar.class);
+    // the item can show before the job's first report reaches it (indeterminate until then)
+    waitUntil(() -> bar.getProgress() == 0.4);
     assertThat(bar.getProgress()).isEqualTo(0.4);
     assertThat(robot.lookup(".job .label").queryLabeled().getText())
         .contains("Importing gsm8k").contains("row 400 of 1000");

@@ -21,7 +21,8 @@ import picocli.CommandLine.Option;
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Measure the engine's speed.",
     subcommands = {BenchCommand.Generate.class, BenchDatasetsCommand.class,
-        BenchTrainCommand.class, BenchChatCommand.class, BenchRlCommand.class})
+        BenchTrainCommand.class, BenchChatCommand.class, BenchRlCommand.class,
+        BenchEvalCommand.class})
 public final class BenchCommand {
 
   @Command(name = "generate", mixinStandardHelpOptions = true,

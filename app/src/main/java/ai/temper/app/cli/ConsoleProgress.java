@@ -13,6 +13,8 @@ import java.util.concurrent.CancellationException;
  * stdout carries only results. Ctrl-C cancels the job and waits for it to stop cleanly.
  */
 public final class ConsoleProgress implements JobListener {
+  /** How long a shutdown waits for the job to reach a cancellation check. */
+  static final Duration SHUTDOWN_WAIT = Duration.ofSeconds(5);
   private final PrintStream err;
   private final boolean tty = System.console() != null;
   private long lastDraw;
@@ -28,14 +30,9 @@ public final class ConsoleProgress implements JobListener {
     ConsoleProgress bar = new ConsoleProgress(System.err);
     runner.addListener(bar);
     JobHandle<T> handle = runner.submit(kind, title, work);
-    Thread hook = new Thread(() -> {
-      handle.cancel();
-      try {
-        handle.future().handle((v, e) -> null).get();
-      } catch (Exception ignored) {
-        // shutting down
-      }
-    });
+    // SIGTERM / Ctrl-C: cancel, and wait a few seconds at most: a job stuck where it checks
+    // for nothing is recorded as cancelled and left behind, never waited on for good
+    Thread hook = new Thread(() -> handle.cancelAndWait(SHUTDOWN_WAIT));
     Runtime.getRuntime().addShutdownHook(hook);
     try {
       return handle.await();

@@ -9,7 +9,7 @@ import picocli.CommandLine.Option;
 /** {@code temper samples story-world --out DIR}: writes the sample RLVR task's files. */
 @Command(name = "samples", mixinStandardHelpOptions = true,
     description = "Generate sample data sets.",
-    subcommands = {SamplesCommand.StoryWorldCommand.class})
+    subcommands = {SamplesCommand.StoryWorldCommand.class, SamplesAnnotatorsCommand.class})
 public final class SamplesCommand {
   @Command(name = "story-world", mixinStandardHelpOptions = true,
       description = "The RLVR story task: 'Write a story about NAME who has a COLOUR OBJECT.', "

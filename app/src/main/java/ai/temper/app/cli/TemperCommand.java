@@ -27,9 +27,10 @@ import picocli.CommandLine.ScopeType;
       BenchCommand.class,
       ConvertCommand.class,
       LogitsCommand.class,
+      EvalCommand.class,
       VerifyCommand.class,
-      SamplesCommand.class,
       LabelsCommand.class,
+      SamplesCommand.class,
     })
 public final class TemperCommand {
 

@@ -94,6 +94,12 @@ class LabelsCommandTest {
     assertThat(r.out()).contains("dataset study-per: 16 pairs");
     r = temper("h1", "datasets", "list");
     assertThat(r.out()).contains("study-prefs", "study-per");
+    // the per-annotator export names each row's annotator: VPL trains on it as it is
+    Path vpl = dir.resolve("vpl.yaml");
+    Files.writeString(vpl, "dataset_mixer_list: [study-per, 1.0]\nmax_train_steps: 20\n");
+    r = temper("h1", "train", "vpl", "--config", vpl.toString());
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out()).contains("ann", "bob", "accuracy VPL");
 
     r = temper("h1", "labels", "agreement", "nope");
     assertThat(r.code()).isEqualTo(1);

@@ -92,7 +92,13 @@ class ModelsCommandTest {
     String config = "{\"architectures\":[\"LlamaForCausalLM\"],\"vocab_size\":512,"
         + "\"hidden_size\":64,\"intermediate_size\":172,\"num_hidden_layers\":5,"
         + "\"num_attention_heads\":8,\"num_key_value_heads\":4}";
-    byte[] weights = new byte[4096];
+    // a valid safetensors file of 4096 bytes (import validates headers): one F32 tensor
+    String header = "{\"blob\":{\"dtype\":\"F32\",\"shape\":[996],"
+        + "\"data_offsets\":[0,3984]}}";
+    byte[] h = (header + " ".repeat(4096 - 8 - 3984 - header.length()))
+        .getBytes(StandardCharsets.UTF_8);
+    byte[] weights = java.nio.ByteBuffer.allocate(8 + h.length + 3984)
+        .order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(h.length).put(h).array();
     Map<String, byte[]> files = Map.of("config.json", config.getBytes(StandardCharsets.UTF_8),
         "model.safetensors", weights);
     HttpServer server = HttpServer.create(

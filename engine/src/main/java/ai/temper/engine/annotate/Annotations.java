@@ -1,5 +1,6 @@
 package ai.temper.engine.annotate;
 
+import ai.temper.engine.Faults;
 import ai.temper.engine.TemperException;
 import ai.temper.engine.store.AnnotationRepository;
 import ai.temper.engine.store.AnnotationRepository.LabelRow;
@@ -236,7 +237,7 @@ public final class Annotations {
     String left = leftSide(s.seed(), pairIdx, annotator);
     String why = reason == null || reason.isBlank() ? null : reason.strip();
     Instant now = Instant.now();
-    return db.sql().inTransaction(c -> {
+    LabelRow row = db.sql().inTransaction(c -> {
       if (repo.label(uid).isPresent()) {
         repo.updateLabel(uid, choice.id(), rating, why, left, seconds, now);
       } else {
@@ -245,6 +246,8 @@ public final class Annotations {
       }
       return repo.label(uid).orElseThrow();
     });
+    Faults.point("annotate.label");
+    return row;
   }
 
   /**

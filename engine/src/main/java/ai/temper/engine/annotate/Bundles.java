@@ -175,10 +175,33 @@ public final class Bundles {
             s.path("seed").asLong(), null, Annotations.Question.of(
                 Annotations.JSON.createObjectNode().set("question", q.isMissingNode()
                     ? null : q)), null, pairs);
+      } else {
+        addMissing(session, root);
       }
       mergeLabels(session, root, file);
       return session;
     });
+  }
+
+  /**
+   * A second annotator's bundle of a session this home already has: their pairs (the same
+   * index and content as at the origin) and their name join it.
+   */
+  private void addMissing(SessionRow session, JsonNode root) {
+    List<NewPair> missing = new ArrayList<>();
+    for (JsonNode p : root.get("pairs")) {
+      int idx = p.path("idx").asInt();
+      if (repo.pair(session.id(), idx).isEmpty()) {
+        String prompt = p.path("prompt").asText();
+        String a = p.path("response_a").asText();
+        String b = p.path("response_b").asText();
+        missing.add(new NewPair(idx, prompt, a, b, null, null,
+            Annotations.pairHash(prompt, a, b)));
+      }
+    }
+    repo.addPairs(session.id(), missing);
+    root.path("annotators").forEach(n -> repo.addSessionAnnotator(session.id(), n.asText()));
+    repo.addSessionAnnotator(session.id(), root.get("annotator").asText());
   }
 
   /**

@@ -1,5 +1,6 @@
 package ai.temper.engine.data;
 
+import ai.temper.engine.FileErrors;
 import ai.temper.engine.TemperException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -45,7 +46,8 @@ public record MixSpec(List<Source> sources, Long seed, boolean dedup) {
     try {
       return parse(Files.readString(file), file.toString());
     } catch (IOException e) {
-      throw new TemperException("Cannot read the mixture spec " + file + ": " + e.getMessage(),
+      throw new TemperException("Cannot read the mixture spec " + file + ": "
+          + FileErrors.reason(e),
           e);
     }
   }

@@ -16,6 +16,13 @@ public interface JobContext {
     }
   }
 
+  /**
+   * Registers what to record if the job is abandoned: the process shuts down (SIGTERM) and
+   * the job does not reach a cancellation check in time. The runner records the job itself
+   * as CANCELLED; the work adds its own records (a training run's status). No-op by default.
+   */
+  default void onAbandon(Runnable record) {}
+
   /** A context for work run directly, outside any runner (tests, nested calls). */
   static JobContext none() {
     return new JobContext() {

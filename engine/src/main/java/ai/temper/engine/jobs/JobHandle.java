@@ -20,6 +20,8 @@ public final class JobHandle<T> implements JobContext {
   private volatile String message = "";
   private volatile JobState state = JobState.RUNNING;
   private volatile Thread thread;
+  private final java.util.List<Runnable> abandonRecords =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
 
   JobHandle(long id, String kind, String title, JobRunner runner) {
     this.id = id;
@@ -104,6 +106,37 @@ public final class JobHandle<T> implements JobContext {
         throw ex;
       }
       throw (Error) cause;
+    }
+  }
+
+  @Override
+  public void onAbandon(Runnable record) {
+    abandonRecords.add(record);
+  }
+
+  java.util.List<Runnable> abandonRecords() {
+    return abandonRecords;
+  }
+
+  /**
+   * Cancels the job and waits up to {@code timeout} for it to stop; a job that does not stop
+   * in time (it checks for nothing where it is stuck) is recorded as CANCELLED anyway, with
+   * its own records, so a shutting-down process never waits on it for good.
+   */
+  public boolean cancelAndWait(Duration timeout) {
+    cancel();
+    try {
+      result.handle((v, e) -> null).get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+      return true;
+    } catch (java.util.concurrent.TimeoutException e) {
+      runner.abandon(this, timeout);
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      runner.abandon(this, timeout);
+      return false;
+    } catch (ExecutionException e) {
+      return true;
     }
   }
 

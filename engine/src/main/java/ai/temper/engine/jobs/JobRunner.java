@@ -97,14 +97,33 @@ public final class JobRunner implements AutoCloseable {
     }
   }
 
-  private void end(JobHandle<?> handle, JobState state, String error) {
+  /** Records a job that did not stop in time as CANCELLED, with the records it registered. */
+  void abandon(JobHandle<?> handle, java.time.Duration waited) {
+    if (handle.state().isDone()) {
+      return;
+    }
+    for (Runnable r : handle.abandonRecords()) {
+      try {
+        r.run();
+      } catch (RuntimeException e) {
+        LOG.warn("Could not record the end of job {}: {}", handle.id(), e.getMessage());
+      }
+    }
+    end(handle, JobState.CANCELLED, "stopped at shutdown: the job did not reach a "
+        + "cancellation check within " + waited.toSeconds() + " s");
+  }
+
+  private synchronized void end(JobHandle<?> handle, JobState state, String error) {
+    if (handle.state().isDone()) {
+      return; // abandoned at shutdown, then ended after all: the first record stands
+    }
     handle.setState(state);
     active.remove(handle);
     try {
       records.finish(handle.id(), state.name(), handle.message(),
           handle.fraction() < 0 ? null : handle.fraction(), error);
     } catch (RuntimeException e) {
-      LOG.warn("Could not record the end of job {}", handle.id(), e);
+      LOG.warn("Could not record the end of job {}: {}", handle.id(), e.getMessage());
     }
     fireUpdate(handle);
   }
@@ -123,7 +142,7 @@ public final class JobRunner implements AutoCloseable {
   @Override
   public void close() {
     for (JobHandle<?> h : active) {
-      h.cancel();
+      h.cancelAndWait(java.time.Duration.ofSeconds(5));
     }
     pool.shutdown();
     try {

@@ -76,36 +76,44 @@ final class FastWeights implements AutoCloseable {
     FastWeights w = new FastWeights(c, fm, model.rope());
     // Everything made from the parameters in here is closed with the scope, except what is
     // kept: ops on parameters would otherwise attach their results to the model's manager.
+    // Each layer's temporaries go with a scope of their own, so the build's peak is the
+    // derived weights plus one layer's working copies, not several copies of every weight.
     try (NDScope scope = new NDScope()) {
       Builder b = new Builder(model, fm);
       double rootD = Math.sqrt(c.hiddenSize());
       float c0 = (float) Math.sqrt(c.hiddenSize() * c.rmsNormEps());
       for (int l = 0; l < c.numHiddenLayers(); l++) {
-        String p = "model.layers." + l + ".";
-        NDArray g1 = b.gain(p + "input_layernorm.weight", rootD);
-        NDArray[] qkv = b.attentionRows(p, w.foldedRope);
-        w.attn[l] = b.keep(b.padColumn(qkv[0].mul(g1)));
-        w.attnBias[l] = qkv[1] == null ? null : b.keep(qkv[1]);
-        w.out[l] = b.keep(b.padRow(b.weight(p + "self_attn.o_proj.weight")));
-        NDArray ob = model.parameters().get(p + "self_attn.o_proj.bias");
-        if (ob != null) {
-          w.outBias[l] = b.keep(NDArrays.concat(new NDList(ob.stopGradient(),
-              ob.getManager().zeros(new Shape(1))), 0));
+        try (NDScope layer = new NDScope()) {
+          String p = "model.layers." + l + ".";
+          NDArray g1 = b.gain(p + "input_layernorm.weight", rootD);
+          NDArray[] qkv = b.attentionRows(p, w.foldedRope);
+          w.attn[l] = b.keepFresh(b.padColumn(qkv[0].mul(g1)));
+          w.attnBias[l] = qkv[1] == null ? null : b.keep(qkv[1]);
+          w.out[l] = b.keepFresh(b.padRow(b.weight(p + "self_attn.o_proj.weight")));
+          NDArray ob = model.parameters().get(p + "self_attn.o_proj.bias");
+          if (ob != null) {
+            w.outBias[l] = b.keepFresh(NDArrays.concat(new NDList(ob.stopGradient(),
+                ob.getManager().zeros(new Shape(1))), 0));
+          }
+          NDArray g2 = b.gain(p + "post_attention_layernorm.weight", rootD);
+          NDArray gu = c.variant().fusedGateUp() ? b.weight(p + "mlp.gate_up_proj.weight")
+              : NDArrays.concat(new NDList(b.weight(p + "mlp.gate_proj.weight"),
+                  b.weight(p + "mlp.up_proj.weight")), 0);
+          w.gateUp[l] = b.keepFresh(b.padColumn(gu.mul(g2)));
+          w.down[l] = b.keepFresh(b.padRow(b.weight(p + "mlp.down_proj.weight")));
         }
-        NDArray g2 = b.gain(p + "post_attention_layernorm.weight", rootD);
-        NDArray gu = c.variant().fusedGateUp() ? b.weight(p + "mlp.gate_up_proj.weight")
-            : NDArrays.concat(new NDList(b.weight(p + "mlp.gate_proj.weight"),
-                b.weight(p + "mlp.up_proj.weight")), 0);
-        w.gateUp[l] = b.keep(b.padColumn(gu.mul(g2)));
-        w.down[l] = b.keep(b.padRow(b.weight(p + "mlp.down_proj.weight")));
       }
-      NDArray gf = b.gain("model.norm.weight", rootD);
-      NDArray emb = b.weight("model.embed_tokens.weight");
-      NDArray head = c.tieWordEmbeddings() ? emb : b.weight("lm_head.weight");
-      w.lmHead = b.keep(b.padColumn(head.mul(gf)));
-      NDArray constant = emb.getManager().full(
-          new Shape(c.vocabSize(), 1), c0);
-      w.embed = b.keep(NDArrays.concat(new NDList(emb, constant), 1));
+      try (NDScope head = new NDScope()) {
+        NDArray gf = b.gain("model.norm.weight", rootD);
+        NDArray emb = b.weight("model.embed_tokens.weight");
+        NDArray lm = c.tieWordEmbeddings() ? emb : b.weight("lm_head.weight");
+        w.lmHead = b.keepFresh(b.padColumn(lm.mul(gf)));
+      }
+      try (NDScope embed = new NDScope()) {
+        NDArray emb = b.weight("model.embed_tokens.weight");
+        NDArray constant = emb.getManager().full(new Shape(c.vocabSize(), 1), c0);
+        w.embed = b.keepFresh(NDArrays.concat(new NDList(emb, constant), 1));
+      }
       return w;
     } catch (RuntimeException e) {
       fm.close();
@@ -214,10 +222,14 @@ final class FastWeights implements AutoCloseable {
     }
 
     PtNDArray keep(NDArray a) {
-      NDArray kept = a.duplicate(); // contiguous, and not a view of anything closed later
-      NDScope.unregister(kept);
-      kept.attach(keepIn);
-      return (PtNDArray) kept;
+      return keepFresh(a.duplicate()); // contiguous, and not a view of anything closed later
+    }
+
+    /** Keeps an array that is already its own contiguous storage (a concat's result). */
+    PtNDArray keepFresh(NDArray a) {
+      NDScope.unregister(a);
+      a.attach(keepIn);
+      return (PtNDArray) a;
     }
   }
 

@@ -1,5 +1,6 @@
 package ai.temper.engine.model;
 
+import ai.temper.engine.FileErrors;
 import ai.temper.engine.TemperException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -103,6 +104,27 @@ public record LlamaConfig(
     if (headDim <= 0 || headDim % 2 != 0) {
       throw new TemperException("Model config: head_dim " + headDim + " must be positive and even");
     }
+    // sizes beyond any model a desktop could hold are a broken or hostile config, refused
+    // before anything is allocated from them
+    atMost("hidden_size", hiddenSize, MAX_HIDDEN);
+    atMost("intermediate_size", intermediateSize, MAX_INTERMEDIATE);
+    atMost("num_hidden_layers", numHiddenLayers, MAX_LAYERS);
+    atMost("num_attention_heads", numAttentionHeads, MAX_HEADS);
+    atMost("vocab_size", vocabSize, MAX_VOCAB);
+    atMost("head_dim", headDim, MAX_HEAD_DIM);
+    if (maxPositionEmbeddings <= 0) {
+      throw new TemperException("Model config: max_position_embeddings " + maxPositionEmbeddings
+          + " must be positive");
+    }
+    atMost("max_position_embeddings", maxPositionEmbeddings, MAX_POSITIONS);
+    if (!(rmsNormEps > 0 && rmsNormEps < 1)) {
+      throw new TemperException("Model config: rms_norm_eps " + rmsNormEps
+          + " must be in (0, 1)");
+    }
+    if (!(ropeTheta > 0 && Double.isFinite(ropeTheta))) {
+      throw new TemperException("Model config: rope_theta " + ropeTheta
+          + " must be positive and finite");
+    }
     if (ropeScaling != null && (ropeScaling.isNull() || ropeScaling.isEmpty())) {
       ropeScaling = null;
     }
@@ -121,6 +143,22 @@ public record LlamaConfig(
     }
     Rope.validate(ropeTheta, ropeScaling, headDim, rotaryDim(headDim, variant),
         maxPositionEmbeddings);
+  }
+
+  /** Limits far above any model Temper could run (a 10^9 hidden size is not a model). */
+  static final int MAX_HIDDEN = 1 << 16;
+  static final int MAX_INTERMEDIATE = 1 << 20;
+  static final int MAX_LAYERS = 1024;
+  static final int MAX_HEADS = 1024;
+  static final int MAX_VOCAB = 1 << 22;
+  static final int MAX_HEAD_DIM = 1024;
+  static final int MAX_POSITIONS = 1 << 24;
+
+  private static void atMost(String field, int value, int max) {
+    if (value > max) {
+      throw new TemperException("Model config: " + field + " " + value + " is beyond "
+          + max + " (not a model Temper can run; the config is broken)");
+    }
   }
 
   /** The pre-family shape (Llama or Qwen2; o_proj biased with a Llama's attention_bias). */
@@ -178,7 +216,8 @@ public record LlamaConfig(
     try {
       n = JSON.readTree(Files.readString(configJson));
     } catch (IOException e) {
-      throw new TemperException(configJson + ": cannot read model config: " + e.getMessage(), e);
+      throw new TemperException(configJson + ": cannot read model config: "
+          + FileErrors.reason(e), e);
     }
     if (n == null || !n.isObject()) {
       throw new TemperException(configJson + ": not a JSON object");
@@ -219,6 +258,21 @@ public record LlamaConfig(
   private static LlamaConfig parse(JsonNode n, String arch, String where) {
     int hidden = required(n, "hidden_size", where);
     int heads = required(n, "num_attention_heads", where);
+    if (heads <= 0) {
+      throw new TemperException("field 'num_attention_heads' must be positive, got " + heads);
+    }
+    for (String f : new String[] {"num_key_value_heads", "max_position_embeddings", "head_dim"}) {
+      JsonNode v = n.get(f);
+      if (v != null && !v.isNull() && (!v.isIntegralNumber() || !v.canConvertToInt())) {
+        throw new TemperException("field '" + f + "' is not an integer in range");
+      }
+    }
+    for (String f : new String[] {"rms_norm_eps", "rope_theta"}) {
+      JsonNode v = n.get(f);
+      if (v != null && !v.isNull() && !v.isNumber()) {
+        throw new TemperException("field '" + f + "' is not a number");
+      }
+    }
     int layers = required(n, "num_hidden_layers", where);
     String modelType = MODEL_TYPES.get(arch);
     boolean gemma = arch.equals(GEMMA2) || arch.equals(GEMMA3);
@@ -423,8 +477,9 @@ public record LlamaConfig(
 
   private static int required(JsonNode n, String field, String where) {
     JsonNode v = n.get(field);
-    if (v == null || !v.canConvertToInt()) {
-      throw new TemperException(where + ": field '" + field + "' is missing or not an integer");
+    if (v == null || !v.isIntegralNumber() || !v.canConvertToInt()) {
+      throw new TemperException(where + ": field '" + field + "' is missing or not an integer"
+          + " in range");
     }
     return v.asInt();
   }

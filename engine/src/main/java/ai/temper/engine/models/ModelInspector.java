@@ -1,5 +1,6 @@
 package ai.temper.engine.models;
 
+import ai.temper.engine.FileErrors;
 import ai.temper.engine.TemperException;
 import ai.temper.engine.model.Llama2cCheckpoint;
 import ai.temper.engine.model.LlamaConfig;
@@ -54,14 +55,15 @@ public final class ModelInspector {
         return huggingFace(p);
       }
       Path single = llama2cIn(p);
+      ModelChecks.checkLink(p, single);
       return llama2c(single, tokenizer, knownConfig);
     }
     return llama2c(p, tokenizer, knownConfig);
   }
 
   private static ModelInspection huggingFace(Path dir) {
-    LlamaConfig config = LlamaConfig.read(dir.resolve("config.json"));
     List<ModelFile> files = listFiles(dir);
+    LlamaConfig config = LlamaConfig.read(dir.resolve("config.json"));
     List<String> names = files.stream().map(ModelFile::name).toList();
     boolean weights = names.stream().anyMatch(ModelFileSelection::isWeights);
     if (!weights) {
@@ -70,6 +72,7 @@ public final class ModelInspector {
           : " (only PyTorch pickle files: " + String.join(", ", pickles) + "; Temper never "
               + "unpickles them, convert to safetensors first)"));
     }
+    ModelChecks.checkWeights(dir, names, config);
     Path tok = dir.resolve("tokenizer.json");
     String kind;
     if (Files.isRegularFile(tok)) {
@@ -135,6 +138,9 @@ public final class ModelInspector {
     // read again just to be described.
     LlamaConfig config = known != null ? known : Llama2cCheckpoint.read(file).config();
     Path tok = tokenizer != null ? tokenizer.toAbsolutePath().normalize() : findTokenizer(file);
+    if (tok != null && tokenizer == null) {
+      ModelChecks.checkLink(file.getParent(), tok);
+    }
     if (tok != null) {
       checkLlama2cTokenizer(tok);
     }
@@ -207,12 +213,18 @@ public final class ModelInspector {
     return t != null && !t.isNull() && !(t.isTextual() && t.asText().isBlank());
   }
 
-  /** The top-level regular files of a folder, by name. */
+  /**
+   * The top-level regular files of a folder, by name; a link to a file outside the folder is
+   * refused (see {@link ModelChecks#checkLink}).
+   */
   static List<ModelFile> listFiles(Path dir) {
     List<ModelFile> out = new ArrayList<>();
     try (Stream<Path> s = Files.list(dir)) {
       s.filter(Files::isRegularFile).sorted()
-          .forEach(f -> out.add(new ModelFile(f.getFileName().toString(), size(f))));
+          .forEach(f -> {
+            ModelChecks.checkLink(dir, f);
+            out.add(new ModelFile(f.getFileName().toString(), size(f)));
+          });
     } catch (IOException e) {
       throw new TemperException("Cannot list " + dir + ": " + e.getMessage(), e);
     }
@@ -238,7 +250,7 @@ public final class ModelInspector {
       }
       return n;
     } catch (IOException e) {
-      throw new TemperException(file + ": cannot read JSON: " + e.getMessage(), e);
+      throw new TemperException(file + ": cannot read JSON: " + FileErrors.reason(e), e);
     }
   }
 

@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.List;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
 import org.h2.jdbcx.JdbcConnectionPool;
@@ -24,7 +25,7 @@ public final class Database implements AutoCloseable {
   private Database(Path file, JdbcConnectionPool pool) {
     this.file = file;
     this.pool = pool;
-    this.sql = new Sql(pool);
+    this.sql = new Sql(pool, new Outcomes(file.getParent()));
   }
 
   /** Opens the database of {@code home}, creating or upgrading its schema. */
@@ -50,10 +51,38 @@ public final class Database implements AutoCloseable {
           .migrate();
     } catch (FlywayException e) {
       pool.dispose();
+      String storage = Outcomes.reason(e);
       throw new TemperException("Cannot prepare the database " + file + ": "
-          + rootMessage(e), e);
+          + (storage != null ? storage + "; free some space and run the command again (what "
+              + "was committed is kept)" : rootMessage(e)), e);
     }
-    return new Database(file, pool);
+    Database db = new Database(file, pool);
+    db.applyOutcomes();
+    return db;
+  }
+
+  /** Ends written aside by a process whose database could not be written (see Outcomes). */
+  private void applyOutcomes() {
+    Outcomes outcomes = new Outcomes(file.getParent());
+    List<Outcomes.Outcome> pending = outcomes.read();
+    for (Outcomes.Outcome o : pending) {
+      sql.update("UPDATE " + (o.table().equals("jobs") ? "jobs" : "runs")
+          + " SET status = ?, error = ?, ended_at = CURRENT_TIMESTAMP"
+          + " WHERE id = ? AND status IN ('RUNNING', 'INTERRUPTED')", o.status(), o.error(),
+          o.id());
+    }
+    if (!pending.isEmpty()) {
+      outcomes.clear();
+    }
+    outcomes.reserve();
+  }
+
+  /**
+   * Sets a job's or run's end, or keeps it for the next open when the database cannot be
+   * written (a full disk), so the job and run records agree afterwards.
+   */
+  void finishOrDefer(String table, long id, String status, String error, Runnable update) {
+    sql.finishOrDefer(table, id, status, error, update);
   }
 
   /**

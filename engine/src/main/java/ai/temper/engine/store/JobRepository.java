@@ -20,9 +20,14 @@ public final class JobRepository {
         kind, title);
   }
 
+  /**
+   * Records how a job ended; when the database cannot be written (a full disk) the end is
+   * kept aside and recorded when the home next opens.
+   */
   public void finish(long id, String status, String message, Double fraction, String error) {
-    sql.update("UPDATE jobs SET status = ?, message = ?, fraction = ?, error = ?, "
-        + "ended_at = CURRENT_TIMESTAMP WHERE id = ?", status, message, fraction, error, id);
+    sql.finishOrDefer("jobs", id, status, error, () -> sql.update(
+        "UPDATE jobs SET status = ?, message = ?, fraction = ?, error = ?, "
+        + "ended_at = CURRENT_TIMESTAMP WHERE id = ?", status, message, fraction, error, id));
   }
 
   /** Jobs left RUNNING by a process that died are marked INTERRUPTED when the home opens. */

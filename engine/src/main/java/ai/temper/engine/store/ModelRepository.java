@@ -109,7 +109,9 @@ public final class ModelRepository {
 
   /** Evaluation results recorded for the model by id, or by its path when no id was stored. */
   public List<EvalRow> evalResults(long modelId, String path) {
-    return sql.query("SELECT id, suite, task, metric, \"VALUE\", instances, created_at "
+    // unseen (held-out) tasks are marked wherever results appear
+    return sql.query("SELECT id, suite, CASE WHEN unseen THEN task || ' [unseen]' ELSE task "
+        + "END AS task, metric, \"VALUE\", instances, created_at "
         + "FROM eval_results WHERE model_id = ? OR (model_id IS NULL AND model_path = ?) "
         + "ORDER BY created_at, id", rs -> {
           long n = rs.getLong("instances");

@@ -37,9 +37,11 @@ public final class RunRepository {
         + "CURRENT_TIMESTAMP), ended_at = NULL, error = NULL WHERE id = ?", id);
   }
 
+  /** Records how a run ended (kept aside for the next open when the disk is full). */
   public void finish(long id, String status, String error) {
-    sql.update("UPDATE runs SET status = ?, ended_at = CURRENT_TIMESTAMP, error = ? WHERE id = ?",
-        status, error, id);
+    sql.finishOrDefer("runs", id, status, error, () -> sql.update(
+        "UPDATE runs SET status = ?, ended_at = CURRENT_TIMESTAMP, error = ? WHERE id = ?",
+        status, error, id));
   }
 
   public void setOutputDir(long id, String outputDir) {

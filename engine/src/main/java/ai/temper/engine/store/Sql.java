@@ -33,9 +33,30 @@ public final class Sql {
 
   private final DataSource source;
   private final ThreadLocal<Connection> current = new ThreadLocal<>();
+  private final Outcomes outcomes;
 
   Sql(DataSource source) {
+    this(source, null);
+  }
+
+  Sql(DataSource source, Outcomes outcomes) {
     this.source = source;
+    this.outcomes = outcomes;
+  }
+
+  /**
+   * Sets a job's or run's end; when the database cannot be written (a full disk), keeps it
+   * for the next open instead, so the records still agree afterwards.
+   */
+  void finishOrDefer(String table, long id, String status, String error, Runnable update) {
+    try {
+      update.run();
+    } catch (TemperException e) {
+      if (outcomes == null || !Outcomes.isStorageFailure(e)
+          || !outcomes.defer(table, id, status, error)) {
+        throw e;
+      }
+    }
   }
 
   /** Runs {@code work} in one transaction: all of it lands, or none. Nested calls join. */
@@ -153,7 +174,16 @@ public final class Sql {
     return t == null ? null : t.toInstant();
   }
 
-  private static RuntimeException wrap(SQLException e) {
-    return new TemperException("Database error: " + e.getMessage(), e);
+  private RuntimeException wrap(SQLException e) {
+    String storage = Outcomes.reason(e);
+    if (storage != null) {
+      // one line, not H2's chain of "database has been closed" frames
+      return new TemperException("Database error: " + storage
+          + (outcomes == null ? "" : " holding " + outcomes.home())
+          + "; free some space and run the command again (what was committed is kept)", e);
+    }
+    String m = e.getMessage();
+    int nl = m == null ? -1 : m.indexOf('\n');
+    return new TemperException("Database error: " + (nl < 0 ? m : m.substring(0, nl)), e);
   }
 }

@@ -1,5 +1,6 @@
 package ai.temper.engine.tokenizer;
 
+import ai.temper.engine.FileErrors;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.temper.engine.TemperException;
 import ai.temper.engine.model.hf.HfTokenizerFiles;
@@ -64,7 +65,7 @@ public final class HfTokenizer implements Tokenizer {
     try {
       root = JSON.readTree(files.tokenizerJson());
     } catch (IOException e) {
-      throw new TemperException(where + ": invalid tokenizer.json: " + e.getMessage(), e);
+      throw new TemperException(where + ": invalid tokenizer.json: " + FileErrors.reason(e), e);
     }
     tokenToId = new HashMap<>();
     specialIds = new HashSet<>();
@@ -149,7 +150,8 @@ public final class HfTokenizer implements Tokenizer {
               files.tokenizerJson().getBytes(StandardCharsets.UTF_8)),
           Map.of("addSpecialTokens", "false", "truncation", "false", "padding", "false"));
     } catch (IOException | RuntimeException e) {
-      throw new TemperException(where + ": cannot load tokenizer.json: " + e.getMessage(), e);
+      throw new TemperException(where + ": cannot load tokenizer.json: "
+          + FileErrors.withoutQuotes(e.getMessage()), e);
     }
     try {
       return new HfTokenizer(hf, files, where, eosIds);
@@ -173,7 +175,7 @@ public final class HfTokenizer implements Tokenizer {
       }
       return out;
     } catch (IOException e) {
-      throw new TemperException(json + ": invalid JSON: " + e.getMessage(), e);
+      throw new TemperException(json + ": " + FileErrors.reason(e), e);
     }
   }
 

@@ -1,5 +1,7 @@
 package ai.temper.engine.train;
 
+import ai.temper.engine.Faults;
+import ai.temper.engine.FileErrors;
 import ai.temper.engine.FileTrees;
 import ai.temper.engine.TemperException;
 import ai.temper.engine.model.StateDict;
@@ -91,6 +93,7 @@ public final class CheckpointIO {
         optimizer.save(staging.resolve(OPTIMIZER)); // AdamW moments, beside the weights
       }
       Files.writeString(staging.resolve(STATE), JSON.writeValueAsString(state) + "\n");
+      Faults.point("checkpoint.staged");
       if (Files.exists(target)) {
         FileTrees.deleteQuietly(target); // a stale checkpoint of this step from before a resume
       }
@@ -157,13 +160,39 @@ public final class CheckpointIO {
       return (ObjectNode) JSON.readTree(Files.readString(dir.resolve(STATE)));
     } catch (IOException | ClassCastException e) {
       throw new TemperException(dir.resolve(STATE) + ": cannot read the training state: "
-          + e.getMessage(), e);
+          + (e instanceof IOException io ? FileErrors.reason(io) : "not a JSON object"), e);
     }
   }
 
   /** Whether {@code dir} is a complete checkpoint (it has its training state). */
   static boolean isComplete(Path dir) {
     return Files.isRegularFile(dir.resolve(STATE)) && Files.isRegularFile(dir.resolve(OPTIMIZER));
+  }
+
+  /**
+   * Deletes what a process killed while writing a checkpoint left in {@code outputDir}: its
+   * {@code .step-N.staging-*} folder and the {@code ..step-N.staging-*.partial-*} folder the
+   * model writer assembles in. Only the process holding the home writes here, so any such
+   * folder at the start of a run is stale. Returns how many were removed.
+   */
+  static int sweepStaging(Path outputDir) {
+    if (!Files.isDirectory(outputDir)) {
+      return 0;
+    }
+    int n = 0;
+    try (Stream<Path> s = Files.list(outputDir)) {
+      for (Path p : s.toList()) {
+        String name = p.getFileName().toString();
+        if ((name.startsWith(".step-") || name.startsWith("..step-"))
+            && name.contains(".staging-")) {
+          FileTrees.deleteQuietly(p);
+          n++;
+        }
+      }
+    } catch (IOException e) {
+      throw new TemperException("Cannot list " + outputDir + ": " + FileErrors.reason(e), e);
+    }
+    return n;
   }
 
   /** The complete checkpoint with the highest step under {@code outputDir}, if any. */

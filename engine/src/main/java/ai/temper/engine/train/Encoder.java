@@ -1,8 +1,10 @@
 package ai.temper.engine.train;
 
+import ai.temper.engine.Faults;
 import ai.temper.engine.chat.ChatEncoder;
 import ai.temper.engine.chat.ChatMessage;
 import ai.temper.engine.chat.ChatTemplate;
+import ai.temper.engine.jobs.JobContext;
 import ai.temper.engine.tokenizer.Tokenizer;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
@@ -22,17 +24,43 @@ public final class Encoder {
   private final Tokenizer tokenizer;
   private final ChatEncoder chat;
   private final int maxLength;
+  private final Integer maxPromptLength;
+  private final JobContext ctx;
 
   public Encoder(Tokenizer tokenizer, ChatEncoder chat, int maxLength) {
+    this(tokenizer, chat, maxLength, null, JobContext.none());
+  }
+
+  /** An encoder that checks {@code ctx} for cancellation before each example. */
+  public Encoder(Tokenizer tokenizer, ChatEncoder chat, int maxLength, JobContext ctx) {
+    this(tokenizer, chat, maxLength, null, ctx);
+  }
+
+  /** {@code maxPromptLength} (TRL's max_prompt_length; null: none) cuts pair prompts. */
+  public Encoder(Tokenizer tokenizer, ChatEncoder chat, int maxLength, Integer maxPromptLength) {
+    this(tokenizer, chat, maxLength, maxPromptLength, JobContext.none());
+  }
+
+  public Encoder(Tokenizer tokenizer, ChatEncoder chat, int maxLength, Integer maxPromptLength,
+      JobContext ctx) {
     this.tokenizer = tokenizer;
     this.chat = chat;
     this.maxLength = maxLength;
+    this.maxPromptLength = maxPromptLength;
+    this.ctx = ctx;
+  }
+
+  /** Between examples: stop when cancelled (a large dataset takes minutes to tokenize). */
+  private void next() {
+    ctx.checkCancelled();
+    Faults.point("encode.example");
   }
 
   /** Pretraining: BOS + text + EOS, every token trained; packed rows when {@code packing}. */
   public List<TokenSequence> texts(List<JsonNode> examples, boolean packing, DataStats stats) {
     List<TokenSequence> seqs = new ArrayList<>();
     for (JsonNode e : examples) {
+      next();
       int[] ids = tokenizer.encode(e.get("text").asText(), true);
       if (tokenizer.eosId() >= 0) {
         ids = Arrays.copyOf(ids, ids.length + 1);
@@ -54,6 +82,7 @@ public final class Encoder {
       DataStats stats) {
     List<TokenSequence> seqs = new ArrayList<>();
     for (JsonNode e : examples) {
+      next();
       ChatEncoder.Encoded enc;
       try {
         enc = chat.encodeForTraining(messages(e.get("messages")));
@@ -79,6 +108,7 @@ public final class Encoder {
   public List<Pair> pairs(List<JsonNode> examples, DataStats stats) {
     List<Pair> out = new ArrayList<>();
     for (JsonNode e : examples) {
+      next();
       List<ChatMessage> prompt = messages(e.get("prompt"));
       TokenSequence c;
       TokenSequence r;
@@ -115,7 +145,19 @@ public final class Encoder {
     }
     boolean[] trained = enc.trained().clone();
     Arrays.fill(trained, 0, shared, false);
-    return new TokenSequence(enc.ids(), trained);
+    int[] ids = enc.ids();
+    if (maxPromptLength != null && shared > maxPromptLength) {
+      // TRL keeps the end of a long prompt; BOS, when first, stays first
+      int keepBos = ids.length > 0 && ids[0] == tokenizer.bosId() ? 1 : 0;
+      int drop = shared - Math.max(maxPromptLength, keepBos);
+      int[] cut = new int[ids.length - drop];
+      boolean[] cutTrained = new boolean[cut.length];
+      System.arraycopy(ids, 0, cut, 0, keepBos);
+      System.arraycopy(ids, keepBos + drop, cut, keepBos, ids.length - keepBos - drop);
+      System.arraycopy(trained, keepBos + drop, cutTrained, keepBos, cut.length - keepBos);
+      return new TokenSequence(cut, cutTrained);
+    }
+    return new TokenSequence(ids, trained);
   }
 
   private void add(TokenSequence s, List<TokenSequence> out, DataStats stats) {
@@ -131,7 +173,7 @@ public final class Encoder {
     List<ChatMessage> out = new ArrayList<>();
     if (array != null) {
       for (JsonNode m : array) {
-        out.add(new ChatMessage(m.get("role").asText(), m.get("content").asText()));
+        out.add(ai.temper.engine.data.Message.fromJson(m).toChatMessage());
       }
     }
     return out;

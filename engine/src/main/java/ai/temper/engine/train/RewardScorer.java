@@ -1,5 +1,6 @@
 package ai.temper.engine.train;
 
+import ai.temper.engine.FileErrors;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
@@ -73,7 +74,8 @@ public final class RewardScorer implements AutoCloseable {
         Files.deleteIfExists(tmp);
       }
     } catch (IOException | ClassCastException e) {
-      throw new TemperException(cfgFile + ": cannot read: " + e.getMessage(), e);
+      throw new TemperException(cfgFile + ": cannot read: "
+          + (e instanceof IOException io ? FileErrors.reason(io) : "not a JSON object"), e);
     }
     Map<String, Tensor> tensors = SafetensorsIndex.read(dir).tensors();
     Tensor score = tensors.get(TrainableModel.SCORE);

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
+import ai.temper.engine.Devices;
 import ai.temper.engine.NoGrad;
 import ai.temper.engine.TemperException;
 import ai.temper.engine.Workbench;
@@ -550,7 +551,7 @@ final class RlTrainer {
     MetricSums klSums = new MetricSums();
     for (List<Sample> mini : split(train, rl.numMiniBatches())) {
       for (List<Sample> micro : micro(mini)) {
-        try (NDScope scope = new NDScope(); NDManager nd = NDManager.newBaseManager()) {
+        try (NDScope scope = new NDScope(); NDManager nd = Devices.newManager()) {
           Batch b = batch(nd, micro);
           float[] old = RlForward.logProbs(model.model(), b, nd, false)[0].toFloatArray();
           float[] ref = referenceBase == null ? null
@@ -631,7 +632,7 @@ final class RlTrainer {
       tokens += s.completion.length;
     }
     for (List<Sample> micro : micro(mini)) {
-      try (NDScope scope = new NDScope(); NDManager nd = NDManager.newBaseManager();
+      try (NDScope scope = new NDScope(); NDManager nd = Devices.newManager();
           GradientCollector gc = Engine.getInstance().newGradientCollector()) {
         Batch b = batch(nd, micro);
         NDArray[] lp = RlForward.logProbs(model.model(), b, nd, true);

@@ -1,5 +1,6 @@
 package ai.temper.engine.train;
 
+import ai.temper.engine.Faults;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -96,6 +97,11 @@ final class Trainer {
   }
 
   private TrainResult train(Path resumeFrom) {
+    int swept = CheckpointIO.sweepStaging(outputDir);
+    if (swept > 0) {
+      log("removed " + swept + " unfinished checkpoint folder" + (swept == 1 ? "" : "s")
+          + " left by an interrupted run");
+    }
     ctx.progress(-1, "loading " + (config.modelNameOrPath() == null ? "a new model"
         : config.modelNameOrPath()));
     base = BaseModel.load(config, library);
@@ -161,7 +167,8 @@ final class Trainer {
   }
 
   private Objective encode(TrainingData.Split split, boolean fresh) {
-    Encoder enc = new Encoder(base.tokenizer(), base.chat(), config.maxSeqLength());
+    Encoder enc = new Encoder(base.tokenizer(), base.chat(), config.maxSeqLength(),
+        config.maxPromptLength(), ctx);
     DataStats trainStats = new DataStats();
     DataStats evalStats = new DataStats();
     int pad = base.tokenizer().padId();
@@ -385,6 +392,7 @@ final class Trainer {
       }
     });
     db.metrics().log(rows);
+    Faults.point("train.step");
   }
 
   private String trainableSummary() {

@@ -1,23 +1,15 @@
 package ai.temper.engine.train;
 
 import ai.temper.engine.TemperException;
-import ai.temper.engine.data.DataFormat;
 import ai.temper.engine.data.DatasetKind;
 import ai.temper.engine.data.Datasets;
-import ai.temper.engine.data.FormatDetector;
-import ai.temper.engine.data.MalformedRowException;
-import ai.temper.engine.data.RowNormalizer;
 import ai.temper.engine.store.Database;
 import ai.temper.engine.store.DatasetRepository.DatasetInfo;
 import ai.temper.engine.store.DatasetRepository.StoredExample;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -25,7 +17,6 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
-import java.util.zip.GZIPInputStream;
 
 /**
  * The examples of a run: each {@code dataset_mixer_list} source read in its canonical JSON
@@ -102,7 +93,7 @@ public final class TrainingData {
   private static void check(DatasetMix mix, String kind, Database db) {
     for (DatasetMix.Entry e : mix.entries()) {
       Path file = Path.of(e.source());
-      if (Files.isRegularFile(file)) {
+      if (Files.isRegularFile(file) || Files.isDirectory(file)) {
         checkFile(file, DatasetKind.of(kind));
         continue;
       }
@@ -116,42 +107,7 @@ public final class TrainingData {
 
   /** The kind of a file's first row, as {@link #readFile} would find it. */
   private static void checkFile(Path file, DatasetKind kind) {
-    try (InputStream raw = Files.newInputStream(file);
-        InputStream in = gzipped(file) ? new GZIPInputStream(raw) : raw;
-        BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
-      String line;
-      int lineNo = 0;
-      while ((line = r.readLine()) != null) {
-        lineNo++;
-        if (!line.isBlank()) {
-          formatOf(file, lineNo, line, kind);
-          return;
-        }
-      }
-      throw new TemperException(file + ": no examples");
-    } catch (IOException e) {
-      throw new TemperException("Cannot read " + file + ": " + e.getMessage(), e);
-    }
-  }
-
-  private static DataFormat formatOf(Path file, int lineNo, String line, DatasetKind kind) {
-    String where = file + ":" + lineNo;
-    JsonNode row;
-    try {
-      row = JSON.readTree(line);
-    } catch (IOException e) {
-      throw new TemperException(where + ": not a JSON line (import other containers with "
-          + "temper datasets import, then name the dataset)");
-    }
-    DataFormat format = FormatDetector.detect(row);
-    if (format == null) {
-      throw new TemperException(where + ": cannot tell the row format from its fields");
-    }
-    if (format.kind() != kind) {
-      throw new TemperException(file + " holds " + format.kind().id() + " rows ("
-          + format.id() + "), but this algorithm trains on " + kind.id());
-    }
-    return format;
+    ai.temper.engine.data.Datasets.checkFile(file, kind);
   }
 
   private static DatasetInfo dataset(String source, String kind, Database db) {
@@ -192,12 +148,13 @@ public final class TrainingData {
 
   /**
    * All examples of one source in canonical JSON: a workbench dataset of the right kind, or a
-   * JSON Lines file (optionally gzipped) in any row format the datasets importer reads
-   * (messages, preference, HH transcripts, GSM8K, text), normalised as an import would.
+   * file in any container and row format the datasets importer reads (JSON Lines, gzip,
+   * Parquet, CSV, Arrow, save_to_disk folders; messages, preference, HH transcripts, GSM8K,
+   * TRL prompt/completion, text), normalised as an import would.
    */
   static List<JsonNode> read(String source, String kind, Database db) {
     Path file = Path.of(source);
-    if (Files.isRegularFile(file)) {
+    if (Files.isRegularFile(file) || Files.isDirectory(file)) {
       return readFile(file, DatasetKind.of(kind));
     }
     DatasetInfo d = dataset(source, kind, db);
@@ -219,44 +176,6 @@ public final class TrainingData {
   }
 
   static List<JsonNode> readFile(Path file, DatasetKind kind) {
-    List<JsonNode> out = new ArrayList<>();
-    RowNormalizer normalizer = null;
-    try (InputStream raw = Files.newInputStream(file);
-        InputStream in = gzipped(file) ? new GZIPInputStream(raw) : raw;
-        BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
-      String line;
-      int lineNo = 0;
-      while ((line = r.readLine()) != null) {
-        lineNo++;
-        if (line.isBlank()) {
-          continue;
-        }
-        String where = file + ":" + lineNo;
-        if (normalizer == null) {
-          normalizer = RowNormalizer.of(formatOf(file, lineNo, line, kind));
-        }
-        JsonNode row;
-        try {
-          row = JSON.readTree(line);
-        } catch (IOException e) {
-          throw new TemperException(where + ": not a JSON line (import other containers with "
-              + "temper datasets import, then name the dataset)");
-        }
-        try {
-          out.add(normalizer.normalize(row).toJson().put(WHERE, where));
-        } catch (MalformedRowException e) {
-          throw new TemperException(where + ": " + e.getMessage());
-        }
-      }
-    } catch (IOException e) {
-      throw new TemperException("Cannot read " + file + ": " + e.getMessage(), e);
-    }
-    return out;
-  }
-
-  private static boolean gzipped(Path file) throws IOException {
-    try (InputStream in = Files.newInputStream(file)) {
-      return in.read() == 0x1f && in.read() == 0x8b;
-    }
+    return ai.temper.engine.data.Datasets.readFile(file, kind, WHERE);
   }
 }

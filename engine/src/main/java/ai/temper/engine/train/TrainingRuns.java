@@ -90,6 +90,22 @@ public final class TrainingRuns {
     TrainingData.check(config, workbench.db());
   }
 
+  /**
+   * Runs other gradient-recording work (a VPL model) under the same one-at-a-time rule as
+   * training runs; fails at once when a run is training.
+   */
+  public static <T> T exclusively(java.util.function.Supplier<T> work) {
+    if (!ACTIVE.tryLock()) {
+      throw new TemperException("A training run is active in this process; wait for it or "
+          + "cancel it first");
+    }
+    try {
+      return work.get();
+    } finally {
+      ACTIVE.unlock();
+    }
+  }
+
   private static String shortName(String model) {
     if (model == null) {
       return "from scratch";
@@ -134,12 +150,19 @@ public final class TrainingRuns {
     try {
       TrainConfig config = config(runId);
       Path outputDir = Path.of(r.outputDir());
-      Path resume = latestCheckpoint(runId).orElse(null);
+      Path resume = latestCheckpoint(runId).orElse(resumeFromConfig(config, outputDir));
       workbench.db().runs().markRunning(runId);
+      ctx.onAbandon(() -> workbench.db().runs().finish(runId, "CANCELLED",
+          "stopped at shutdown while it could not check for cancellation"));
       try {
+        List<TrainListener> all = new java.util.ArrayList<>(listeners);
+        if (config.evalSuite() != null) { // eval_suite: each saved checkpoint is evaluated
+          all.add(new ai.temper.engine.eval.CheckpointEvaluation(workbench, config.evalSuite(),
+              ctx));
+        }
         TrainResult result = config.kind() == TrainKind.GRPO || config.kind() == TrainKind.PPO
-            ? new RlTrainer(runId, config, outputDir, workbench, listeners, ctx).run(resume)
-            : new Trainer(runId, config, outputDir, workbench, listeners, ctx).run(resume);
+            ? new RlTrainer(runId, config, outputDir, workbench, all, ctx).run(resume)
+            : new Trainer(runId, config, outputDir, workbench, all, ctx).run(resume);
         workbench.db().runs().finish(runId, "SUCCEEDED", null);
         return result;
       } catch (CancellationException e) {
@@ -155,6 +178,27 @@ public final class TrainingRuns {
     } finally {
       ACTIVE.unlock();
     }
+  }
+
+  /**
+   * {@code resume_from_checkpoint}: a complete checkpoint folder, or for {@code true} the
+   * newest one in the output dir; null when not set.
+   */
+  private static Path resumeFromConfig(TrainConfig config, Path outputDir) {
+    String r = config.resumeFromCheckpoint();
+    if (r == null) {
+      return null;
+    }
+    if (r.equalsIgnoreCase("true")) {
+      return CheckpointIO.latest(outputDir).orElseThrow(() -> new TemperException(
+          "resume_from_checkpoint: no complete checkpoint in " + outputDir));
+    }
+    Path p = Path.of(r);
+    if (!Files.isDirectory(p) || !CheckpointIO.isComplete(p)) {
+      throw new TemperException("resume_from_checkpoint: " + p + " is not a complete checkpoint "
+          + "folder written by Temper (step-N with trainer_state.json and its weights)");
+    }
+    return p;
   }
 
   /**

@@ -120,6 +120,15 @@ class SessionsTest {
             null, "because", 3.0);
       }
       new Bundles(other).write(copy, "bob", dir.resolve("bob-back.json"));
+
+      // a second annotator's bundle opened on the same machine joins the session there
+      new Bundles(db).write(s, "ann", dir.resolve("ann.json"));
+      SessionRow same = new Bundles(other).open(dir.resolve("ann.json"));
+      assertThat(same.id()).isEqualTo(copy.id());
+      assertThat(there.queue(same, "ann")).extracting(i -> i.pair().idx())
+          .containsExactly(0, 2, 4);
+      assertThat(there.queue(same, "ann").get(0).labelled()).isTrue();
+      assertThat(there.queue(same, "bob")).hasSize(3);
     }
     Bundles.MergeResult first = new Bundles(db).merge(dir.resolve("bob-back.json"), null);
     assertThat(first.added()).isEqualTo(3);
@@ -234,12 +243,19 @@ class SessionsTest {
   }
 
   @Test
-  void sessionFromRealHhPairsExportsWhatWasLabelled() {
+  void sessionFromRealHhPairsExportsWhatWasLabelled() throws Exception {
     assumeTrue(Files.isRegularFile(HH), "../shared HH-RLHF data is absent: skipping");
-    DatasetImporter.Result imported = new DatasetImporter(db).importFile(HH,
+    // the first 60 transcripts of the real file, as they are
+    Path cut = dir.resolve("hh-60.jsonl");
+    try (var in = new java.io.BufferedReader(new java.io.InputStreamReader(
+        new java.util.zip.GZIPInputStream(Files.newInputStream(HH)),
+        java.nio.charset.StandardCharsets.UTF_8))) {
+      Files.write(cut, in.lines().limit(60).toList());
+    }
+    DatasetImporter.Result imported = new DatasetImporter(db).importFile(cut,
         new DatasetImporter.Options("hh", DataFormat.of("hh"), DatasetImporter.OnError.SKIP),
         JobContext.none());
-    assertThat(imported.rows()).isGreaterThan(100);
+    assertThat(imported.rows()).isEqualTo(60);
     SessionRow s = an.create("hh", null, "dataset", List.of("ann", "bob"), 0, 3, null, null,
         null, PairSources.fromDataset(db, "hh", 20));
     assertThat(an.pairs(s)).hasSize(20).allSatisfy(p -> {

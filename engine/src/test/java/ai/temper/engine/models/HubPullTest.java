@@ -19,7 +19,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
@@ -44,8 +43,7 @@ class HubPullTest {
   void setUp() throws IOException {
     wb = Workbench.open(home);
     library = new ModelLibrary(wb);
-    weights = new byte[300_000];
-    new Random(7).nextBytes(weights);
+    weights = TestModels.safetensorsBytes("blob", 75_000, 7);
     hub = new FakeHub(REPO, SHA)
         .file("config.json", CONFIG.toJson().toString())
         .file("tokenizer.json", "{\"model\":{\"type\":\"BPE\"}}")
@@ -268,10 +266,8 @@ class HubPullTest {
 
   @Test
   void shardedWeightsFollowTheirIndex() throws IOException {
-    byte[] a = new byte[5000];
-    byte[] b = new byte[7000];
-    new Random(1).nextBytes(a);
-    new Random(2).nextBytes(b);
+    byte[] a = TestModels.safetensorsBytes("a", 1250, 1);
+    byte[] b = TestModels.safetensorsBytes("b", 1750, 2);
     hub.lfsFile("model-00001-of-00002.safetensors", a)
         .lfsFile("model-00002-of-00002.safetensors", b)
         .file("model.safetensors.index.json", "{\"metadata\":{},\"weight_map\":{"

@@ -75,4 +75,21 @@ final class TestModels {
       out.write(new byte[(int) offset]);
     }
   }
+
+  /** A valid F32 safetensors file's bytes: one 1-D tensor of random data. */
+  static byte[] safetensorsBytes(String tensor, int elements, long seed) {
+    String h = "{\"" + tensor + "\":{\"dtype\":\"F32\",\"shape\":[" + elements
+        + "],\"data_offsets\":[0," + 4L * elements + "]}}";
+    StringBuilder padded = new StringBuilder(h);
+    while ((padded.length() + 8) % 8 != 0) {
+      padded.append(' ');
+    }
+    byte[] header = padded.toString().getBytes(StandardCharsets.UTF_8);
+    byte[] data = new byte[4 * elements];
+    new java.util.Random(seed).nextBytes(data);
+    ByteBuffer b = ByteBuffer.allocate(8 + header.length + data.length)
+        .order(ByteOrder.LITTLE_ENDIAN);
+    b.putLong(header.length).put(header).put(data);
+    return b.array();
+  }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.djl.ndarray.NDManager;
+import ai.temper.engine.Devices;
 import ai.temper.engine.Workbench;
 import ai.temper.engine.model.LlamaConfig;
 import ai.temper.engine.model.LlamaModel;
@@ -113,7 +114,7 @@ class FamilyTrainingTest {
       Map<String, Tensor> saved = back.weights().asMap();
       double[][] ref = Families.referenceLogits(cfg, saved, ids);
       try (LlamaModel model = LlamaModel.create(back.config(), back.weights());
-          NDManager m = NDManager.newBaseManager()) {
+          NDManager m = Devices.newManager()) {
         float[] flat = model.forward(m.create(ids, new ai.djl.ndarray.types.Shape(1, 6)), null)
             .toFloatArray();
         int v = back.config().vocabSize();

@@ -76,6 +76,8 @@ public class TablePage<T> extends BorderPane {
     Label l = new Label(text);
     l.setWrapText(true);
     l.setMaxWidth(520);
+    l.setTextAlignment(javafx.scene.text.TextAlignment.CENTER);
+    l.setAlignment(javafx.geometry.Pos.CENTER);
     l.getStyleClass().add("muted");
     return l;
   }

@@ -14,9 +14,11 @@ public final class EngineBar extends HBox {
     setId("models-engine");
     setAlignment(Pos.CENTER_LEFT);
     Label label = new Label("Device");
+    label.setMinWidth(Label.USE_PREF_SIZE);
     ComboBox<String> device = new ComboBox<>();
     device.setId("models-device");
     device.getItems().setAll(EngineViewModel.CHOICES);
+    device.setMinWidth(ComboBox.USE_PREF_SIZE);
     device.setValue(model.deviceProperty().get());
     device.setTooltip(new Tooltip("Where tensors live. auto: a GPU when the loaded libtorch has "
         + "one, else the CPU. Applies to models loaded and jobs started from now on."));

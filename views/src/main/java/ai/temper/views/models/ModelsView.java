@@ -29,6 +29,7 @@ import javafx.scene.control.TableColumn;
 import javafx.scene.control.TableView;
 import javafx.scene.control.TextArea;
 import javafx.scene.control.TextField;
+import javafx.scene.control.Tooltip;
 import javafx.scene.control.TreeCell;
 import javafx.scene.control.TreeItem;
 import javafx.scene.control.TreeView;
@@ -274,7 +275,7 @@ public final class ModelsView extends BorderPane {
             + "tokenizer beside it, a folder holding one, or a LoRA adapter folder.");
     TextField path = new TextField();
     path.setId("models-add-path");
-    path.setPrefColumnCount(36);
+    path.setPrefColumnCount(28);
     Button folder = new Button("Folder…");
     folder.setOnAction(e -> {
       File f = new DirectoryChooser().showDialog(getScene().getWindow());
@@ -298,7 +299,7 @@ public final class ModelsView extends BorderPane {
     CheckBox copy = new CheckBox("Copy into the home's model cache (else refer to it in place)");
     copy.setId("models-add-copy");
     GridPane g = grid();
-    g.addRow(0, new Label("Path"), new HBox(6, path, folder, file));
+    g.addRow(0, new Label("Path"), fieldRow(path, folder, file));
     g.addRow(1, new Label("Name"), name);
     g.add(copy, 1, 2);
     d.getDialogPane().setContent(g);
@@ -366,6 +367,14 @@ public final class ModelsView extends BorderPane {
     name.setPromptText("default: PRESET-scratch");
     TextField seed = new TextField("42");
     seed.setId("models-create-seed");
+    preset.setMinWidth(120);
+    preset.setMaxWidth(Double.MAX_VALUE);
+    Tooltip presetTip = new Tooltip();
+    presetTip.textProperty().bind(javafx.beans.binding.Bindings.createStringBinding(
+        () -> preset.getValue() == null ? "" : preset.getValue().describe(),
+        preset.valueProperty()));
+    preset.setTooltip(presetTip);
+    tokenizer.setMaxWidth(Double.MAX_VALUE);
     GridPane g = grid();
     g.addRow(0, new Label("Shape"), preset);
     g.addRow(1, new Label("Tokenizer of"), tokenizer);
@@ -416,12 +425,34 @@ public final class ModelsView extends BorderPane {
         .bind(required.textProperty().isEmpty());
   }
 
+  /**
+   * A dialog form: labels keep their whole text, the fields take the width left, and buttons
+   * in a row never shrink to "Fold..." (what does not fit wraps the dialog wider instead).
+   */
   private static GridPane grid() {
     GridPane g = new GridPane();
     g.setHgap(8);
     g.setVgap(8);
     g.setPadding(new Insets(8));
+    javafx.scene.layout.ColumnConstraints labels = new javafx.scene.layout.ColumnConstraints();
+    labels.setMinWidth(Region.USE_PREF_SIZE);
+    javafx.scene.layout.ColumnConstraints fields = new javafx.scene.layout.ColumnConstraints();
+    fields.setHgrow(Priority.ALWAYS);
+    fields.setFillWidth(true);
+    g.getColumnConstraints().setAll(labels, fields);
     return g;
+  }
+
+  /** A row of a field and its buttons: the buttons keep their labels, the field shrinks. */
+  private static HBox fieldRow(TextField field, Button... buttons) {
+    HBox row = new HBox(6, field);
+    for (Button b : buttons) {
+      b.setMinWidth(Region.USE_PREF_SIZE);
+      row.getChildren().add(b);
+    }
+    field.setMinWidth(120);
+    HBox.setHgrow(field, Priority.ALWAYS);
+    return row;
   }
 
   /** Adds the engine line (device picker, libtorch and device facts) above the job bar. */

@@ -36,14 +36,15 @@ public final class RunsView extends BorderPane {
         model.runs(), "No runs yet: start one on the Train page (or with temper train), and it "
             + "appears here with its curves.");
     page.column("ID", Run::id, 44);
-    page.column("Name", Run::name, 180);
-    page.column("Kind", Run::kind, 60);
-    page.column("Status", Run::status, 100);
+    page.column("Name", Run::name, 150);
+    page.column("Kind", Run::kind, 56);
+    page.column("Status", Run::status, 100).setMinWidth(100);
     page.column("Tags", r -> String.join(", ", model.allTags().getOrDefault(r.id(), List.of())),
-        110);
-    page.column("Base model", Run::baseModel, 160);
-    page.column("Started", r -> RunsViewModel.formatTime(r.startedAt()), 130);
-    page.column("Ended", r -> RunsViewModel.formatTime(r.endedAt()), 130);
+        90);
+    page.column("Base model", Run::baseModel, 110);
+    page.column("Started", r -> RunsViewModel.formatTime(r.startedAt()), 130).setMinWidth(125);
+    page.column("Took", r -> RunsViewModel.formatDuration(r.startedAt(), r.endedAt()), 64)
+        .setMinWidth(60);
     page.action("Open in Chat", model::openInChat).setId("runs-open-chat");
     page.action("Open in Evaluate", model::openInEvaluate).setId("runs-open-evaluate");
     page.action("Resume", model::resumePicked).setId("runs-resume");

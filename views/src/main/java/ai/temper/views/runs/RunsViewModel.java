@@ -104,6 +104,21 @@ public final class RunsViewModel implements Lifecycle {
     refresh();
   }
 
+  /** How long a run took ("42 s", "6 min", "2.5 h"); "" until it has ended. */
+  public static String formatDuration(Instant start, Instant end) {
+    if (start == null || end == null) {
+      return "";
+    }
+    long s = Math.max(0, java.time.Duration.between(start, end).toSeconds());
+    if (s < 60) {
+      return s + " s";
+    }
+    if (s < 3600) {
+      return (s / 60) + " min";
+    }
+    return String.format(Locale.ROOT, "%.1f h", s / 3600.0);
+  }
+
   /**
    * Reloads the run list (and tags) from the database, off the FX thread. The runs picked stay
    * picked (the view selects them again through {@link #setReselect}), so their curves stay.

@@ -145,9 +145,18 @@ public final class TrainView extends BorderPane {
     GridPane form = new GridPane();
     form.setHgap(8);
     form.setVgap(6);
+    for (javafx.scene.control.Control c : List.of(modelFile, modelDir, dataFile)) {
+      c.setMinWidth(Region.USE_PREF_SIZE);
+    }
     form.addRow(0, new Label("Algorithm"), kind);
     form.addRow(1, new Label("Base model"), modelField, new HBox(4, library, modelFile, modelDir));
     form.addRow(2, new Label("Data"), dataField, new HBox(4, datasets, dataFile));
+    // the labels keep their whole text; the fields give way
+    javafx.scene.layout.ColumnConstraints labels = new javafx.scene.layout.ColumnConstraints();
+    labels.setMinWidth(Region.USE_PREF_SIZE);
+    form.getColumnConstraints().setAll(labels);
+    modelField.setMinWidth(120);
+    dataField.setMinWidth(120);
     GridPane.setHgrow(modelField, Priority.ALWAYS);
     GridPane.setHgrow(dataField, Priority.ALWAYS);
 

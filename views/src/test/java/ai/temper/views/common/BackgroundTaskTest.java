@@ -116,7 +116,8 @@ class BackgroundTaskTest {
     while (events.isEmpty()) {
       uiQueue.take().run();
     }
-    assertThat(h.job()).isPresent(); // submitted off the UI thread, attached before progress
+    // the job is submitted from a worker thread; progress only flows once it is attached
+    assertThat(h.job()).isPresent();
     h.cancel();
     pumpUntilDone(h);
     assertThat(events).containsExactly("0.25 a quarter", "failure CancellationException");

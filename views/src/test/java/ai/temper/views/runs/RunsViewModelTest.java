@@ -112,5 +112,9 @@ class RunsViewModelTest {
     String t = RunsViewModel.formatTime(java.time.Instant.parse("2026-12-07T08:45:32.952Z"));
     assertThat(t).doesNotContain("T08").doesNotContain("Z").contains("26");
     assertThat(RunsViewModel.formatTime(null)).isEmpty();
+    java.time.Instant a = java.time.Instant.parse("2026-12-07T08:00:00Z");
+    assertThat(RunsViewModel.formatDuration(a, a.plusSeconds(42))).isEqualTo("42 s");
+    assertThat(RunsViewModel.formatDuration(a, a.plusSeconds(367))).isEqualTo("6 min");
+    assertThat(RunsViewModel.formatDuration(a, null)).isEmpty();
   }
 }

@@ -1,5 +1,7 @@
 package ai.temper.engine.model.hf;
 
+import ai.temper.engine.Faults;
+import ai.temper.engine.FileErrors;
 import ai.temper.engine.TemperException;
 import ai.temper.engine.model.Checkpoint;
 import ai.temper.engine.model.LlamaConfig;
@@ -146,7 +148,7 @@ public final class HfCheckpoint {
     try {
       return JSON.readTree(Files.readString(genFile));
     } catch (IOException e) {
-      throw new TemperException(genFile + ": invalid JSON: " + e.getMessage(), e);
+      throw new TemperException(genFile + ": " + FileErrors.reason(e), e);
     }
   }
 
@@ -295,6 +297,7 @@ public final class HfCheckpoint {
       cfg.put("torch_dtype", dtypeName);
       writeJson(tmp.resolve(CONFIG), cfg);
       SafetensorsIndex.write(tmp, checked.asMap(), dtype, MAX_SHARD_BYTES);
+      Faults.point("checkpoint.partial");
       if (tokenizer != null) {
         HfTokenizerFiles t = chatTemplate != null ? tokenizer.withChatTemplate(chatTemplate)
             : tokenizer;

@@ -1,5 +1,6 @@
 package ai.temper.engine.model.hf;
 
+import ai.temper.engine.FileErrors;
 import ai.temper.engine.TemperException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -78,7 +79,7 @@ public record HfTokenizerFiles(String tokenizerJson, ObjectNode tokenizerConfig,
     try {
       text = Files.readString(json);
     } catch (IOException e) {
-      throw new TemperException(json + ": cannot read: " + e.getMessage(), e);
+      throw new TemperException(json + ": cannot read: " + FileErrors.reason(e), e);
     }
     ObjectNode config = readObject(dir.resolve(TOKENIZER_CONFIG));
     ObjectNode special = readObject(dir.resolve(SPECIAL_TOKENS_MAP));
@@ -88,7 +89,7 @@ public record HfTokenizerFiles(String tokenizerJson, ObjectNode tokenizerConfig,
       try {
         template = Files.readString(jinja);
       } catch (IOException e) {
-        throw new TemperException(jinja + ": cannot read: " + e.getMessage(), e);
+        throw new TemperException(jinja + ": cannot read: " + FileErrors.reason(e), e);
       }
     } else if (config != null) {
       template = templateOf(config.get("chat_template"), dir.resolve(TOKENIZER_CONFIG));
@@ -126,7 +127,7 @@ public record HfTokenizerFiles(String tokenizerJson, ObjectNode tokenizerConfig,
       }
       return (ObjectNode) n;
     } catch (IOException e) {
-      throw new TemperException(p + ": invalid JSON: " + e.getMessage(), e);
+      throw new TemperException(p + ": " + FileErrors.reason(e), e);
     }
   }
 

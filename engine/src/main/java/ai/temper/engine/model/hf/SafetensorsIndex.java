@@ -1,5 +1,6 @@
 package ai.temper.engine.model.hf;
 
+import ai.temper.engine.FileErrors;
 import ai.temper.engine.TemperException;
 import ai.temper.engine.model.Tensor;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -78,7 +79,7 @@ public final class SafetensorsIndex {
     try {
       root = JSON.readTree(Files.readString(index));
     } catch (IOException e) {
-      throw new TemperException(index + ": cannot read the shard index: " + e.getMessage(), e);
+      throw new TemperException(index + ": cannot read the shard index: " + FileErrors.reason(e), e);
     }
     JsonNode map = root == null ? null : root.get("weight_map");
     if (map == null || !map.isObject() || map.isEmpty()) {

@@ -1,5 +1,6 @@
 package ai.temper.engine.models.hub;
 
+import ai.temper.engine.Faults;
 import ai.temper.engine.TemperException;
 import ai.temper.engine.jobs.JobContext;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -303,6 +304,7 @@ public final class HubClient {
         while ((n = body.read(buf)) > 0) {
           lastRead.set(System.nanoTime());
           out.write(buf, 0, n);
+          Faults.point("download.chunk");
           onDisk += n;
           progress.at(file, onDisk);
           ctx.checkCancelled();

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.ndarray.NDManager;
+import ai.temper.engine.Devices;
 import ai.temper.engine.TemperException;
 import ai.temper.engine.TorchRuntime;
 import ai.temper.engine.model.LlamaConfig;
@@ -81,7 +82,7 @@ class ConfigLayoutsTest {
       Families.writeFolder(dir, t5, 5);
       HfCheckpoint.Contents back = HfCheckpoint.readContents(dir);
       try (LlamaModel model = LlamaModel.create(back.config(), back.weights());
-          NDManager m = NDManager.newBaseManager()) {
+          NDManager m = Devices.newManager()) {
         float[][] got = FamilyModelsTest.forward(model, FamilyModelsTest.PROMPT, m);
         for (int t = 0; t < got.length; t++) {
           FamilyModelsTest.assertClose(f + " (transformers 5 layout) position " + t, got[t],
@@ -110,7 +111,7 @@ class ConfigLayoutsTest {
     double[][] ref = Families.referenceLogits(f.config(), w, FamilyModelsTest.PROMPT);
     try (LlamaModel model = LlamaModel.create(c, sd);
         LlamaModel without = LlamaModel.create(c, zeroed);
-        NDManager m = NDManager.newBaseManager()) {
+        NDManager m = Devices.newManager()) {
       float[][] got = FamilyModelsTest.forward(model, FamilyModelsTest.PROMPT, m);
       float[][] none = FamilyModelsTest.forward(without, FamilyModelsTest.PROMPT, m);
       double moved = 0;
@@ -202,7 +203,7 @@ class ConfigLayoutsTest {
     }
     double[][] ref = Families.referenceLogits(f.config(), w, ids);
     try (LlamaModel model = LlamaModel.create(c, sd);
-        NDManager m = NDManager.newBaseManager()) {
+        NDManager m = Devices.newManager()) {
       float[][] got = FamilyModelsTest.forward(model, ids, m);
       for (int t = 0; t < ids.length; t++) {
         FamilyModelsTest.assertClose("position " + t, got[t], ref[t]);

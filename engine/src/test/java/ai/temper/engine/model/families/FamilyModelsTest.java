@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.temper.engine.Devices;
 import ai.temper.engine.TorchRuntime;
 import ai.temper.engine.model.DecodeSession;
 import ai.temper.engine.model.LlamaConfig;
@@ -53,7 +54,7 @@ class FamilyModelsTest {
     double[][] ref = Families.referenceLogits(f.config(), w, greedy);
     HfCheckpoint.Contents c = HfCheckpoint.readContents(dir);
     try (LlamaModel model = LlamaModel.create(c.config(), c.weights());
-        NDManager m = NDManager.newBaseManager()) {
+        NDManager m = Devices.newManager()) {
       float[][] fwd = forward(model, greedy, m);
       for (int t = 0; t < TOTAL; t++) {
         assertClose(f + " forward, position " + t, fwd[t], ref[t]);
@@ -86,7 +87,7 @@ class FamilyModelsTest {
     double[][] refA = Families.referenceLogits(f.config(), w, new int[] {1, 5, 9, 13, 17, 21, 7});
     double[][] refB = Families.referenceLogits(f.config(), w, new int[] {1, 40, 41, 7});
     try (LlamaModel model = LlamaModel.create(c.config(), c.weights());
-        NDManager m = NDManager.newBaseManager();
+        NDManager m = Devices.newManager();
         DecodeSession s = model.newSession(2, 8)) {
       s.prefill(new int[][] {a, {0, 0, 0, 1, 40, 41}},
           new boolean[][] {all(6), {false, false, false, true, true, true}}, m, false);
@@ -105,7 +106,7 @@ class FamilyModelsTest {
     HfCheckpoint.Contents c = HfCheckpoint.readContents(dir);
     Path saved = tmp.resolve(f.name() + "-saved");
     try (LlamaModel model = LlamaModel.create(c.config(), c.weights());
-        NDManager m = NDManager.newBaseManager()) {
+        NDManager m = Devices.newManager()) {
       HfCheckpoint.write(saved, model.config(), model.toStateDict(), null, null, null);
       HfCheckpoint.Contents back = HfCheckpoint.readContents(saved);
       assertThat(back.config()).isEqualTo(c.config());
@@ -127,7 +128,7 @@ class FamilyModelsTest {
     double[][] ref = Families.referenceLogits(f.config(), stored, PROMPT);
     HfCheckpoint.Contents c = HfCheckpoint.readContents(dir);
     try (LlamaModel model = LlamaModel.create(c.config(), c.weights());
-        NDManager m = NDManager.newBaseManager()) {
+        NDManager m = Devices.newManager()) {
       float[][] got = forward(model, PROMPT, m);
       for (int t = 0; t < PROMPT.length; t++) {
         assertClose(f + " bf16 folder, position " + t, got[t], ref[t]);

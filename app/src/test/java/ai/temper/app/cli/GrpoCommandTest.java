@@ -1,0 +1,120 @@
+package ai.temper.app.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import ai.temper.app.Main;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code temper train grpo}: killed with SIGKILL, resumed, the same metrics as a whole run. */
+class GrpoCommandTest {
+  static final Path STORIES = Path.of("../shared/models/stories260K/stories260K.bin");
+  @TempDir Path home;
+  @TempDir Path dir;
+
+  @Test
+  void killMinusNineThenResumeGivesTheSameRewardsAndLosses() throws Exception {
+    assumeTrue(Files.exists(STORIES), "../shared/models/stories260K is absent: skipping");
+    // prompts asking for three words each (Google IFEval layout, score = fraction present),
+    // so that stories260K's samples differ in reward and every step trains
+    List<String> rows = new ArrayList<>();
+    String[] w = {"Lily", "Tim", "ball", "happy", "park", "dog", "play", "sun", "mom"};
+    for (int i = 0; i < 16; i++) {
+      String kw = "{\"instruction_id\": [\"keywords:existence\", \"keywords:existence\", "
+          + "\"keywords:existence\"], \"kwargs\": [{\"keywords\": [\"" + w[i % 9]
+          + "\"]}, {\"keywords\": [\"" + w[(i + 3) % 9] + "\"]}, {\"keywords\": [\""
+          + w[(i + 5) % 9] + "\"]}]}";
+      rows.add("{\"messages\": [{\"role\": \"user\", \"content\": \"A story, please.\"}], "
+          + "\"ground_truth\": " + new com.fasterxml.jackson.databind.ObjectMapper()
+              .writeValueAsString(kw) + ", \"dataset\": \"ifeval\"}");
+    }
+    Files.createDirectories(dir.resolve("sw"));
+    Files.write(dir.resolve("sw/rlvr-train.jsonl"), rows);
+    Path cfg = dir.resolve("grpo.yaml");
+    Files.writeString(cfg, """
+        model_name_or_path: %s
+        dataset_mixer_list: [%s, 1.0]
+        eval_fraction: 0
+        num_unique_prompts_rollout: 4
+        num_samples_per_prompt_rollout: 4
+        response_length: 24
+        max_seq_length: 96
+        learning_rate: 3.0e-4
+        beta: 0.05
+        max_train_steps: 4
+        save_steps: 2
+        per_device_train_batch_size: 16
+        """.formatted(STORIES.toAbsolutePath(), dir.resolve("sw/rlvr-train.jsonl")));
+    CliRunner.Result straight = CliRunner.run("--home", home.toString(), "train", "grpo",
+        "--config", cfg.toString(), "--threads", "1");
+    assertThat(straight.code()).as(straight.err()).isZero();
+    long straightId = Long.parseLong(straight.out().strip().lines().findFirst().orElseThrow());
+
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    ProcessBuilder pb = new ProcessBuilder(java, "-Dai.djl.offline=true", "-cp",
+        System.getProperty("java.class.path"), Main.class.getName(), "--home", home.toString(),
+        "train", "grpo", "--config", cfg.toString());
+    pb.environment().put("TEMPER_THREADS", "1");
+    pb.redirectOutput(dir.resolve("child.out").toFile());
+    Process p = pb.start();
+    List<String> seen = new ArrayList<>();
+    try (BufferedReader err = new BufferedReader(
+        new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8))) {
+      String line;
+      while ((line = err.readLine()) != null) {
+        seen.add(line);
+        if (line.contains("saved checkpoint") && line.endsWith("step-2")) {
+          p.destroyForcibly(); // SIGKILL
+          break;
+        }
+      }
+    }
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(String.join("\n", seen)).contains("step-2");
+    long killedId = Long.parseLong(Files.readString(dir.resolve("child.out")).strip()
+        .lines().findFirst().orElseThrow());
+    CliRunner.Result resumed = CliRunner.run("--home", home.toString(), "train", "resume",
+        Long.toString(killedId), "--threads", "1");
+    assertThat(resumed.code()).as(resumed.err()).isZero();
+    assertThat(resumed.err()).contains("resuming from");
+    assertThat(series(straightId, "reward")).hasSize(4);
+    for (String metric : List.of("reward", "loss", "kl", "dropped_groups")) {
+      List<double[]> a = series(straightId, metric);
+      List<double[]> b = series(killedId, metric);
+      // loss and kl exist for the steps that trained (groups of equal rewards are dropped)
+      assertThat(a).as(metric).isNotEmpty();
+      assertThat(b).as(metric).hasSameSizeAs(a);
+      for (int i = 0; i < a.size(); i++) {
+        assertThat(b.get(i)[0]).isEqualTo(a.get(i)[0]);
+        assertThat(b.get(i)[1]).as(metric + " at step " + b.get(i)[0]).isCloseTo(a.get(i)[1],
+            within(1e-4));
+      }
+    }
+  }
+
+  private List<double[]> series(long run, String name) {
+    CliRunner.Result r = CliRunner.run("--home", home.toString(), "runs", "metrics",
+        Long.toString(run), "--csv");
+    assertThat(r.code()).as(r.err()).isZero();
+    List<String> lines = r.out().strip().lines().toList();
+    int col = List.of(lines.get(0).split(",")).indexOf(name);
+    List<double[]> out = new ArrayList<>();
+    for (String l : lines.subList(1, lines.size())) {
+      String[] cells = l.split(",", -1);
+      if (!cells[col].isEmpty()) {
+        out.add(new double[] {Double.parseDouble(cells[0]), Double.parseDouble(cells[col])});
+      }
+    }
+    return out;
+  }
+}
