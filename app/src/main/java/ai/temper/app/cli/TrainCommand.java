@@ -1,6 +1,5 @@
 package ai.temper.app.cli;
 
-import ai.temper.engine.TorchRuntime;
 import ai.temper.engine.Workbench;
 import ai.temper.engine.store.RunRepository.Run;
 import ai.temper.engine.TemperException;
@@ -22,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
@@ -52,9 +52,7 @@ public final class TrainCommand {
         description = "Override one config field (repeatable), e.g. --set learning_rate=1e-4")
     List<String> sets = new ArrayList<>();
 
-    @Option(names = "--threads", paramLabel = "N",
-        description = "libtorch intra-op threads (default: $TEMPER_THREADS, else every core).")
-    Integer threads;
+    @Mixin ThreadsOption threads;
 
     abstract TrainKind kind();
 
@@ -63,9 +61,9 @@ public final class TrainCommand {
       TrainConfig loaded = TrainConfig.load(config, kind());
       loaded.notes().forEach(n -> System.err.println("note: " + n));
       TrainConfig c = loaded.withSets(sets).resolvePaths(config.toAbsolutePath().getParent());
-      TorchRuntime.configure(threads);
+      threads.apply();
       Workbench wb = parent.root.workbench();
-      TrainingRuns runs = new TrainingRuns(wb);
+      TrainingRuns runs = wb.runs();
       long id = runs.create(c);
       System.out.println(id);
       System.out.flush();
@@ -154,15 +152,13 @@ public final class TrainCommand {
     @ParentCommand TrainCommand parent;
     @Parameters(paramLabel = "RUN", description = "Run id.") long id;
 
-    @Option(names = "--threads", paramLabel = "N",
-        description = "libtorch intra-op threads (default: $TEMPER_THREADS, else every core).")
-    Integer threads;
+    @Mixin ThreadsOption threads;
 
     @Override
     public Integer call() throws Exception {
-      TorchRuntime.configure(threads);
+      threads.apply();
       Workbench wb = parent.root.workbench();
-      TrainingRuns runs = new TrainingRuns(wb);
+      TrainingRuns runs = wb.runs();
       runs.config(id); // fails on an unknown run before any output
       System.out.println(id);
       System.out.flush();

@@ -2,8 +2,9 @@ package ai.temper.engine.train;
 
 /**
  * Learning rate per optimizer step, as Hugging Face's schedulers compute it: a linear warmup
- * from zero over {@code warmup_steps} when positive, else {@code ceil(warmup_ratio * total)} steps, then linear or cosine decay to zero,
- * or constant. Step {@code k} (1-based) uses the factor of {@code k - 1} completed steps.
+ * from zero over {@code warmup_steps} when positive, else {@code ceil(warmup_ratio * total)}
+ * steps, then linear or cosine decay to zero, or constant. Step {@code k} (1-based) uses the
+ * factor of {@code k - 1} completed steps.
  */
 public record LrSchedule(String type, double peak, int totalSteps, int warmupSteps) {
 

@@ -334,11 +334,6 @@ public final class TrainConfig {
     return new TrainConfig(kind, v);
   }
 
-  /** The default of {@code field} for {@code kind}. */
-  public static Object defaultOf(TrainKind kind, String field) {
-    return defaults(kind).get(field);
-  }
-
   /** Reads a YAML file; errors name the file, line and field. */
   public static TrainConfig load(Path file, TrainKind kind) {
     String text;

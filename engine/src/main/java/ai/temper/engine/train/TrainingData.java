@@ -20,8 +20,9 @@ import java.util.Random;
 
 /**
  * The examples of a run: each {@code dataset_mixer_list} source read in its canonical JSON
- * form (as the datasets store keeps it, see {@link ai.temper.engine.data.Example}), sampled by its fraction or count with the run's seed, and split
- * into training and held-out examples.
+ * form (as the datasets store keeps it, see {@link ai.temper.engine.data.Example}), sampled
+ * by its fraction or count with the run's seed, and split into training and held-out
+ * examples.
  */
 public final class TrainingData {
   private static final ObjectMapper JSON = new ObjectMapper();

@@ -4,7 +4,6 @@ import ai.temper.engine.TemperException;
 import ai.temper.engine.Workbench;
 import ai.temper.engine.jobs.JobContext;
 import ai.temper.engine.jobs.JobHandle;
-import ai.temper.engine.models.ModelLibrary;
 import ai.temper.engine.store.CheckpointRepository.CheckpointRow;
 import ai.temper.engine.store.RunRepository.Run;
 import java.nio.file.Files;
@@ -74,7 +73,7 @@ public final class TrainingRuns {
     String model = config.modelNameOrPath();
     if (model != null && !Files.exists(Path.of(model))) {
       try {
-        new ModelLibrary(workbench).locate(model);
+        workbench.models().locate(model);
       } catch (TemperException e) {
         throw new TemperException("model_name_or_path: '" + model + "' is neither a model in "
             + "the library nor a file or folder (temper models list shows the library)");
