@@ -22,7 +22,7 @@ import picocli.CommandLine.ParentCommand;
 @Command(name = "recipe", mixinStandardHelpOptions = true,
     description = "Run a recipe: stages (generate, pretrain, sft, dpo, rm, ppo, grpo, eval) in "
         + "one file.",
-    subcommands = {RecipeCommand.Run.class})
+    subcommands = {RecipeCommand.Run.class, RecipeCommand.Export.class})
 public final class RecipeCommand {
   @ParentCommand TemperCommand root;
 
@@ -45,6 +45,37 @@ public final class RecipeCommand {
       RecipeRunner.Outcome o = ConsoleProgress.run(wb.jobs(), "recipe",
           "Recipe " + recipe.name(), ctx -> runner.run(recipe, ctx));
       print(o.table());
+      return 0;
+    }
+  }
+
+  @Command(name = "export", mixinStandardHelpOptions = true,
+      description = "Write a recipe for a cluster trainer: datasets as JSONL, flags mapped to "
+          + "its names, a launch script (open-instruct only for now).")
+  static final class Export implements Callable<Integer> {
+    @Parameters(paramLabel = "FILE.yaml", description = "The recipe.") Path file;
+
+    @Option(names = "--target", required = true, paramLabel = "open-instruct",
+        description = "The trainer: open-instruct.") String target;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Folder.")
+    Path out;
+
+    @Override
+    public Integer call() throws Exception {
+      if (!target.equals("open-instruct")) {
+        throw new IllegalArgumentException("--target: '" + target + "' is not supported yet "
+            + "(open-instruct is)");
+      }
+      Recipe recipe = Recipe.load(file);
+      var r = ai.temper.engine.recipe.OpenInstructExport.write(recipe, out);
+      for (var c : r.commands()) {
+        System.err.println(c.stage() + ": " + c.script() + ", " + c.flags().size() + " flags"
+            + (c.notCarried().isEmpty() ? "" : "; not carried: "
+                + String.join(", ", c.notCarried())));
+      }
+      r.datasets().forEach(System.out::println);
+      System.out.println(r.launchScript());
       return 0;
     }
   }
