@@ -1,10 +1,10 @@
 package ai.temper.app;
 
+import ai.temper.engine.BlockingCheck;
 import ai.temper.engine.Devices;
 import ai.temper.engine.Settings;
 import ai.temper.engine.TemperException;
 import ai.temper.engine.Workbench;
-import ai.temper.engine.jobs.BlockingCheck;
 import ai.temper.views.shell.ShellView;
 import ai.temper.views.shell.ShellViewModel;
 import java.nio.file.Path;

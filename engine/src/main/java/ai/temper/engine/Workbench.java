@@ -1,14 +1,17 @@
 package ai.temper.engine;
 
 import ai.temper.engine.jobs.JobRunner;
+import ai.temper.engine.models.ModelLibrary;
 import ai.temper.engine.store.Database;
+import ai.temper.engine.train.TrainingRuns;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * One opened workbench home: the embedded database, the job runner and the folders for
- * checkpoints, the model cache and logs. The GUI and the command line both work through it.
+ * One opened workbench home: the embedded database, the job runner, the folders for
+ * checkpoints and the model cache, and the services over them ({@link #models()},
+ * {@link #runs()}). The GUI and the command line both work through it.
  */
 public final class Workbench implements AutoCloseable {
   public static final String HOME_ENV = "TEMPER_HOME";
@@ -17,6 +20,8 @@ public final class Workbench implements AutoCloseable {
   private final HomeLock lock;
   private final Database database;
   private final JobRunner jobs;
+  private ModelLibrary models;
+  private TrainingRuns runs;
 
   private Workbench(Path home, HomeLock lock, Database database) {
     this.home = home;
@@ -45,7 +50,7 @@ public final class Workbench implements AutoCloseable {
     Path dir = home.toAbsolutePath().normalize();
     try {
       Files.createDirectories(dir);
-      for (String sub : new String[] {"checkpoints", "models", "logs"}) {
+      for (String sub : new String[] {"checkpoints", "models"}) {
         Files.createDirectories(dir.resolve(sub));
       }
     } catch (IOException e) {
@@ -75,8 +80,20 @@ public final class Workbench implements AutoCloseable {
     return home.resolve("models");
   }
 
-  public Path logsDir() {
-    return home.resolve("logs");
+  /** The model library: base models, checkpoints and adapters with their lineage. */
+  public synchronized ModelLibrary models() {
+    if (models == null) {
+      models = new ModelLibrary(this);
+    }
+    return models;
+  }
+
+  /** Training runs: create, start as jobs, resume; one set of listeners for all. */
+  public synchronized TrainingRuns runs() {
+    if (runs == null) {
+      runs = new TrainingRuns(this);
+    }
+    return runs;
   }
 
   public Database db() {

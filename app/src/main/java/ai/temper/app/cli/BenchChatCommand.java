@@ -1,5 +1,6 @@
 package ai.temper.app.cli;
 
+import ai.temper.engine.FileTrees;
 import ai.temper.engine.Workbench;
 import ai.temper.engine.chat.ChatEngine;
 import ai.temper.engine.chat.ChatSettings;
@@ -132,9 +133,7 @@ public final class BenchChatCommand implements Callable<Integer> {
     } finally {
       ticker.shutdownNow();
       ui.shutdownNow();
-      try (var s = Files.walk(home)) {
-        s.sorted(Collections.reverseOrder()).forEach(p -> p.toFile().delete());
-      }
+      FileTrees.deleteQuietly(home);
     }
   }
 

@@ -1,5 +1,6 @@
 package ai.temper.app.cli;
 
+import ai.temper.engine.FileTrees;
 import ai.temper.engine.TemperException;
 import ai.temper.engine.Workbench;
 import ai.temper.engine.data.DataFormat;
@@ -10,8 +11,8 @@ import ai.temper.engine.data.MixSpec;
 import ai.temper.engine.data.Mixer;
 import ai.temper.engine.data.RetrievalSelector;
 import ai.temper.engine.jobs.JobContext;
-import ai.temper.engine.store.DatasetRepository;
 import ai.temper.engine.store.DatasetRepository.DatasetInfo;
+import ai.temper.engine.store.DatasetRepository;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -21,11 +22,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -151,7 +150,7 @@ public final class BenchDatasetsCommand implements Callable<Integer> {
       if (keep) {
         System.out.println("home kept: " + home);
       } else {
-        deleteTree(home);
+        FileTrees.delete(home);
       }
     }
     return 0;
@@ -206,14 +205,6 @@ public final class BenchDatasetsCommand implements Callable<Integer> {
       return Files.readString(Path.of("/proc/loadavg")).trim();
     } catch (IOException e) {
       return "unknown";
-    }
-  }
-
-  private static void deleteTree(Path p) throws IOException {
-    try (Stream<Path> s = Files.walk(p)) {
-      for (Path x : s.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(x);
-      }
     }
   }
 

@@ -1,6 +1,5 @@
 package ai.temper.app.cli;
 
-import ai.temper.engine.TorchRuntime;
 import ai.temper.engine.model.LlamaModel;
 import ai.temper.engine.model.LoadedModel;
 import ai.temper.engine.model.ModelLoader;
@@ -14,6 +13,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -48,13 +48,11 @@ public final class BenchTrainCommand implements Callable<Integer> {
   @Option(names = "--lora-rank", defaultValue = "8", description = "LoRA rank (default 8).")
   int rank;
 
-  @Option(names = "--threads", paramLabel = "N",
-      description = "libtorch intra-op threads (default: $TEMPER_THREADS, else every core).")
-  Integer threads;
+  @Mixin ThreadsOption threads;
 
   @Override
   public Integer call() {
-    int n = TorchRuntime.configure(threads);
+    int n = threads.apply();
     TrainBenchmark bench = new TrainBenchmark().warmup(warmup).steps(steps).loraRank(rank);
     String before = loadAverage();
     List<Result> results = new ArrayList<>();

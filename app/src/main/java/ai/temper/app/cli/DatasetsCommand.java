@@ -39,7 +39,7 @@ import picocli.CommandLine.ParentCommand;
     subcommands = {DatasetsCommand.Import.class, DatasetsCommand.ListDatasets.class,
         DatasetsCommand.Show.class, DatasetsCommand.Stats.class, DatasetsCommand.Mix.class,
         DatasetsCommand.Decontaminate.class, DatasetsCommand.Select.class,
-        DatasetsCommand.Export.class, DatasetsCommand.Delete.class})
+        DatasetsCommand.Export.class, DatasetsCommand.Pair.class, DatasetsCommand.Delete.class})
 public final class DatasetsCommand {
   @ParentCommand TemperCommand root;
 
@@ -51,7 +51,7 @@ public final class DatasetsCommand {
     return System.out;
   }
 
-  @Command(name = "import", description = "Import a JSONL, JSON, text or Parquet file "
+  @Command(name = "import", description = "Import a JSONL, JSON, text, Parquet or CSV file "
       + "(gzip too) as a new dataset, in one transaction.", mixinStandardHelpOptions = true)
   static final class Import implements Callable<Integer> {
     @ParentCommand DatasetsCommand parent;
@@ -59,8 +59,13 @@ public final class DatasetsCommand {
     @Option(names = "--name", required = true, description = "Name of the new dataset.")
     String name;
     @Option(names = "--format", defaultValue = "auto", description = "auto, messages, "
-        + "preference, hh, gsm8k, rlvr, text or parquet (default ${DEFAULT-VALUE}).")
+        + "preference, hh, gsm8k, rlvr, prompt-completion, kto, text, parquet or csv "
+        + "(default ${DEFAULT-VALUE}).")
     String format;
+    @Option(names = "--columns", paramLabel = "FIELD=COLUMN,...", split = ",",
+        description = "Take a field from a differently named column (CSV headers, other "
+            + "files), e.g. --columns prompt=question,completion=answer")
+    java.util.Map<String, String> columns = new java.util.LinkedHashMap<>();
     @Option(names = "--on-error", defaultValue = "skip", description = "skip: import the "
         + "good rows and report the bad; abort: import nothing if any row is malformed "
         + "(default ${DEFAULT-VALUE}).")
@@ -75,7 +80,7 @@ public final class DatasetsCommand {
       try {
         r = ConsoleProgress.run(wb.jobs(), "dataset-import", "Import " + file.getFileName(),
             ctx -> new DatasetImporter(wb.db()).importFile(file, new DatasetImporter.Options(
-                name, f, e), ctx));
+                name, f, e, columns), ctx));
       } catch (ImportFailedException failed) {
         printErrors(failed.errors(), failed.errorCount());
         throw failed;
@@ -372,14 +377,37 @@ public final class DatasetsCommand {
     }
   }
 
-  @Command(name = "export", description = "Write a dataset as JSONL (.gz compresses) in a "
-      + "layout open-instruct and TRL read.", mixinStandardHelpOptions = true)
+  @Command(name = "pair", description = "Make preference pairs from unpaired preference "
+      + "rows (TRL's KTO layout: prompt, completion, label): per prompt, desirable with "
+      + "undesirable completions in order.", mixinStandardHelpOptions = true)
+  static final class Pair implements Callable<Integer> {
+    @ParentCommand DatasetsCommand parent;
+    @Parameters(paramLabel = "NAME", description = "The unpaired dataset.") String source;
+    @Option(names = "--name", required = true, description = "Name of the new preference "
+        + "dataset.") String name;
+
+    @Override
+    public Integer call() throws Exception {
+      Workbench wb = parent.workbench();
+      ai.temper.engine.data.UnpairedPairing.Result r = ConsoleProgress.run(wb.jobs(),
+          "dataset-pair", "Pair " + source,
+          ctx -> new ai.temper.engine.data.UnpairedPairing(wb.db()).pair(source, name, ctx));
+      out().printf("Made %,d pairs from %,d prompts of '%s' into '%s'; %,d completions had no "
+          + "partner%n", r.pairs(), r.prompts(), source, name, r.unmatched());
+      return 0;
+    }
+  }
+
+  @Command(name = "export", description = "Write a dataset as JSONL (.gz compresses) or "
+      + "Parquet (.parquet) in a layout open-instruct and TRL read.",
+      mixinStandardHelpOptions = true)
   static final class Export implements Callable<Integer> {
     @ParentCommand DatasetsCommand parent;
     @Parameters(paramLabel = "NAME") String name;
     @Option(names = "--out", required = true, paramLabel = "FILE.jsonl") Path out;
     @Option(names = "--format", description = "messages, preference, preference-full, rlvr, "
-        + "text, gsm8k, hh or canonical (default: by the dataset's kind).") String format;
+        + "prompt-completion, prompt-completion-chat, text, gsm8k, hh or canonical (default: "
+        + "by the dataset's kind).") String format;
 
     @Override
     public Integer call() throws Exception {

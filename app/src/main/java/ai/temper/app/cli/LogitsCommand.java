@@ -1,10 +1,14 @@
 package ai.temper.app.cli;
 
-import ai.temper.engine.Devices;
-import ai.temper.engine.TemperException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.temper.engine.Devices;
+import ai.temper.engine.TemperException;
+import ai.temper.engine.generate.Generation;
+import ai.temper.engine.generate.Generator;
+import ai.temper.engine.generate.SamplingParams;
+import ai.temper.engine.generate.TokenListener;
 import ai.temper.engine.model.Checkpoint;
 import ai.temper.engine.model.LlamaModel;
 import ai.temper.engine.model.ModelLoader;
@@ -17,6 +21,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -86,7 +91,7 @@ public final class LogitsCommand implements Callable<Integer> {
       } else {
         try (LlamaModel m = LlamaModel.create(ck)) {
           logits = djlLogits(m, ids);
-          greedy = djlGreedy(m, ids, ids.length + maxNewTokens, stops);
+          greedy = engineGreedy(m, tok, ids, maxNewTokens);
         }
       }
       System.out.println("prompt ids: " + Arrays.toString(ids));
@@ -133,18 +138,12 @@ public final class LogitsCommand implements Callable<Integer> {
     }
   }
 
-  /** Greedy decoding by full recomputation (few tokens; independent of the KV cache). */
-  static int[] djlGreedy(LlamaModel m, int[] prompt, int maxLength, Set<Integer> stops) {
-    int[] seq = prompt.clone();
-    while (seq.length < maxLength) {
-      float[][] lg = djlLogits(m, seq);
-      int next = ReferenceLlama.argmax(lg[lg.length - 1]);
-      seq = Arrays.copyOf(seq, seq.length + 1);
-      seq[seq.length - 1] = next;
-      if (stops.contains(next)) {
-        break;
-      }
-    }
+  /** The prompt and its greedy continuation by the engine's generator (KV cache on). */
+  static int[] engineGreedy(LlamaModel m, Tokenizer tok, int[] prompt, int maxNewTokens) {
+    Generation g = new Generator(m, tok).generateIds(List.of(prompt),
+        SamplingParams.greedy(maxNewTokens), TokenListener.NONE).get(0);
+    int[] seq = Arrays.copyOf(prompt, prompt.length + g.completionIds().length);
+    System.arraycopy(g.completionIds(), 0, seq, prompt.length, g.completionIds().length);
     return seq;
   }
 }

@@ -33,7 +33,7 @@ public final class ModelsCommand {
   @ParentCommand TemperCommand root;
 
   ModelLibrary library() {
-    return new ModelLibrary(root.workbench());
+    return root.workbench().models();
   }
 
   Workbench workbench() {

@@ -1,19 +1,27 @@
 package ai.temper.app.cli;
 
-import ai.temper.engine.TorchRuntime;
 import ai.temper.engine.Workbench;
 import ai.temper.engine.store.RunRepository.Run;
+import ai.temper.engine.TemperException;
+import ai.temper.engine.train.ConfigAliases;
 import ai.temper.engine.train.ConfigField;
+import ai.temper.engine.train.ConfigImport;
 import ai.temper.engine.train.TrainConfig;
 import ai.temper.engine.train.TrainKind;
 import ai.temper.engine.train.TrainListener;
 import ai.temper.engine.train.TrainResult;
 import ai.temper.engine.train.TrainingRuns;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
@@ -27,7 +35,8 @@ import picocli.CommandLine.ParentCommand;
     description = "Train a model (pretraining, SFT, DPO, reward model, GRPO, PPO) or resume a run.",
     subcommands = {TrainCommand.Pretrain.class, TrainCommand.Sft.class, TrainCommand.Dpo.class,
         TrainCommand.Rm.class, TrainCommand.Grpo.class, TrainCommand.Ppo.class,
-        TrainCommand.Resume.class, TrainCommand.Fields.class, VplCommand.class})
+        TrainCommand.Resume.class, TrainCommand.Fields.class, TrainCommand.ImportConfig.class,
+        VplCommand.class})
 public final class TrainCommand {
   @ParentCommand TemperCommand root;
 
@@ -43,19 +52,18 @@ public final class TrainCommand {
         description = "Override one config field (repeatable), e.g. --set learning_rate=1e-4")
     List<String> sets = new ArrayList<>();
 
-    @Option(names = "--threads", paramLabel = "N",
-        description = "libtorch intra-op threads (default: $TEMPER_THREADS, else every core).")
-    Integer threads;
+    @Mixin ThreadsOption threads;
 
     abstract TrainKind kind();
 
     @Override
     public Integer call() throws Exception {
-      TrainConfig c = TrainConfig.load(config, kind()).withSets(sets)
-          .resolvePaths(config.toAbsolutePath().getParent());
-      TorchRuntime.configure(threads);
+      TrainConfig loaded = TrainConfig.load(config, kind());
+      loaded.notes().forEach(n -> System.err.println("note: " + n));
+      TrainConfig c = loaded.withSets(sets).resolvePaths(config.toAbsolutePath().getParent());
+      threads.apply();
       Workbench wb = parent.root.workbench();
-      TrainingRuns runs = new TrainingRuns(wb);
+      TrainingRuns runs = wb.runs();
       long id = runs.create(c);
       System.out.println(id);
       System.out.flush();
@@ -102,7 +110,8 @@ public final class TrainCommand {
   }
 
   @Command(name = "dpo", mixinStandardHelpOptions = true,
-      description = "Preference optimisation: dpo, dpo_norm or simpo (loss_type).")
+      description = "Preference optimisation: loss_type dpo (sigmoid), dpo_norm, simpo, ipo, "
+          + "hinge, robust or wpo.")
   static final class Dpo extends Start {
     @Override
     TrainKind kind() {
@@ -143,15 +152,13 @@ public final class TrainCommand {
     @ParentCommand TrainCommand parent;
     @Parameters(paramLabel = "RUN", description = "Run id.") long id;
 
-    @Option(names = "--threads", paramLabel = "N",
-        description = "libtorch intra-op threads (default: $TEMPER_THREADS, else every core).")
-    Integer threads;
+    @Mixin ThreadsOption threads;
 
     @Override
     public Integer call() throws Exception {
-      TorchRuntime.configure(threads);
+      threads.apply();
       Workbench wb = parent.root.workbench();
-      TrainingRuns runs = new TrainingRuns(wb);
+      TrainingRuns runs = wb.runs();
       runs.config(id); // fails on an unknown run before any output
       System.out.println(id);
       System.out.flush();
@@ -173,6 +180,70 @@ public final class TrainCommand {
       for (ConfigField f : TrainConfig.fields(k)) {
         String v = f.format(d.get(f.name()));
         System.out.printf("%-28s %s%n    %s%n", f.name(), v.isEmpty() ? "(empty)" : v, f.doc());
+        for (ConfigAliases.Alias a : ConfigAliases.aliasesOf(f.name())) {
+          System.out.printf("    also: %s (%s)%s%n", a.name(), a.source(),
+              a.note().isEmpty() ? "" : "; " + a.note());
+        }
+      }
+      System.out.println();
+      System.out.println("Accepted with no effect (open-instruct / TRL settings):");
+      Map<String, List<String>> byReason = new LinkedHashMap<>();
+      ConfigAliases.ignored().forEach((name, why) ->
+          byReason.computeIfAbsent(why, w -> new ArrayList<>()).add(name));
+      byReason.forEach((why, names) -> System.out.printf("  %s%n    %s%n", why,
+          String.join(", ", names)));
+      return 0;
+    }
+  }
+
+  @Command(name = "import-config", mixinStandardHelpOptions = true,
+      description = {"Read an open-instruct or TRL config (YAML, or the command line that "
+          + "launches their script) and write the Temper config; lists what could not be "
+          + "carried over."})
+  static final class ImportConfig implements Callable<Integer> {
+    @Parameters(paramLabel = "FILE", description = "The YAML file or a file holding the "
+        + "command line (e.g. a .sh script).")
+    Path file;
+
+    @Option(names = "--kind", paramLabel = "KIND",
+        description = "sft, dpo or rm (default: from the script name or the fields).")
+    String kind;
+
+    @Option(names = "--out", paramLabel = "OUT.yaml",
+        description = "Write the config here (stdout then lists what was not carried over); "
+            + "without it the config goes to stdout with that list as comments.")
+    Path out;
+
+    @Override
+    public Integer call() throws Exception {
+      String text;
+      try {
+        text = Files.readString(file);
+      } catch (NoSuchFileException e) {
+        throw new TemperException("File not found: " + file);
+      }
+      ConfigImport.Result r = ConfigImport.importConfig(text, file.toString(),
+          kind == null ? null : TrainKind.of(kind));
+      if (out == null) {
+        System.out.print(r.yaml());
+        System.out.println("# kind: " + r.kind().id() + " (temper train " + r.kind().id()
+            + " --config FILE)");
+        if (!r.notCarried().isEmpty()) {
+          System.out.println("# not carried over:");
+          r.notCarried().forEach(n -> System.out.println("#   " + n));
+        }
+        return 0;
+      }
+      Path tmp = out.resolveSibling(out.getFileName() + ".tmp");
+      Files.writeString(tmp, r.yaml());
+      Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      System.out.println("wrote " + out + " (temper train " + r.kind().id() + " --config "
+          + out + ")");
+      if (r.notCarried().isEmpty()) {
+        System.out.println("everything was carried over");
+      } else {
+        System.out.println("not carried over:");
+        r.notCarried().forEach(n -> System.out.println("  " + n));
       }
       return 0;
     }

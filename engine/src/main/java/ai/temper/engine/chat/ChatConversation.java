@@ -5,7 +5,6 @@ import ai.temper.engine.data.DatasetKind;
 import ai.temper.engine.data.Datasets;
 import ai.temper.engine.data.Example;
 import ai.temper.engine.data.Message;
-import ai.temper.engine.store.ConversationRepository;
 import ai.temper.engine.store.ConversationRepository.ConversationRow;
 import ai.temper.engine.store.ConversationRepository.Setup;
 import ai.temper.engine.store.ConversationRepository.StoredMessage;

@@ -31,10 +31,20 @@ public final class ChatEncoder {
   private final ChatTemplate template;
   private final Tokenizer tokenizer;
   private final Map<String, Integer> specials = new LinkedHashMap<>();
+  private final boolean forceBos;
 
   public ChatEncoder(ChatTemplate template, Tokenizer tokenizer) {
+    this(template, tokenizer, false);
+  }
+
+  /**
+   * With {@code forceBos} (open-instruct's {@code add_bos}) BOS goes first even when neither
+   * the template nor the tokenizer puts it there.
+   */
+  public ChatEncoder(ChatTemplate template, Tokenizer tokenizer, boolean forceBos) {
     this.template = template;
     this.tokenizer = tokenizer;
+    this.forceBos = forceBos;
     if (!(tokenizer instanceof HfTokenizer)) {
       if (!template.bosToken().isEmpty() && tokenizer.bosId() >= 0) {
         specials.put(template.bosToken(), tokenizer.bosId());
@@ -104,7 +114,7 @@ public final class ChatEncoder {
     List<Integer> out = new ArrayList<>();
     boolean templateWroteBos = !template.bosToken().isEmpty()
         && text.startsWith(template.bosToken());
-    if (!templateWroteBos && tokenizer.bosId() >= 0 && addsBos()) {
+    if (!templateWroteBos && tokenizer.bosId() >= 0 && (forceBos || addsBos())) {
       out.add(tokenizer.bosId());
     }
     if (specials.isEmpty()) {

@@ -1,9 +1,9 @@
 package ai.temper.engine.chat;
 
+import ai.temper.engine.BlockingCheck;
 import ai.temper.engine.TemperException;
 import ai.temper.engine.generate.Generation;
 import ai.temper.engine.generate.Generator;
-import ai.temper.engine.jobs.BlockingCheck;
 import ai.temper.engine.jobs.JobContext;
 import ai.temper.engine.model.LoadedModel;
 import java.util.Collections;

@@ -1,12 +1,28 @@
 package ai.temper.engine.chat;
 
-/** One turn of a conversation: role ("system", "user", "assistant", "tool") and its text. */
-public record ChatMessage(String role, String content) {
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * One turn of a conversation: role ("system", "user", "assistant", "tool"), its text, and
+ * the message's other fields as the chat template should see them ({@code tool_calls},
+ * {@code reasoning_content}, {@code name}, {@code tool_call_id}; a list-of-parts
+ * {@code content} replaces the text there), as plain maps, lists, strings, numbers and
+ * booleans. {@code content} is always the plain text (parts joined).
+ */
+public record ChatMessage(String role, String content, Map<String, Object> fields) {
   public ChatMessage {
     if (role == null || role.isBlank()) {
       throw new IllegalArgumentException("a chat message needs a role");
     }
     content = content == null ? "" : content;
+    fields = fields == null || fields.isEmpty() ? Map.of()
+        : Collections.unmodifiableMap(new LinkedHashMap<>(fields));
+  }
+
+  public ChatMessage(String role, String content) {
+    this(role, content, null);
   }
 
   public static ChatMessage system(String text) {
@@ -23,5 +39,14 @@ public record ChatMessage(String role, String content) {
 
   public boolean isAssistant() {
     return role.equals("assistant");
+  }
+
+  /** The message as the template sees it: role, content, then the other fields. */
+  Map<String, Object> toTemplateValue() {
+    Map<String, Object> mm = new LinkedHashMap<>();
+    mm.put("role", role);
+    mm.put("content", content);
+    fields.forEach((k, v) -> mm.put(k, ChatTemplate.plain(v, 1)));
+    return mm;
   }
 }

@@ -3,69 +3,96 @@ package ai.temper.engine.chat;
 import ai.temper.engine.TemperException;
 import ai.temper.engine.tokenizer.HfTokenizer;
 import ai.temper.engine.tokenizer.Tokenizer;
-import com.hubspot.jinjava.Jinjava;
-import com.hubspot.jinjava.JinjavaConfig;
-import com.hubspot.jinjava.interpret.Context;
-import com.hubspot.jinjava.interpret.JinjavaInterpreter;
-import com.hubspot.jinjava.interpret.RenderResult;
-import com.hubspot.jinjava.interpret.TemplateError;
-import com.hubspot.jinjava.el.JinjavaInterpreterResolver;
-import com.hubspot.jinjava.lib.filter.Filter;
-import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
-import com.hubspot.jinjava.lib.tag.Tag;
-import com.hubspot.jinjava.tree.Node;
-import com.hubspot.jinjava.tree.TagNode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.TextStyle;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
-import jinjava.javax.el.CompositeELResolver;
+import java.util.Objects;
+import java.util.function.BooleanSupplier;
 
 /**
  * A model's chat template (the Jinja source from tokenizer_config.json or
- * chat_template.jinja), rendered as transformers' {@code apply_chat_template} renders it:
- * trim_blocks and lstrip_blocks on, one trailing newline of the source dropped, the context
- * holding {@code messages}, {@code add_generation_prompt}, {@code bos_token},
- * {@code eos_token} and any extra variables; {@code raise_exception}, {@code strftime_now},
- * Python-style {@code tojson}, Python str methods and the {@code generation} block tag are
- * provided.
+ * chat_template.jinja), rendered as transformers' {@code apply_chat_template} renders it with
+ * jinja2's ImmutableSandboxedEnvironment: trim_blocks and lstrip_blocks on, one trailing
+ * newline of the source dropped, the context holding {@code messages} (every field of each
+ * message: {@code tool_calls}, {@code reasoning_content}, list-of-parts {@code content}),
+ * {@code tools} and {@code documents} (None unless given), {@code add_generation_prompt},
+ * {@code bos_token}, {@code eos_token} and any extra variables; {@code raise_exception}
+ * (its message becomes the error), {@code strftime_now}, {@code namespace}, {@code range},
+ * Python-style {@code tojson}, Python str and dict methods, Python printing of booleans,
+ * None, lists and dicts, and the {@code generation} block tag are provided. The interpreter
+ * is Temper's own ({@link JinjaParser}, {@link JinjaRenderer}); its conformance with jinja2
+ * is checked against renderings made by jinja2 itself (test resources
+ * {@code chat-templates/}).
  *
- * <p>Sandbox: templates come with downloaded models, so rendering may not read files or class
- * path resources ({@code include}, {@code import}, {@code from} and {@code extends} are
- * disabled and the resource locator refuses everything), sees only strings, numbers,
- * booleans, lists and maps built here (no Java objects), and is bounded in output size,
- * string and list sizes, {@code range} length and macro recursion.
+ * <p>Sandbox: templates come with downloaded models, so a template sees only the plain
+ * values handed to it (strings, numbers, booleans, lists, dicts; never Java objects), cannot
+ * load files or other templates ({@code include}, {@code import}, {@code from},
+ * {@code extends} are refused), cannot modify lists or dicts, and runs within {@link Limits}:
+ * <ul>
+ *   <li>a render deadline ({@link Limits#timeout}, default {@link #DEFAULT_TIMEOUT}): a
+ *       template still running when it passes stops with "chat template: took longer
+ *       than ...";
+ *   <li>a cancellation check ({@link Limits#cancelled}, default: the rendering thread was
+ *       interrupted), polled as often as the deadline (every 256 steps of the interpreter);
+ *   <li>an output size ({@link Limits#maxOutputChars}, default {@link #MAX_OUTPUT});
+ *   <li>fixed: {@code range} up to 100,000 items (jinja2's sandbox limit) and macros nested
+ *       at most 100 calls deep.
+ * </ul>
+ * {@link #withLimits} gives a copy with other limits; every render of that copy obeys them.
  *
  * <p>The default template for models without one is Tulu's
  * ({@code resources/templates/tulu.jinja}):
  * {@code <|user|>\n...\n<|assistant|>\n...</s>\n}.
  */
 public final class ChatTemplate {
-  /** Longest rendering accepted (characters). */
+  /** Longest rendering accepted by default (characters). */
   public static final long MAX_OUTPUT = 4L << 20;
+  /** How long one rendering may take by default. */
+  public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
   static final String TULU_RESOURCE = "/templates/tulu.jinja";
-  private static final Jinjava JINJAVA = sandboxedJinjava();
+
+  /**
+   * What bounds one rendering: a wall-clock {@code timeout}, a {@code maxOutputChars} size
+   * and a {@code cancelled} check (true stops the rendering with an error).
+   */
+  public record Limits(Duration timeout, long maxOutputChars, BooleanSupplier cancelled) {
+    public Limits {
+      Objects.requireNonNull(timeout, "timeout");
+      Objects.requireNonNull(cancelled, "cancelled");
+      if (maxOutputChars <= 0) {
+        throw new IllegalArgumentException("maxOutputChars must be positive");
+      }
+    }
+
+    /** The defaults: {@link #DEFAULT_TIMEOUT}, {@link #MAX_OUTPUT}, thread interruption. */
+    public static Limits defaults() {
+      return new Limits(DEFAULT_TIMEOUT, MAX_OUTPUT,
+          () -> Thread.currentThread().isInterrupted());
+    }
+  }
 
   private final String source;
-  private final String prepared;
   private final String bosToken;
   private final String eosToken;
+  private final Limits limits;
+  private List<JinjaParser.Node> parsed;
+  private RuntimeException parseError;
 
-  private ChatTemplate(String source, String bosToken, String eosToken) {
+  private ChatTemplate(String source, String bosToken, String eosToken, Limits limits) {
     // jinja2 (keep_trailing_newline=False) drops one trailing newline of the source
     this.source = source.endsWith("\n") ? source.substring(0, source.length() - 1) : source;
-    this.prepared = JinjaWhitespace.apply(this.source);
     this.bosToken = bosToken == null ? "" : bosToken;
     this.eosToken = eosToken == null ? "" : eosToken;
+    this.limits = limits;
   }
 
   /** A template with the tokenizer's special token texts (null becomes ""). */
@@ -73,7 +100,20 @@ public final class ChatTemplate {
     if (source == null || source.isBlank()) {
       throw new TemperException("empty chat template");
     }
-    return new ChatTemplate(source, bosToken, eosToken);
+    return new ChatTemplate(source, bosToken, eosToken, Limits.defaults());
+  }
+
+  /** This template rendered within other limits. */
+  public ChatTemplate withLimits(Limits newLimits) {
+    ChatTemplate t = new ChatTemplate(source, bosToken, eosToken,
+        Objects.requireNonNull(newLimits, "limits"));
+    t.parsed = parsed;
+    t.parseError = parseError;
+    return t;
+  }
+
+  public Limits limits() {
+    return limits;
   }
 
   /** The Tulu template, the default for models that bring none. */
@@ -83,13 +123,40 @@ public final class ChatTemplate {
 
   /** The source of the Tulu template from the class path. */
   public static String tuluSource() {
-    try (InputStream in = ChatTemplate.class.getResourceAsStream(TULU_RESOURCE)) {
+    return resource(TULU_RESOURCE);
+  }
+
+  /**
+   * The templates {@code chat_template_name} can name: open-instruct's built-ins (its
+   * {@code CHAT_TEMPLATES}: tulu, zephyr, olmo, the thinker and r1 variants, ...), plus
+   * {@code chatml} and {@code llama3}; each in {@code resources/templates/NAME.jinja}.
+   */
+  public static final List<String> BUILTIN = List.of("tulu", "zephyr", "olmo", "chatml",
+      "llama3", "simple_concat_with_space", "simple_concat_with_new_line", "simple_chat",
+      "assistant_message_only", "tulu_thinker", "tulu_thinker_r1_style", "olmo_old",
+      "olmo_thinker", "olmo_thinker_no_think_7b", "olmo_thinker_remove_intermediate_thinking",
+      "olmo_thinker_no_think_sft_tokenization", "olmo_thinker_rlzero",
+      "olmo_thinker_code_rlzero", "r1_simple_chat", "r1_simple_chat_postpend_think",
+      "r1_simple_chat_postpend_think_orz_style", "r1_simple_chat_postpend_think_tool_vllm",
+      "qwen_instruct_user_boxed_math");
+
+  /** A built-in template by name (see {@link #BUILTIN}). */
+  public static ChatTemplate builtin(String name, String bosToken, String eosToken) {
+    if (!BUILTIN.contains(name)) {
+      throw new TemperException("no built-in chat template '" + name + "' (built-in: "
+          + String.join(", ", BUILTIN) + ")");
+    }
+    return of(resource("/templates/" + name + ".jinja"), bosToken, eosToken);
+  }
+
+  private static String resource(String path) {
+    try (InputStream in = ChatTemplate.class.getResourceAsStream(path)) {
       if (in == null) {
-        throw new TemperException("class path resource " + TULU_RESOURCE + " is missing");
+        throw new TemperException("class path resource " + path + " is missing");
       }
       return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     } catch (IOException e) {
-      throw new TemperException("cannot read " + TULU_RESOURCE + ": " + e.getMessage(), e);
+      throw new TemperException("cannot read " + path + ": " + e.getMessage(), e);
     }
   }
 
@@ -134,74 +201,99 @@ public final class ChatTemplate {
   /** Renders with extra template variables (e.g. {@code date_string}, {@code tools}). */
   public String render(List<ChatMessage> messages, boolean addGenerationPrompt,
       Map<String, ?> extra) {
+    return renderMessages(messages, addGenerationPrompt, extra);
+  }
+
+  /**
+   * Renders messages given as {@link ChatMessage}s, maps or Jackson nodes, with every field
+   * they carry ({@code tool_calls}, {@code reasoning_content}, list-of-parts {@code content},
+   * ...) visible to the template, as transformers passes its message dicts.
+   */
+  public String renderMessages(List<?> messages, boolean addGenerationPrompt,
+      Map<String, ?> extra) {
     Map<String, Object> ctx = new LinkedHashMap<>();
+    ctx.put("tools", null); // transformers always passes tools and documents (None)
+    ctx.put("documents", null);
     for (var e : extra.entrySet()) {
       ctx.put(e.getKey(), plain(e.getValue(), 0));
     }
     List<Object> msgs = new ArrayList<>();
-    for (ChatMessage m : messages) {
-      Map<String, Object> mm = new LinkedHashMap<>();
-      mm.put("role", m.role());
-      mm.put("content", m.content());
-      msgs.add(mm);
+    for (Object m : messages) {
+      msgs.add(plain(m, 1));
     }
     ctx.put("messages", msgs);
     ctx.put("add_generation_prompt", addGenerationPrompt);
     ctx.put("bos_token", bosToken);
     ctx.put("eos_token", eosToken);
-    ctx.putIfAbsent("strftime_now", true); // so `strftime_now is defined` holds, as in HF
-    RenderResult r;
+    List<JinjaParser.Node> tree = tree();
+    Duration timeout = limits.timeout();
+    JinjaRenderer r = new JinjaRenderer(System.nanoTime() + timeout.toNanos(),
+        limits.cancelled(), limits.maxOutputChars(),
+        "took longer than " + timeout.toMillis() + " ms; stopped");
     try {
-      r = JINJAVA.renderForResult(prepared, ctx);
-    } catch (RuntimeException e) {
-      throw new TemperException("chat template failed: " + e.getMessage(), e);
+      return r.render(tree, ctx, GLOBALS);
+    } catch (JinjaRenderer.Raised e) {
+      throw new TemperException("chat template: " + e.getMessage() + at(r.line()));
+    } catch (JinjaRenderer.LimitExceeded e) {
+      throw new TemperException("chat template: " + e.getMessage());
+    } catch (Py.PyError | ArithmeticException | ClassCastException | IndexOutOfBoundsException
+        | NumberFormatException e) {
+      throw new TemperException("chat template: " + e.getMessage() + at(r.line()), e);
+    } catch (StackOverflowError e) {
+      throw new TemperException("chat template: nested too deeply" + at(r.line()));
     }
-    for (TemplateError err : r.getErrors()) {
-      if (isFailure(err)) {
-        throw new TemperException("chat template: " + describe(err));
+  }
+
+  private static String at(int line) {
+    return line > 0 ? " (line " + line + ")" : "";
+  }
+
+  private synchronized List<JinjaParser.Node> tree() {
+    if (parsed == null && parseError == null) {
+      try {
+        parsed = JinjaParser.parse(source);
+      } catch (JinjaLexer.JinjaError e) {
+        parseError = new TemperException("chat template: syntax error: " + e.getMessage()
+            + at(e.line));
+      } catch (RuntimeException e) {
+        parseError = new TemperException("chat template: syntax error: " + e.getMessage());
       }
     }
-    return r.getOutput();
-  }
-
-  /** Fatal errors, and warnings that mean the output is wrong (limits hit, exceptions). */
-  private static boolean isFailure(TemplateError err) {
-    return err.getSeverity() == TemplateError.ErrorType.FATAL || switch (err.getReason()) {
-      case EXCEPTION, DISABLED, OUTPUT_TOO_BIG, OVER_LIMIT, COLLECTION_TOO_BIG, BAD_URL -> true;
-      default -> false;
-    };
-  }
-
-  private static String describe(TemplateError err) {
-    String msg = err.getMessage();
-    Throwable cause = err.getException();
-    while (cause != null) {
-      if (cause instanceof TemplateRaisedException) {
-        msg = cause.getMessage();
-        break;
-      }
-      cause = cause.getCause();
+    if (parseError != null) {
+      throw parseError;
     }
-    if (msg != null && msg.contains(TemplateRaisedException.MARK)) {
-      msg = msg.substring(msg.indexOf(TemplateRaisedException.MARK)
-          + TemplateRaisedException.MARK.length());
-    }
-    return msg + (err.getLineno() > 0 ? " (line " + err.getLineno() + ")" : "");
+    return parsed;
   }
 
-  /** Copies a context value into plain maps, lists, strings, numbers and booleans. */
-  private static Object plain(Object v, int depth) {
-    if (depth > 32) {
+  private static final Map<String, Object> GLOBALS = globals();
+
+  private static Map<String, Object> globals() {
+    Map<String, Object> g = JinjaRenderer.builtinGlobals();
+    g.put("raise_exception", (Py.Callable) (args, kw) -> {
+      throw new JinjaRenderer.Raised(args.isEmpty() ? "" : Py.str(args.get(0)));
+    });
+    g.put("strftime_now", (Py.Callable) (args, kw) ->
+        strftime(ZonedDateTime.now(), args.isEmpty() ? "" : Py.str(args.get(0))));
+    return Map.copyOf(g);
+  }
+
+  /** Copies a context value into plain maps, lists, strings, longs, doubles and booleans. */
+  static Object plain(Object v, int depth) {
+    if (depth > 64) {
       throw new TemperException("chat template variables are nested too deeply");
     }
-    if (v == null || v instanceof String || v instanceof Number || v instanceof Boolean) {
+    if (v == null || v instanceof String || v instanceof Boolean || v instanceof Long
+        || v instanceof Double) {
       return v;
     }
+    if (v instanceof Integer || v instanceof Short || v instanceof Byte) {
+      return ((Number) v).longValue();
+    }
+    if (v instanceof Number n) {
+      return n.doubleValue();
+    }
     if (v instanceof ChatMessage m) {
-      Map<String, Object> mm = new LinkedHashMap<>();
-      mm.put("role", m.role());
-      mm.put("content", m.content());
-      return mm;
+      return m.toTemplateValue();
     }
     if (v instanceof Map<?, ?> m) {
       Map<String, Object> out = new LinkedHashMap<>();
@@ -214,10 +306,33 @@ public final class ChatTemplate {
       return out;
     }
     if (v instanceof com.fasterxml.jackson.databind.JsonNode n) {
-      return plain(new com.fasterxml.jackson.databind.ObjectMapper().convertValue(n, Object.class),
-          depth + 1);
+      return fromJson(n, depth);
     }
     return v.toString();
+  }
+
+  private static Object fromJson(com.fasterxml.jackson.databind.JsonNode n, int depth) {
+    if (depth > 64) {
+      throw new TemperException("chat template variables are nested too deeply");
+    }
+    if (n == null || n.isNull() || n.isMissingNode()) {
+      return null;
+    } else if (n.isTextual()) {
+      return n.asText();
+    } else if (n.isBoolean()) {
+      return n.booleanValue();
+    } else if (n.isIntegralNumber()) {
+      return n.longValue();
+    } else if (n.isNumber()) {
+      return n.doubleValue();
+    } else if (n.isArray()) {
+      List<Object> out = new ArrayList<>();
+      n.forEach(x -> out.add(fromJson(x, depth + 1)));
+      return out;
+    }
+    Map<String, Object> out = new LinkedHashMap<>();
+    n.fields().forEachRemaining(e -> out.put(e.getKey(), fromJson(e.getValue(), depth + 1)));
+    return out;
   }
 
   /**
@@ -333,63 +448,6 @@ public final class ChatTemplate {
   /** A rendered conversation and its message spans, in order, covering the text. */
   public record Rendered(String text, List<Span> spans) {}
 
-  // ---- the sandboxed engine --------------------------------------------------------------
-
-  private static Jinjava sandboxedJinjava() {
-    CompositeELResolver resolver = new CompositeELResolver();
-    resolver.add(new PyStringMethods());
-    resolver.add(JinjavaInterpreterResolver.DEFAULT_RESOLVER_READ_WRITE);
-    Map<Context.Library, Set<String>> disabled = new EnumMap<>(Context.Library.class);
-    disabled.put(Context.Library.TAG, Set.of("include", "import", "from", "extends"));
-    JinjavaConfig config = JinjavaConfig.newBuilder()
-        .withTrimBlocks(true)
-        .withLstripBlocks(true)
-        .withMaxOutputSize(MAX_OUTPUT)
-        .withMaxStringLength(MAX_OUTPUT)
-        .withMaxListSize(100_000)
-        .withMaxMapSize(100_000)
-        .withRangeLimit(100_000)
-        .withMaxRenderDepth(10)
-        .withEnableRecursiveMacroCalls(true)
-        .withMaxMacroRecursionDepth(20)
-        .withNestedInterpretationEnabled(false)
-        .withFailOnUnknownTokens(false)
-        .withDisabled(disabled)
-        .withElResolver(resolver)
-        .build();
-    Jinjava j = new Jinjava(config);
-    j.setResourceLocator((name, charset, interpreter) -> {
-      throw new IOException("chat templates may not load other templates or files ('"
-          + name + "')");
-    });
-    j.registerFunction(new ELFunctionDefinition("", "raise_exception", ChatTemplate.class,
-        "raiseException", String.class));
-    j.registerFunction(new ELFunctionDefinition("", "strftime_now", ChatTemplate.class,
-        "strftimeNow", String.class));
-    j.registerFilter(new PyJsonFilter());
-    j.registerTag(new GenerationTag());
-    return j;
-  }
-
-  /** What the template's own {@code raise_exception(msg)} throws. */
-  static final class TemplateRaisedException extends RuntimeException {
-    static final String MARK = "template raised: ";
-
-    TemplateRaisedException(String message) {
-      super(MARK + message);
-    }
-
-    @Override
-    public String getMessage() {
-      return super.getMessage().substring(MARK.length());
-    }
-  }
-
-  /** {@code raise_exception(message)}: templates reject conversations they cannot render. */
-  public static String raiseException(String message) {
-    throw new TemplateRaisedException(message);
-  }
-
   /** {@code strftime_now(format)}: the local time in a Python strftime format. */
   public static String strftimeNow(String format) {
     return strftime(ZonedDateTime.now(), format);
@@ -425,50 +483,5 @@ public final class ChatTemplate {
       }
     }
     return sb.toString();
-  }
-
-  /** {@code tojson} as transformers defines it: json.dumps(x, ensure_ascii=False[, indent]). */
-  static final class PyJsonFilter implements Filter {
-    @Override
-    public String getName() {
-      return "tojson";
-    }
-
-    @Override
-    public Object filter(Object var, JinjavaInterpreter interpreter, String... args) {
-      int indent = -1;
-      if (args != null && args.length > 0 && args[0] != null && !args[0].isBlank()) {
-        String a = args[0].replace("indent=", "").strip();
-        indent = a.equals("None") ? -1 : Integer.parseInt(a);
-      }
-      StringBuilder sb = new StringBuilder();
-      PyJson.write(sb, var, indent, 0);
-      return sb.toString();
-    }
-  }
-
-  /**
-   * {@code {% generation %}...{% endgeneration %}}: transformers marks assistant text for
-   * its own masks with it; here it just renders its body.
-   */
-  static final class GenerationTag implements Tag {
-    @Override
-    public String getName() {
-      return "generation";
-    }
-
-    @Override
-    public String getEndTagName() {
-      return "endgeneration";
-    }
-
-    @Override
-    public String interpret(TagNode tagNode, JinjavaInterpreter interpreter) {
-      StringBuilder sb = new StringBuilder();
-      for (Node child : tagNode.getChildren()) {
-        sb.append(child.render(interpreter).getValue());
-      }
-      return sb.toString();
-    }
   }
 }

@@ -1,7 +1,7 @@
 package ai.temper.engine.chat;
 
+import ai.temper.engine.BlockingCheck;
 import ai.temper.engine.TemperException;
-import ai.temper.engine.jobs.BlockingCheck;
 import ai.temper.engine.jobs.JobContext;
 import ai.temper.engine.model.LoadedModel;
 import ai.temper.engine.model.ModelLoader;

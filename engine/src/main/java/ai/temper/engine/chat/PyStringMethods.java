@@ -1,36 +1,18 @@
 package ai.temper.engine.chat;
 
-import java.beans.FeatureDescriptor;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
-import jinjava.javax.el.ELContext;
-import jinjava.javax.el.ELResolver;
 
 /**
  * Python's str methods on template strings ({@code content.startswith('x')},
- * {@code .strip()}, {@code .split()}), which Hugging Face templates call and Jinjava, seeing
- * only java.lang.String, lacks. Only these calls are resolved here; everything else goes to
- * Jinjava's own resolver.
+ * {@code .strip()}, {@code .split()}), which Hugging Face templates call.
+ * {@link #call} answers {@link #NOT_HANDLED} for any other name.
  */
-final class PyStringMethods extends ELResolver {
-  @Override
-  public Object invoke(ELContext context, Object base, Object method, Class<?>[] paramTypes,
-      Object[] params) {
-    if (!(base instanceof String s) || method == null) {
-      return null;
-    }
-    Object[] p = params == null ? new Object[0] : params;
-    Object result = call(s, method.toString(), p);
-    if (result == NOT_HANDLED) {
-      return null;
-    }
-    context.setPropertyResolved(true);
-    return result;
-  }
+final class PyStringMethods {
+  private PyStringMethods() {}
 
-  private static final Object NOT_HANDLED = new Object();
+  static final Object NOT_HANDLED = new Object();
 
   static Object call(String s, String name, Object[] p) {
     switch (name) {
@@ -172,35 +154,5 @@ final class PyStringMethods extends ELResolver {
     }
     out.add(s.substring(from));
     return out;
-  }
-
-  @Override
-  public Class<?> getCommonPropertyType(ELContext context, Object base) {
-    return null;
-  }
-
-  @Override
-  public Iterator<FeatureDescriptor> getFeatureDescriptors(ELContext context, Object base) {
-    return null;
-  }
-
-  @Override
-  public Class<?> getType(ELContext context, Object base, Object property) {
-    return null;
-  }
-
-  @Override
-  public Object getValue(ELContext context, Object base, Object property) {
-    return null;
-  }
-
-  @Override
-  public boolean isReadOnly(ELContext context, Object base, Object property) {
-    return true;
-  }
-
-  @Override
-  public void setValue(ELContext context, Object base, Object property, Object value) {
-    // not ours
   }
 }

@@ -19,7 +19,13 @@ public enum DataFormat {
   GSM8K(DatasetKind.MESSAGES),
   RLVR(DatasetKind.RLVR),
   TEXT(DatasetKind.TEXT),
-  PARQUET(null);
+  /** TRL prompt/completion rows, plain strings or message lists. */
+  PROMPT_COMPLETION(DatasetKind.MESSAGES),
+  /** TRL unpaired preference (KTO): prompt, completion, label; the label stays in meta. */
+  KTO(DatasetKind.MESSAGES),
+  PARQUET(null),
+  /** A CSV file (header row); cells become fields, mapped with the importer's columns. */
+  CSV(null);
 
   private final DatasetKind kind;
 
@@ -38,12 +44,12 @@ public enum DataFormat {
   }
 
   public String id() {
-    return name().toLowerCase(Locale.ROOT);
+    return name().toLowerCase(Locale.ROOT).replace('_', '-');
   }
 
   public static DataFormat of(String id) {
     for (DataFormat f : values()) {
-      if (f.id().equalsIgnoreCase(id)) {
+      if (f.id().equalsIgnoreCase(id.replace('_', '-'))) {
         return f;
       }
     }

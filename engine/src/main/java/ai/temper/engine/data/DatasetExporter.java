@@ -24,7 +24,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.zip.GZIPOutputStream;
 
-/** Writes a dataset as JSONL (gzip when the name ends in .gz) in an {@link ExportFormat}. */
+/**
+ * Writes a dataset in an {@link ExportFormat}: JSON Lines (gzip when the name ends in .gz) or,
+ * when the name ends in .parquet, a Parquet file of the same rows (written through DuckDB).
+ */
 public final class DatasetExporter {
   /** What was written. */
   public record Result(Path file, ExportFormat format, long rows) {}
@@ -43,15 +46,18 @@ public final class DatasetExporter {
     ExportFormat f = format == null ? ExportFormat.defaultFor(kind) : format;
     check(kind, f, d.name());
     Path target = out.toAbsolutePath();
-    Path tmp = target.resolveSibling(target.getFileName() + ".part");
+    boolean parquet = target.getFileName().toString().toLowerCase(java.util.Locale.ROOT)
+        .endsWith(".parquet");
+    Path tmp = target.resolveSibling(target.getFileName() + (parquet ? ".jsonl.part" : ".part"));
+    Path parquetTmp = target.resolveSibling(target.getFileName() + ".part");
     long[] rows = {0};
     try {
       if (target.getParent() != null) {
         Files.createDirectories(target.getParent());
       }
       try (OutputStream raw = Files.newOutputStream(tmp);
-          OutputStream os = target.toString().endsWith(".gz") ? new GZIPOutputStream(raw, 1 << 16)
-              : raw;
+          OutputStream os = !parquet && target.toString().endsWith(".gz")
+              ? new GZIPOutputStream(raw, 1 << 16) : raw;
           BufferedWriter w = new BufferedWriter(new OutputStreamWriter(os,
               StandardCharsets.UTF_8), 1 << 16)) {
         db.datasets().forEach(d.id(), 1000, page -> {
@@ -69,16 +75,43 @@ public final class DatasetExporter {
               String.format("%,d rows", rows[0]));
         });
       }
+      if (parquet) {
+        jsonLinesToParquet(tmp, parquetTmp);
+        Files.delete(tmp);
+        tmp = parquetTmp;
+      }
       Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING,
           StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException | UncheckedIOException e) {
       deleteQuietly(tmp);
+      deleteQuietly(parquetTmp);
       throw new TemperException("Cannot write " + target + ": " + e.getMessage(), e);
     } catch (RuntimeException e) {
       deleteQuietly(tmp);
+      deleteQuietly(parquetTmp);
       throw e;
     }
     return new Result(target, f, rows[0]);
+  }
+
+  /**
+   * JSON Lines to Parquet with DuckDB: column types inferred from every row (structs for
+   * messages, lists for lists), as {@code datasets.Dataset.to_parquet} would store them.
+   */
+  static void jsonLinesToParquet(Path jsonl, Path parquet) throws IOException {
+    try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:duckdb:");
+        java.sql.Statement st = c.createStatement()) {
+      st.execute("COPY (SELECT * FROM read_json(" + literal(jsonl) + ", format = "
+          + "'newline_delimited', sample_size = -1, maximum_depth = -1)) TO " + literal(parquet)
+          + " (FORMAT PARQUET)");
+    } catch (java.sql.SQLException e) {
+      String m = e.getMessage() == null ? "" : e.getMessage().lines().findFirst().orElse("");
+      throw new IOException("DuckDB could not write Parquet: " + m, e);
+    }
+  }
+
+  private static String literal(Path p) {
+    return "'" + p.toAbsolutePath().toString().replace("'", "''") + "'";
   }
 
   private static void deleteQuietly(Path p) {
@@ -95,6 +128,8 @@ public final class DatasetExporter {
       case PREFERENCE, PREFERENCE_FULL, HH -> kind == DatasetKind.PREFERENCE;
       case RLVR -> kind == DatasetKind.RLVR || kind == DatasetKind.MESSAGES;
       case TEXT -> kind == DatasetKind.TEXT;
+      case PROMPT_COMPLETION, PROMPT_COMPLETION_CHAT -> kind == DatasetKind.MESSAGES
+          || kind == DatasetKind.RLVR;
       case GSM8K -> kind == DatasetKind.MESSAGES;
       case CANONICAL -> true;
     };
@@ -147,6 +182,29 @@ public final class DatasetExporter {
         }
       }
       case TEXT -> o.put("text", e.text());
+      case PROMPT_COMPLETION, PROMPT_COMPLETION_CHAT -> {
+        List<Message> m = e.messages();
+        int split = m.size();
+        while (split > 0 && m.get(split - 1).role().equals("assistant")) {
+          split--;
+        }
+        if (split == 0 || split == m.size()) {
+          throw new TemperException("An example does not end with assistant turns after a "
+              + "prompt; it cannot be exported as " + f.id());
+        }
+        List<Message> prompt = m.subList(0, split);
+        List<Message> completion = m.subList(split, m.size());
+        boolean plain = f == ExportFormat.PROMPT_COMPLETION && prompt.size() == 1
+            && completion.size() == 1 && prompt.get(0).role().equals("user")
+            && prompt.get(0).fields() == null && completion.get(0).fields() == null;
+        if (plain) {
+          o.put("prompt", prompt.get(0).content());
+          o.put("completion", completion.get(0).content());
+        } else {
+          o.set("prompt", Example.messagesJson(prompt));
+          o.set("completion", Example.messagesJson(completion));
+        }
+      }
       case GSM8K -> {
         List<Message> m = e.messages();
         if (m.size() != 2 || !m.get(0).role().equals("user")

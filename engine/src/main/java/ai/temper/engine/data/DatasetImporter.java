@@ -7,6 +7,7 @@ import ai.temper.engine.store.Database;
 import ai.temper.engine.store.DatasetRepository;
 import ai.temper.engine.store.DatasetRepository.DatasetInfo;
 import ai.temper.engine.store.DatasetRepository.NewExample;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -23,6 +24,7 @@ import java.util.Deque;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * Imports a file as a new dataset in one transaction: a failed, aborted, cancelled or
@@ -45,11 +47,21 @@ public final class DatasetImporter {
     }
   }
 
-  /** What to import and how. */
-  public record Options(String name, DataFormat format, OnError onError) {
+  /**
+   * What to import and how; {@code columns} maps a field name the row format knows to the
+   * source column holding it ({@code prompt -> question}), for CSV files and any other
+   * container (empty: names as they are).
+   */
+  public record Options(String name, DataFormat format, OnError onError,
+      Map<String, String> columns) {
     public Options {
       format = format == null ? DataFormat.AUTO : format;
       onError = onError == null ? OnError.SKIP : onError;
+      columns = columns == null ? Map.of() : Map.copyOf(columns);
+    }
+
+    public Options(String name, DataFormat format, OnError onError) {
+      this(name, format, onError, null);
     }
   }
 
@@ -90,7 +102,7 @@ public final class DatasetImporter {
   public Result importFile(Path file, Options options, JobContext ctx) {
     long started = System.nanoTime();
     Datasets.checkName(options.name());
-    if (!Files.isRegularFile(file)) {
+    if (!Files.isRegularFile(file) && !Files.isDirectory(file)) {
       throw new TemperException("No such file: " + file);
     }
     if (!Files.isReadable(file)) {
@@ -120,10 +132,11 @@ public final class DatasetImporter {
       JobContext ctx, DatasetRepository repo, long started) throws IOException {
     Deque<SourceRow> lookahead = new ArrayDeque<>();
     DataFormat format = options.format().isRowFormat() ? options.format()
-        : detect(file, source, lookahead);
+        : detect(file, source, lookahead, options);
     RowNormalizer normalizer = RowNormalizer.of(format);
     DatasetKind kind = format.kind();
-    String container = (RowSource.isGzip(file) ? "gzip+" : "")
+    String container = Files.isDirectory(file) ? "hf-save-to-disk"
+        : (RowSource.isGzip(file) ? "gzip+" : "")
         + RowSource.container(file, options.format()).name().toLowerCase(Locale.ROOT);
     long datasetId = repo.create(options.name(), kind.id(), format.id(),
         file.toAbsolutePath().normalize().toString(), sha256, null);
@@ -134,7 +147,8 @@ public final class DatasetImporter {
     List<NewExample> batch = new ArrayList<>(BATCH);
     SourceRow row;
     long read = 0;
-    while ((row = lookahead.isEmpty() ? source.next() : lookahead.poll()) != null) {
+    while ((row = lookahead.isEmpty() ? mapped(source.next(), options) : lookahead.poll())
+        != null) {
       if (++read % BATCH == 0) {
         ctx.checkCancelled(); // refused rows too: a file of nothing but bad rows can be long
       }
@@ -193,11 +207,11 @@ public final class DatasetImporter {
   }
 
   /** Reads ahead to the first record whose keys tell the format. */
-  private static DataFormat detect(Path file, RowSource source, Deque<SourceRow> lookahead)
-      throws IOException {
+  private static DataFormat detect(Path file, RowSource source, Deque<SourceRow> lookahead,
+      Options options) throws IOException {
     SourceRow first = null;
     for (int i = 0; i < 1000; i++) {
-      SourceRow row = source.next();
+      SourceRow row = mapped(source.next(), options);
       if (row == null) {
         break;
       }
@@ -222,6 +236,37 @@ public final class DatasetImporter {
         + "messages|preference|hh|gsm8k|rlvr|text");
   }
 
+  /**
+   * A row with the column mapping applied: each mapped field takes its source column's value
+   * (cells holding JSON lists or objects, as CSV stores messages, are parsed); unmapped
+   * columns stay as they are.
+   */
+  static SourceRow mapped(SourceRow row, Options options) {
+    if (row == null || row.node() == null || options.columns().isEmpty()
+        || !(row.node() instanceof ObjectNode o)) {
+      return row;
+    }
+    ObjectNode out = o.deepCopy();
+    for (Map.Entry<String, String> e : options.columns().entrySet()) {
+      JsonNode v = o.get(e.getValue());
+      if (v == null) {
+        return new SourceRow(row.line(), null, "column '" + e.getValue() + "' (mapped to '"
+            + e.getKey() + "') is missing; the columns are " + FormatDetector.keys(o));
+      }
+      out.remove(e.getValue());
+      String t = v.isTextual() ? v.asText().strip() : "";
+      if ((t.startsWith("[") && t.endsWith("]")) || (t.startsWith("{") && t.endsWith("}"))) {
+        try {
+          v = RowSource.JSON.readTree(t);
+        } catch (IOException ex) {
+          // plain text that happens to look like JSON
+        }
+      }
+      out.set(e.getKey(), v);
+    }
+    return new SourceRow(row.line(), out, row.error());
+  }
+
   private static ObjectNode provenance(Path file, String sha256, DataFormat format,
       String container, Options options, long rows, long errorCount, List<RowError> errors) {
     ObjectNode p = JsonNodeFactory.instance.objectNode();
@@ -232,6 +277,10 @@ public final class DatasetImporter {
     p.put("container", container);
     p.put("requested_format", options.format().id());
     p.put("on_error", options.onError().name().toLowerCase(Locale.ROOT));
+    if (!options.columns().isEmpty()) {
+      ObjectNode cols = p.putObject("columns");
+      options.columns().forEach(cols::put);
+    }
     p.put("rows", rows);
     p.put("malformed", errorCount);
     ArrayNode e = p.putArray("malformed_rows");
@@ -242,8 +291,24 @@ public final class DatasetImporter {
     return p;
   }
 
-  /** The SHA-256 of the file's bytes as stored (compressed files are hashed compressed). */
+  /**
+   * The SHA-256 of the file's bytes as stored (compressed files are hashed compressed); of a
+   * save_to_disk folder, of its data files in order.
+   */
   static String sha256(Path file) {
+    if (Files.isDirectory(file)) {
+      try {
+        MessageDigest md = MessageDigest.getInstance("SHA-256");
+        for (Path p : RowSource.hfDataFiles(file)) {
+          md.update(Files.readAllBytes(p));
+        }
+        return HexFormat.of().formatHex(md.digest());
+      } catch (IOException e) {
+        throw new TemperException("Cannot read " + file + ": " + e.getMessage(), e);
+      } catch (NoSuchAlgorithmException e) {
+        throw new IllegalStateException(e);
+      }
+    }
     try (InputStream in = Files.newInputStream(file)) {
       MessageDigest md = MessageDigest.getInstance("SHA-256");
       byte[] buf = new byte[1 << 16];

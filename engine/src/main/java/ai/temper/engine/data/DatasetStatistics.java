@@ -82,10 +82,6 @@ public record DatasetStatistics(String dataset, long rows, long duplicates, Stri
     return histogram(lengths.getOrDefault(role, new int[0]), bins);
   }
 
-  public Histogram turnHistogram(int bins) {
-    return histogram(turns, bins);
-  }
-
   static Summary summarise(int[] values) {
     if (values.length == 0) {
       return new Summary(0, 0, 0, 0, 0, 0);

@@ -71,4 +71,87 @@ public final class Datasets {
   public static Example parse(DatasetInfo d, StoredExample e) {
     return Example.fromJson(kind(d), e.data());
   }
+
+  /**
+   * Every row of a data file in canonical JSON, normalised as an import would (any container
+   * the importer reads: JSON Lines, JSON arrays, gzip, Parquet, CSV): what
+   * {@code dataset_mixer_list} trains on when it names a file. The first row's fields decide
+   * the row format; it must produce {@code kind}. Errors name the file and line or row.
+   */
+  public static java.util.List<com.fasterxml.jackson.databind.JsonNode> readFile(
+      java.nio.file.Path file, DatasetKind kind) {
+    return readFile(file, kind, null);
+  }
+
+  /**
+   * {@link #readFile(java.nio.file.Path, DatasetKind)}, each row also carrying
+   * {@code whereKey: "file:line"} (when not null) for messages about single examples.
+   */
+  public static java.util.List<com.fasterxml.jackson.databind.JsonNode> readFile(
+      java.nio.file.Path file, DatasetKind kind, String whereKey) {
+    java.util.List<com.fasterxml.jackson.databind.JsonNode> out = new java.util.ArrayList<>();
+    RowNormalizer normalizer = null;
+    try (RowSource source = RowSource.open(file, DataFormat.AUTO)) {
+      SourceRow row;
+      while ((row = source.next()) != null) {
+        String where = file + ":" + (source.unit().equals("row") ? "row " : "") + row.line();
+        if (row.error() != null) {
+          throw new TemperException(where + ": " + row.error());
+        }
+        if (normalizer == null) {
+          DataFormat format = FormatDetector.detect(row.node());
+          if (format == null) {
+            throw new TemperException(where + ": cannot tell the row format from its fields "
+                + FormatDetector.keys(row.node()));
+          }
+          if (format.kind() != kind) {
+            throw new TemperException(file + " holds " + format.kind().id() + " rows ("
+                + format.id() + "), but this algorithm trains on " + kind.id());
+          }
+          normalizer = RowNormalizer.of(format);
+        }
+        try {
+          com.fasterxml.jackson.databind.node.ObjectNode o =
+              normalizer.normalize(row.node()).toJson();
+          if (whereKey != null) {
+            o.put(whereKey, where);
+          }
+          out.add(o);
+        } catch (MalformedRowException e) {
+          throw new TemperException(where + ": " + e.getMessage());
+        }
+      }
+    } catch (java.io.IOException e) {
+      throw new TemperException("Cannot read " + file + ": " + e.getMessage(), e);
+    }
+    return out;
+  }
+
+  /**
+   * Checks, from its first row, that a data file holds rows of {@code kind} (what
+   * {@link #readFile} would find), without reading the rest.
+   */
+  public static void checkFile(java.nio.file.Path file, DatasetKind kind) {
+    try (RowSource source = RowSource.open(file, DataFormat.AUTO)) {
+      SourceRow row = source.next();
+      if (row == null) {
+        throw new TemperException(file + ": no examples");
+      }
+      String where = file + ":" + (source.unit().equals("row") ? "row " : "") + row.line();
+      if (row.error() != null) {
+        throw new TemperException(where + ": " + row.error());
+      }
+      DataFormat format = FormatDetector.detect(row.node());
+      if (format == null) {
+        throw new TemperException(where + ": cannot tell the row format from its fields "
+            + FormatDetector.keys(row.node()));
+      }
+      if (format.kind() != kind) {
+        throw new TemperException(file + " holds " + format.kind().id() + " rows ("
+            + format.id() + "), but this algorithm trains on " + kind.id());
+      }
+    } catch (java.io.IOException e) {
+      throw new TemperException("Cannot read " + file + ": " + e.getMessage(), e);
+    }
+  }
 }

@@ -32,8 +32,9 @@ import java.util.Locale;
  * text:       {"text": "...", "meta": {...}}
  * </pre>
  *
- * A message is always {@code {"role", "content"}} with string content (OpenAI content parts
- * are joined; other message fields are not kept). {@code meta} holds the source row's fields
+ * A message is {@code {"role", "content"}} with string content plus the source message's
+ * other fields, kept verbatim ({@code tool_calls}, {@code reasoning_content}, a list-of-parts
+ * {@code content}; see {@link Message}). {@code meta} holds the source row's fields
  * that the normaliser did not consume (ids, source names, scores), so exports can write them
  * back. Content is kept verbatim: no trimming, so exports reproduce the source text.
  */
@@ -207,7 +208,7 @@ public record Example(DatasetKind kind, List<Message> messages, List<Message> pr
   static ArrayNode messagesJson(List<Message> list) {
     ArrayNode a = JsonNodeFactory.instance.arrayNode();
     for (Message m : list) {
-      a.addObject().put("role", m.role()).put("content", m.content());
+      a.add(m.toJson());
     }
     return a;
   }
@@ -237,7 +238,7 @@ public record Example(DatasetKind kind, List<Message> messages, List<Message> pr
     }
     List<Message> out = new ArrayList<>(a.size());
     for (JsonNode m : a) {
-      out.add(new Message(m.path("role").asText(), m.path("content").asText()));
+      out.add(Message.fromJson(m));
     }
     return out;
   }

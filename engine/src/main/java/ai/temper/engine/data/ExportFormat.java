@@ -18,14 +18,25 @@ import java.util.stream.Collectors;
  *   <li>{@code rlvr}: {@code {"messages": [prompt], "prompt": "...", "ground_truth": "...",
  *       "dataset": "verifier"}} (open-instruct RLVR; TRL GRPO reads prompt and passes the
  *       other columns to reward functions). A conversation drops its final answer.
+ *   <li>{@code prompt-completion}: TRL's standard prompt/completion, {@code {"prompt": "...",
+ *       "completion": "..."}} when the prompt is one plain user message and the completion
+ *       one plain assistant message, else as message lists; unpaired preference (KTO) rows
+ *       get their {@code label} back from meta.
+ *   <li>{@code prompt-completion-chat}: TRL's conversational prompt/completion, always
+ *       message lists.
  *   <li>{@code text}: {@code {"text": "..."}}.
  *   <li>{@code gsm8k}, {@code hh}: the source layouts, to give a file back as it came.
  *   <li>{@code canonical}: the stored form ({@link Example}), meta included.
  * </ul>
  * Every layout but canonical writes the example's meta fields back at the top level.
+ * Messages keep every field they came with ({@code tool_calls}, {@code reasoning_content},
+ * list-of-parts content, ...). A file name ending in {@code .parquet} gets a Parquet file
+ * (the same rows, typed by DuckDB as Hugging Face datasets would type them), else JSON Lines
+ * (gzip for {@code .gz}).
  */
 public enum ExportFormat {
-  MESSAGES, PREFERENCE, PREFERENCE_FULL, RLVR, TEXT, GSM8K, HH, CANONICAL;
+  MESSAGES, PREFERENCE, PREFERENCE_FULL, RLVR, TEXT, GSM8K, HH, CANONICAL, PROMPT_COMPLETION,
+  PROMPT_COMPLETION_CHAT;
 
   public String id() {
     return name().toLowerCase(Locale.ROOT).replace('_', '-');
@@ -33,7 +44,7 @@ public enum ExportFormat {
 
   public static ExportFormat of(String id) {
     for (ExportFormat f : values()) {
-      if (f.id().equalsIgnoreCase(id)) {
+      if (f.id().equalsIgnoreCase(id.replace('_', '-'))) {
         return f;
       }
     }

@@ -32,6 +32,9 @@ public final class FormatDetector {
           && HhNormalizer.looksLikeTranscript(c.asText());
       return transcript ? DataFormat.HH : DataFormat.PREFERENCE;
     }
+    if (row.has("prompt") && row.has("completion")) {
+      return row.has("label") ? DataFormat.KTO : DataFormat.PROMPT_COMPLETION;
+    }
     if (row.has("question") && row.has("answer")) {
       return DataFormat.GSM8K;
     }

@@ -16,6 +16,7 @@ public interface RowNormalizer {
       case GSM8K -> new Gsm8kNormalizer();
       case RLVR -> new RlvrNormalizer();
       case TEXT -> new TextNormalizer();
+      case PROMPT_COMPLETION, KTO -> new PromptCompletionNormalizer();
       default -> throw new IllegalArgumentException("not a row format: " + format);
     };
   }

@@ -20,18 +20,22 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.zip.GZIPInputStream;
 
 /**
  * Reads the records of a source file one at a time, whatever its container: JSON Lines, a JSON
- * array, plain text or Parquet, gzip-compressed or not (recognised by magic bytes).
+ * array, plain text, Parquet or CSV (both read by DuckDB), Arrow IPC streams and files, and
+ * Hugging Face {@code save_to_disk} folders (their Arrow files, in order); gzip-compressed or
+ * not (recognised by magic bytes).
  */
 abstract class RowSource implements Closeable {
   static final ObjectMapper JSON = new ObjectMapper();
 
   /** How the records are laid out in the file. */
-  enum Container { JSONL, JSON_ARRAY, TEXT, PARQUET }
+  enum Container { JSONL, JSON_ARRAY, TEXT, PARQUET, CSV, ARROW }
 
   /** The next record, or null at the end. */
   abstract SourceRow next() throws IOException;
@@ -46,9 +50,20 @@ abstract class RowSource implements Closeable {
 
   /** Opens {@code file}; {@code format} only decides between text and JSON for text files. */
   static RowSource open(Path file, DataFormat format) throws IOException {
+    if (Files.isDirectory(file)) {
+      List<Path> parts = hfDataFiles(file);
+      List<JsonNode> rows = new ArrayList<>();
+      for (Path part : parts) {
+        rows.addAll(ArrowIpc.read(part));
+      }
+      return new InMemory(rows);
+    }
     Container c = container(file, format);
-    if (c == Container.PARQUET) {
-      return new Parquet(file);
+    if (c == Container.ARROW) {
+      return new InMemory(new ArrayList<>(ArrowIpc.read(file)));
+    }
+    if (c == Container.PARQUET || c == Container.CSV) {
+      return new Parquet(file, c);
     }
     CountingStream counted = new CountingStream(Files.newInputStream(file));
     long size = Math.max(1, Files.size(file));
@@ -72,8 +87,18 @@ abstract class RowSource implements Closeable {
         && magic[3] == '1') {
       return Container.PARQUET;
     }
+    if (magic.length == 4 && (magic[0] & 0xff) == 0xff && (magic[1] & 0xff) == 0xff
+        && (magic[2] & 0xff) == 0xff && (magic[3] & 0xff) == 0xff
+        || new String(head(file, 6, false), StandardCharsets.US_ASCII).equals("ARROW1")) {
+      return Container.ARROW;
+    }
     if (format == DataFormat.PARQUET) {
       throw new TemperException(file + " is not a Parquet file (it does not start with PAR1)");
+    }
+    String lower = file.getFileName().toString().toLowerCase(Locale.ROOT);
+    if (format == DataFormat.CSV || lower.endsWith(".csv") || lower.endsWith(".tsv")
+        || lower.endsWith(".csv.gz") || lower.endsWith(".tsv.gz")) {
+      return Container.CSV;
     }
     String start = new String(head(file, 4096, true), StandardCharsets.UTF_8).stripLeading();
     if (start.startsWith("\uFEFF")) {
@@ -91,6 +116,83 @@ abstract class RowSource implements Closeable {
       return Container.TEXT;
     }
     return Container.JSONL;
+  }
+
+  /**
+   * The Arrow files of a Hugging Face {@code save_to_disk} folder, in order: those its
+   * {@code state.json} lists ({@code _data_files}); for a DatasetDict folder
+   * ({@code dataset_dict.json}) those of its {@code train} split, else of its first split.
+   */
+  static List<Path> hfDataFiles(Path dir) throws IOException {
+    Path dict = dir.resolve("dataset_dict.json");
+    if (Files.isRegularFile(dict)) {
+      JsonNode splits = JSON.readTree(dict.toFile()).path("splits");
+      String split = null;
+      for (JsonNode sp : splits) {
+        if (split == null || sp.asText().equals("train")) {
+          split = sp.asText();
+        }
+      }
+      if (split == null) {
+        throw new TemperException(dict + " lists no splits");
+      }
+      return hfDataFiles(dir.resolve(split));
+    }
+    Path state = dir.resolve("state.json");
+    if (!Files.isRegularFile(state)) {
+      throw new TemperException(dir + " is a folder but not a Hugging Face dataset saved with "
+          + "save_to_disk (it has no state.json or dataset_dict.json)");
+    }
+    List<Path> out = new ArrayList<>();
+    for (JsonNode f : JSON.readTree(state.toFile()).path("_data_files")) {
+      Path p = dir.resolve(f.path("filename").asText());
+      if (!p.normalize().startsWith(dir.normalize()) || !Files.isRegularFile(p)) {
+        throw new TemperException(state + " names a data file that is not in the folder: "
+            + f.path("filename").asText());
+      }
+      out.add(p);
+    }
+    if (out.isEmpty()) {
+      throw new TemperException(state + " lists no data files");
+    }
+    return out;
+  }
+
+  /** Rows already in memory (Arrow data is read whole). */
+  static final class InMemory extends RowSource {
+    private final List<JsonNode> rows;
+    private int next;
+
+    InMemory(List<? extends JsonNode> rows) {
+      this.rows = new ArrayList<>(rows);
+    }
+
+    @Override
+    SourceRow next() {
+      if (next >= rows.size()) {
+        return null;
+      }
+      JsonNode n = rows.get(next);
+      rows.set(next, null);
+      next++;
+      Parquet.dropStructPadding(n, false);
+      return new SourceRow(next, n, null);
+    }
+
+    @Override
+    double fraction() {
+      return rows.isEmpty() ? 1 : next / (double) rows.size();
+    }
+
+    @Override
+    String unit() {
+      return "row";
+    }
+
+    @Override
+    public void close() {
+      rows.clear();
+    }
   }
 
   static boolean isGzip(Path file) throws IOException {
@@ -371,23 +473,28 @@ abstract class RowSource implements Closeable {
     private final long total;
     private long row;
 
-    Parquet(Path file) throws IOException {
+    private final Container container;
+
+    Parquet(Path file, Container container) throws IOException {
+      this.container = container;
       try {
         Class.forName("org.duckdb.DuckDBDriver");
         connection = DriverManager.getConnection("jdbc:duckdb:");
         statement = connection.createStatement();
         String literal = "'" + file.toAbsolutePath().toString().replace("'", "''") + "'";
-        try (ResultSet rs = statement.executeQuery(
-            "SELECT count(*) FROM read_parquet(" + literal + ")")) {
+        String read = container == Container.CSV
+            ? "read_csv(" + literal + ", header = true, all_varchar = true)"
+            : "read_parquet(" + literal + ")";
+        try (ResultSet rs = statement.executeQuery("SELECT count(*) FROM " + read)) {
           rs.next();
           total = rs.getLong(1);
         }
-        rows = statement.executeQuery(
-            "SELECT to_json(t)::VARCHAR FROM read_parquet(" + literal + ") t");
+        rows = statement.executeQuery("SELECT to_json(t)::VARCHAR FROM " + read + " t");
       } catch (ClassNotFoundException e) {
         throw new TemperException("Parquet support (DuckDB) is not on the class path", e);
       } catch (SQLException e) {
-        throw new TemperException("Cannot read the Parquet file " + file + ": "
+        throw new TemperException("Cannot read the " + (container == Container.CSV ? "CSV"
+            : "Parquet") + " file " + file + ": "
             + firstLine(e.getMessage()), e);
       }
     }
@@ -401,12 +508,17 @@ abstract class RowSource implements Closeable {
         row++;
         String json = rows.getString(1);
         try {
-          return new SourceRow(row, JSON.readTree(json), null);
+          JsonNode node = JSON.readTree(json);
+          if (container == Container.PARQUET) {
+            dropStructPadding(node, false);
+          }
+          return new SourceRow(row, node, null);
         } catch (JsonProcessingException e) {
           return new SourceRow(row, null, jsonError(e));
         }
       } catch (SQLException e) {
-        throw new IOException("Parquet row " + (row + 1) + ": " + firstLine(e.getMessage()), e);
+        throw new IOException((container == Container.CSV ? "CSV" : "Parquet") + " row "
+            + (row + 1) + ": " + firstLine(e.getMessage()), e);
       }
     }
 
@@ -418,6 +530,30 @@ abstract class RowSource implements Closeable {
     @Override
     String unit() {
       return "row";
+    }
+
+    /**
+     * Parquet (like Arrow, like Hugging Face datasets) gives every struct in a list the union
+     * of the keys seen in the column, null where a message had none ({@code tool_calls: null}
+     * on every plain message). Those nulls are padding, not data: keys with null values are
+     * dropped from objects inside lists, except {@code content}, which a tool-call message may
+     * really have as null.
+     */
+    static void dropStructPadding(JsonNode node, boolean inList) {
+      if (node instanceof com.fasterxml.jackson.databind.node.ObjectNode o) {
+        if (inList) {
+          java.util.List<String> nulls = new java.util.ArrayList<>();
+          o.fields().forEachRemaining(e -> {
+            if (e.getValue().isNull() && !e.getKey().equals("content")) {
+              nulls.add(e.getKey());
+            }
+          });
+          o.remove(nulls);
+        }
+        o.fields().forEachRemaining(e -> dropStructPadding(e.getValue(), inList));
+      } else if (node != null && node.isArray()) {
+        node.forEach(x -> dropStructPadding(x, true));
+      }
     }
 
     @Override

@@ -65,8 +65,24 @@ final class Rows {
         throw new MalformedRowException(where + " has no 'role'");
       }
       JsonNode content = m.get(shareGpt ? "value" : "content");
-      out.add(new Message(shareGpt ? shareGptRole(role.asText()) : role.asText(),
-          content(content, where + "." + (shareGpt ? "value" : "content"))));
+      String cfield = shareGpt ? "value" : "content";
+      ObjectNode kept = null;
+      for (Iterator<Map.Entry<String, JsonNode>> it = m.fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> e = it.next();
+        String k = e.getKey();
+        boolean consumed = shareGpt ? k.equals("from") || k.equals("value")
+            : k.equals("role") || (k.equals("content") && e.getValue().isTextual());
+        if (!consumed) {
+          if (kept == null) {
+            kept = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+          }
+          kept.set(k, e.getValue());
+        }
+      }
+      boolean toolCall = m.hasNonNull("tool_calls") || m.hasNonNull("function_call");
+      String text = (content == null || content.isNull()) && toolCall && !shareGpt ? ""
+          : content(content, where + "." + cfield);
+      out.add(new Message(shareGpt ? shareGptRole(role.asText()) : role.asText(), text, kept));
     }
     return out;
   }
@@ -87,6 +103,8 @@ final class Rows {
       return c.asText();
     }
     if (c.isArray()) {
+      // list-of-parts content: the text parts joined; every part is kept verbatim in the
+      // message's fields (images included), for exports and chat templates
       StringBuilder sb = new StringBuilder();
       for (JsonNode part : c) {
         if (part.isTextual()) {
@@ -94,9 +112,9 @@ final class Rows {
         } else if (part.isObject() && "text".equals(part.path("type").asText("text"))
             && part.path("text").isTextual()) {
           sb.append(part.get("text").asText());
-        } else {
-          throw new MalformedRowException(where + " has a non-text part ("
-              + part.path("type").asText("?") + ")");
+        } else if (!part.isObject() || !part.has("type")) {
+          throw new MalformedRowException(where + " has a part that is neither text nor a "
+              + "typed object");
         }
       }
       return sb.toString();

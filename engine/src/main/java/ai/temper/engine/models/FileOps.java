@@ -6,50 +6,15 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Locale;
 import java.util.function.LongConsumer;
 
 /** File moves, copies and deletes of the model cache. */
 final class FileOps {
   private FileOps() {}
-
-  /** Deletes a file or a folder tree; a missing path is fine. */
-  static void deleteTree(Path p) throws IOException {
-    if (!Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-      return;
-    }
-    Files.walkFileTree(p, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-        Files.delete(file);
-        return FileVisitResult.CONTINUE;
-      }
-
-      @Override
-      public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
-        if (exc != null) {
-          throw exc;
-        }
-        Files.delete(dir);
-        return FileVisitResult.CONTINUE;
-      }
-    });
-  }
-
-  /** Deletes quietly: for clean-up after a failure, which must not hide the failure. */
-  static void deleteQuietly(Path p) {
-    try {
-      deleteTree(p);
-    } catch (IOException ignored) {
-      // best effort; the staging folder is swept again on the next attempt
-    }
-  }
 
   /** Moves a staged folder into place in one step, so no half-written model is ever visible. */
   static void moveAtomically(Path from, Path to) throws IOException {
@@ -91,12 +56,6 @@ final class FileOps {
       p = dir.resolve(base + "-" + i);
     }
     return p;
-  }
-
-  static boolean isInside(Path child, Path dir) {
-    Path c = child.toAbsolutePath().normalize();
-    Path d = dir.toAbsolutePath().normalize();
-    return c.startsWith(d) && !c.equals(d);
   }
 
   static String lower(String s) {

@@ -1,5 +1,6 @@
 package ai.temper.engine.models;
 
+import ai.temper.engine.FileTrees;
 import ai.temper.engine.TemperException;
 import ai.temper.engine.Workbench;
 import ai.temper.engine.jobs.JobContext;
@@ -9,11 +10,11 @@ import ai.temper.engine.models.hub.HubFile;
 import ai.temper.engine.models.hub.HubIntegrityException;
 import ai.temper.engine.models.hub.HubRepoInfo;
 import ai.temper.engine.store.Database;
-import ai.temper.engine.store.ModelRepository;
 import ai.temper.engine.store.ModelRepository.ModelRow;
 import ai.temper.engine.store.ModelRepository.NewModel;
-import ai.temper.engine.store.RunRepository;
+import ai.temper.engine.store.ModelRepository;
 import ai.temper.engine.store.RunRepository.Run;
+import ai.temper.engine.store.RunRepository;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -174,7 +175,7 @@ public final class ModelLibrary {
     try {
       return register(copied, name, kind, parentId, null, null, sourceText, true);
     } catch (RuntimeException e) {
-      FileOps.deleteQuietly(folderOf(copied));
+      FileTrees.deleteQuietly(folderOf(copied));
       throw e;
     }
   }
@@ -246,10 +247,10 @@ public final class ModelLibrary {
           : target.resolve(ins.tokenizer().getFileName());
       return ModelInspector.inspect(model, tok);
     } catch (IOException e) {
-      FileOps.deleteQuietly(staged);
+      FileTrees.deleteQuietly(staged);
       throw FileOps.io("Cannot copy " + ins.path() + " into the model cache", e);
     } catch (RuntimeException e) {
-      FileOps.deleteQuietly(staged);
+      FileTrees.deleteQuietly(staged);
       throw e;
     }
   }
@@ -477,7 +478,7 @@ public final class ModelLibrary {
     }
     if (trash != null) {
       try {
-        FileOps.deleteTree(trash);
+        FileTrees.delete(trash);
       } catch (IOException e) {
         LOG.warn("Could not delete {} after removing model {}: {}", trash, id, e.getMessage());
       }
@@ -540,7 +541,7 @@ public final class ModelLibrary {
       Files.createDirectories(staging);
       return pullInto(hub, info, rev, staging, source, ctx);
     } catch (HubIntegrityException e) {
-      FileOps.deleteQuietly(staging);
+      FileTrees.deleteQuietly(staging);
       throw e;
     } catch (CancellationException e) {
       LOG.info("Pull of {} cancelled; partial files stay in {} to resume", repo, staging);
@@ -567,7 +568,7 @@ public final class ModelLibrary {
     List<String> wanted = ModelFileSelection.select(available, indexJson, where);
     if (wanted.stream().noneMatch(ModelFileSelection::isWeights)) {
       List<String> pickles = ModelFileSelection.pickles(available);
-      FileOps.deleteQuietly(staging);
+      FileTrees.deleteQuietly(staging);
       throw new TemperException(where + " has no safetensors weights" + (pickles.isEmpty() ? ""
           : " (only PyTorch pickle files: " + String.join(", ", pickles) + "; Temper never "
               + "unpickles them)") + ".");
@@ -609,7 +610,7 @@ public final class ModelLibrary {
       ctx.progress(1, "downloaded " + Sizes.bytes(staged.totalBytes()) + " into " + installed);
       return row;
     } catch (RuntimeException e) {
-      FileOps.deleteQuietly(installed);
+      FileTrees.deleteQuietly(installed);
       throw e;
     }
   }
@@ -641,7 +642,7 @@ public final class ModelLibrary {
     try {
       LlamaConfig.read(staging.resolve("config.json"));
     } catch (TemperException e) {
-      FileOps.deleteQuietly(staging);
+      FileTrees.deleteQuietly(staging);
       throw new TemperException(where + ": " + e.getMessage());
     }
   }
@@ -697,12 +698,12 @@ public final class ModelLibrary {
       ctx.progress(1, "created " + name);
       return row;
     } catch (IOException e) {
-      FileOps.deleteQuietly(staged);
+      FileTrees.deleteQuietly(staged);
       throw FileOps.io("Cannot write the new model " + name, e);
     } catch (RuntimeException e) {
-      FileOps.deleteQuietly(staged);
+      FileTrees.deleteQuietly(staged);
       if (installed != null) {
-        FileOps.deleteQuietly(installed);
+        FileTrees.deleteQuietly(installed);
       }
       throw e;
     }

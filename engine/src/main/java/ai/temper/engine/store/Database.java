@@ -1,7 +1,6 @@
 package ai.temper.engine.store;
 
 import ai.temper.engine.TemperException;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;

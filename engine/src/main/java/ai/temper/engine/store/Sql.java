@@ -1,7 +1,7 @@
 package ai.temper.engine.store;
 
+import ai.temper.engine.BlockingCheck;
 import ai.temper.engine.TemperException;
-import ai.temper.engine.jobs.BlockingCheck;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.temper.engine.Devices;
+import ai.temper.engine.NoGrad;
 import ai.temper.engine.TemperException;
 import java.io.IOException;
 import java.io.InputStream;

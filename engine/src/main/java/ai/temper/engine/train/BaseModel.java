@@ -132,21 +132,24 @@ public final class BaseModel implements AutoCloseable {
   }
 
   private static ChatEncoder chat(TrainConfig config, Tokenizer tokenizer) {
+    boolean bos = config.addBos();
     ChatTemplate own = ChatTemplate.forTokenizer(tokenizer);
     String name = config.chatTemplateName();
     if (name == null || name.isBlank()) {
-      return new ChatEncoder(own, tokenizer);
+      return new ChatEncoder(own, tokenizer, bos);
     }
-    if (name.equals("tulu")) {
-      return new ChatEncoder(ChatTemplate.tulu(own.bosToken(), own.eosToken()), tokenizer);
+    if (ChatTemplate.BUILTIN.contains(name)) {
+      return new ChatEncoder(ChatTemplate.builtin(name, own.bosToken(), own.eosToken()),
+          tokenizer, bos);
     }
     Path file = Path.of(name);
     try {
       return new ChatEncoder(ChatTemplate.of(Files.readString(file), own.bosToken(),
-          own.eosToken()), tokenizer);
+          own.eosToken()), tokenizer, bos);
     } catch (IOException e) {
-      throw new TemperException("chat_template_name: cannot read " + file + " (use 'tulu', a "
-          + ".jinja file or leave it empty)");
+      throw new TemperException("chat_template_name: cannot read " + file + " (use a built-in "
+          + "name: " + String.join(", ", ChatTemplate.BUILTIN) + "; a .jinja file; or leave it "
+          + "empty)");
     }
   }
 

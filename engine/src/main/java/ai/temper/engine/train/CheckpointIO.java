@@ -2,6 +2,7 @@ package ai.temper.engine.train;
 
 import ai.temper.engine.Faults;
 import ai.temper.engine.FileErrors;
+import ai.temper.engine.FileTrees;
 import ai.temper.engine.TemperException;
 import ai.temper.engine.model.StateDict;
 import ai.temper.engine.model.Tensor;
@@ -94,15 +95,15 @@ public final class CheckpointIO {
       Files.writeString(staging.resolve(STATE), JSON.writeValueAsString(state) + "\n");
       Faults.point("checkpoint.staged");
       if (Files.exists(target)) {
-        deleteTree(target); // a stale checkpoint of this step from before a resume
+        FileTrees.deleteQuietly(target); // a stale checkpoint of this step from before a resume
       }
       Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
       return target;
     } catch (IOException e) {
-      deleteTree(staging);
+      FileTrees.deleteQuietly(staging);
       throw new TemperException("Cannot write checkpoint " + target + ": " + e.getMessage(), e);
     } catch (RuntimeException e) {
-      deleteTree(staging);
+      FileTrees.deleteQuietly(staging);
       throw e;
     }
   }
@@ -184,7 +185,7 @@ public final class CheckpointIO {
         String name = p.getFileName().toString();
         if ((name.startsWith(".step-") || name.startsWith("..step-"))
             && name.contains(".staging-")) {
-          deleteTree(p);
+          FileTrees.deleteQuietly(p);
           n++;
         }
       }
@@ -228,20 +229,4 @@ public final class CheckpointIO {
     return JSON.valueToTree(o);
   }
 
-  static void deleteTree(Path p) {
-    if (!Files.exists(p)) {
-      return;
-    }
-    try (Stream<Path> s = Files.walk(p)) {
-      s.sorted(Comparator.reverseOrder()).forEach(f -> {
-        try {
-          Files.delete(f);
-        } catch (IOException ignored) {
-          // best effort: a leftover staging directory is ignored by latest()
-        }
-      });
-    } catch (IOException ignored) {
-      // best effort
-    }
-  }
 }

@@ -24,17 +24,29 @@ public final class Encoder {
   private final Tokenizer tokenizer;
   private final ChatEncoder chat;
   private final int maxLength;
+  private final Integer maxPromptLength;
   private final JobContext ctx;
 
   public Encoder(Tokenizer tokenizer, ChatEncoder chat, int maxLength) {
-    this(tokenizer, chat, maxLength, JobContext.none());
+    this(tokenizer, chat, maxLength, null, JobContext.none());
   }
 
   /** An encoder that checks {@code ctx} for cancellation before each example. */
   public Encoder(Tokenizer tokenizer, ChatEncoder chat, int maxLength, JobContext ctx) {
+    this(tokenizer, chat, maxLength, null, ctx);
+  }
+
+  /** {@code maxPromptLength} (TRL's max_prompt_length; null: none) cuts pair prompts. */
+  public Encoder(Tokenizer tokenizer, ChatEncoder chat, int maxLength, Integer maxPromptLength) {
+    this(tokenizer, chat, maxLength, maxPromptLength, JobContext.none());
+  }
+
+  public Encoder(Tokenizer tokenizer, ChatEncoder chat, int maxLength, Integer maxPromptLength,
+      JobContext ctx) {
     this.tokenizer = tokenizer;
     this.chat = chat;
     this.maxLength = maxLength;
+    this.maxPromptLength = maxPromptLength;
     this.ctx = ctx;
   }
 
@@ -133,7 +145,19 @@ public final class Encoder {
     }
     boolean[] trained = enc.trained().clone();
     Arrays.fill(trained, 0, shared, false);
-    return new TokenSequence(enc.ids(), trained);
+    int[] ids = enc.ids();
+    if (maxPromptLength != null && shared > maxPromptLength) {
+      // TRL keeps the end of a long prompt; BOS, when first, stays first
+      int keepBos = ids.length > 0 && ids[0] == tokenizer.bosId() ? 1 : 0;
+      int drop = shared - Math.max(maxPromptLength, keepBos);
+      int[] cut = new int[ids.length - drop];
+      boolean[] cutTrained = new boolean[cut.length];
+      System.arraycopy(ids, 0, cut, 0, keepBos);
+      System.arraycopy(ids, keepBos + drop, cut, keepBos, ids.length - keepBos - drop);
+      System.arraycopy(trained, keepBos + drop, cutTrained, keepBos, cut.length - keepBos);
+      return new TokenSequence(cut, cutTrained);
+    }
+    return new TokenSequence(ids, trained);
   }
 
   private void add(TokenSequence s, List<TokenSequence> out, DataStats stats) {
@@ -149,7 +173,7 @@ public final class Encoder {
     List<ChatMessage> out = new ArrayList<>();
     if (array != null) {
       for (JsonNode m : array) {
-        out.add(new ChatMessage(m.get("role").asText(), m.get("content").asText()));
+        out.add(ai.temper.engine.data.Message.fromJson(m).toChatMessage());
       }
     }
     return out;

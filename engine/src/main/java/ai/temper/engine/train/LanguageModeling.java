@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.temper.engine.Devices;
+import ai.temper.engine.NoGrad;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -79,11 +79,24 @@ public final class Losses {
 
   /**
    * The DPO family on one batch of pairs. {@code policy*} and {@code ref*} are summed log-probs
-   * of the completions (B); {@code *Lengths} their token counts (B, float). For {@code dpo} the
-   * margin is z = (pc - rc) - (pr - rr) and L = -(1-eps) log s(beta z) - eps log s(-beta z);
-   * {@code dpo_norm} uses per-token averages instead of sums; {@code simpo} ignores the
-   * reference: L = -log s(beta (avg_c - avg_r) - gamma), gamma = ratio * beta (smoothed alike).
-   * Rewards are beta (log pi - log ref) per side (beta avg log pi for simpo).
+   * of the completions (B); {@code *Lengths} their token counts (B, float). With the margin
+   * z = (pc - rc) - (pr - rr) and s the logistic function:
+   * <ul>
+   *   <li>{@code dpo} (TRL: {@code sigmoid}): L = -(1-eps) log s(beta z) - eps log s(-beta z);
+   *   <li>{@code dpo_norm} (Tulu 3): the same on per-token averages instead of sums;
+   *   <li>{@code simpo}: reference-free, L = -log s(beta (avg_c - avg_r) - gamma),
+   *       gamma = ratio * beta (smoothed alike);
+   *   <li>{@code ipo} (TRL): L = (z_avg - 1 / (2 beta))^2 on per-token averages, as TRL
+   *       averages log-probs for IPO;
+   *   <li>{@code hinge} (TRL, SLiC): L = max(0, 1 - beta z);
+   *   <li>{@code robust} (TRL, rDPO): L = (-(1-eps) log s(beta z) + eps log s(-beta z))
+   *       / (1 - 2 eps);
+   *   <li>{@code wpo} (open-instruct): the dpo loss weighted per pair by
+   *       w = min(1, exp(pc / lc + pr / lr)), the policy's confidence in both completions
+   *       (not detached, as open-instruct computes it).
+   * </ul>
+   * Rewards are beta (log pi - log ref) per side (per-token averages for dpo_norm and ipo,
+   * beta avg log pi for simpo).
    */
   public static PreferenceLoss preference(String lossType, NDArray policyChosen,
       NDArray policyRejected, NDArray refChosen, NDArray refRejected, NDArray chosenLengths,
@@ -92,13 +105,18 @@ public final class Losses {
     NDArray chosenRatio;
     NDArray rejectedRatio;
     NDArray logits;
+    NDArray weights = null;
     switch (lossType) {
-      case "dpo" -> {
+      case "dpo", "hinge", "robust", "wpo" -> {
         chosenRatio = policyChosen.sub(refChosen);
         rejectedRatio = policyRejected.sub(refRejected);
         logits = chosenRatio.sub(rejectedRatio).mul(b);
+        if (lossType.equals("wpo")) {
+          weights = policyChosen.div(chosenLengths).add(policyRejected.div(rejectedLengths))
+              .exp().minimum(scalar(policyChosen, 1.0));
+        }
       }
-      case "dpo_norm" -> {
+      case "dpo_norm", "ipo" -> {
         chosenRatio = policyChosen.sub(refChosen).div(chosenLengths);
         rejectedRatio = policyRejected.sub(refRejected).div(rejectedLengths);
         logits = chosenRatio.sub(rejectedRatio).mul(b);
@@ -110,9 +128,27 @@ public final class Losses {
       }
       default -> throw new IllegalArgumentException("unknown loss_type " + lossType);
     }
-    NDArray losses = logSigmoid(logits).mul(scalar(logits, -(1 - labelSmoothing)));
-    if (labelSmoothing > 0) {
-      losses = losses.sub(logSigmoid(logits.neg()).mul(scalar(logits, labelSmoothing)));
+    NDArray losses;
+    switch (lossType) {
+      case "ipo" -> // (z - 1/(2 beta))^2 with z = logits / beta
+        losses = logits.div(b).sub(scalar(logits, 1 / (2 * beta))).square();
+      case "hinge" -> losses = scalar(logits, 1.0).sub(logits).maximum(scalar(logits, 0.0));
+      case "robust" -> {
+        losses = logSigmoid(logits).mul(scalar(logits, -(1 - labelSmoothing)));
+        if (labelSmoothing > 0) {
+          losses = losses.add(logSigmoid(logits.neg()).mul(scalar(logits, labelSmoothing)));
+        }
+        losses = losses.div(scalar(logits, 1 - 2 * labelSmoothing));
+      }
+      default -> {
+        losses = logSigmoid(logits).mul(scalar(logits, -(1 - labelSmoothing)));
+        if (labelSmoothing > 0) {
+          losses = losses.sub(logSigmoid(logits.neg()).mul(scalar(logits, labelSmoothing)));
+        }
+        if (weights != null) {
+          losses = losses.mul(weights);
+        }
+      }
     }
     return new PreferenceLoss(losses.mean(), chosenRatio.mul(b).stopGradient(),
         rejectedRatio.mul(b).stopGradient());

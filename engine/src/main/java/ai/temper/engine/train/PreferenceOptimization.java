@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.temper.engine.Devices;
+import ai.temper.engine.NoGrad;
 import ai.temper.engine.jobs.JobContext;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -12,7 +13,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * DPO, dpo_norm and SimPO on preference pairs. Each batch runs chosen and rejected sequences
+ * The DPO family on preference pairs (dpo/sigmoid, dpo_norm, simpo, ipo, hinge, robust, wpo;
+ * see {@link Losses#preference}). Each batch runs chosen and rejected sequences
  * through one forward (2B rows). The reference log-probs come from the model before training,
  * computed once by {@link #computeReferences} and cached, so no reference model is kept.
  */

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.temper.engine.Devices;
+import ai.temper.engine.NoGrad;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

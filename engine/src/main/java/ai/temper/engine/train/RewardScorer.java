@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.temper.engine.Devices;
+import ai.temper.engine.NoGrad;
 import ai.temper.engine.TemperException;
 import ai.temper.engine.TorchRuntime;
 import ai.temper.engine.chat.ChatEncoder;

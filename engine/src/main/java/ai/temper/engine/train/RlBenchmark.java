@@ -51,7 +51,7 @@ public final class RlBenchmark {
         "tokenizer_name=" + tokenizer, "model_size=small", "dataset_mixer_list=" + text + ",1.0",
         "eval_fraction=0", "max_train_steps=1", "per_device_train_batch_size=2",
         "max_seq_length=64", "save_steps=0"));
-    TrainingRuns runs = new TrainingRuns(wb);
+    TrainingRuns runs = wb.runs();
     return runs.run(runs.create(c), JobContext.none()).checkpoint();
   }
 
@@ -67,7 +67,7 @@ public final class RlBenchmark {
         "response_length=" + responseLength, "max_seq_length=" + (responseLength + 64),
         "max_train_steps=" + (steps + 1), "per_device_train_batch_size=" + prompts * group,
         "learning_rate=1e-4", "save_steps=0", "beta=0.01"));
-    TrainingRuns runs = new TrainingRuns(wb);
+    TrainingRuns runs = wb.runs();
     long id = runs.create(c);
     runs.run(id, JobContext.none());
     double decode;

@@ -2,6 +2,7 @@ package ai.temper.engine.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.temper.engine.NoGrad;
 import ai.temper.engine.model.LlamaModel;
 
 /**

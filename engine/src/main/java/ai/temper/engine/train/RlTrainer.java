@@ -6,6 +6,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
+import ai.temper.engine.Devices;
+import ai.temper.engine.NoGrad;
 import ai.temper.engine.TemperException;
 import ai.temper.engine.Workbench;
 import ai.temper.engine.chat.ChatMessage;
@@ -19,8 +21,8 @@ import ai.temper.engine.model.hf.SafetensorsFile;
 import ai.temper.engine.models.ModelLibrary;
 import ai.temper.engine.store.Database;
 import ai.temper.engine.store.MetricRepository.Metric;
-import ai.temper.engine.store.RolloutRepository;
 import ai.temper.engine.store.RolloutRepository.Rollout;
+import ai.temper.engine.store.RolloutRepository;
 import ai.temper.engine.tokenizer.Tokenizer;
 import ai.temper.engine.verify.InvalidGroundTruthException;
 import ai.temper.engine.verify.Verification;
@@ -135,7 +137,7 @@ final class RlTrainer {
     this.ppo = config.kind() == TrainKind.PPO;
     this.outputDir = outputDir;
     this.db = workbench.db();
-    this.library = new ModelLibrary(workbench);
+    this.library = workbench.models();
     this.listeners = listeners;
     this.ctx = ctx;
     this.rollouts = new RolloutRepository(db.sql());
@@ -549,7 +551,7 @@ final class RlTrainer {
     MetricSums klSums = new MetricSums();
     for (List<Sample> mini : split(train, rl.numMiniBatches())) {
       for (List<Sample> micro : micro(mini)) {
-        try (NDScope scope = new NDScope(); NDManager nd = NDManager.newBaseManager()) {
+        try (NDScope scope = new NDScope(); NDManager nd = Devices.newManager()) {
           Batch b = batch(nd, micro);
           float[] old = RlForward.logProbs(model.model(), b, nd, false)[0].toFloatArray();
           float[] ref = referenceBase == null ? null
@@ -630,7 +632,7 @@ final class RlTrainer {
       tokens += s.completion.length;
     }
     for (List<Sample> micro : micro(mini)) {
-      try (NDScope scope = new NDScope(); NDManager nd = NDManager.newBaseManager();
+      try (NDScope scope = new NDScope(); NDManager nd = Devices.newManager();
           GradientCollector gc = Engine.getInstance().newGradientCollector()) {
         Batch b = batch(nd, micro);
         NDArray[] lp = RlForward.logProbs(model.model(), b, nd, true);

@@ -1,5 +1,6 @@
 package ai.temper.engine.train;
 
+import ai.temper.engine.NoGrad;
 import ai.temper.engine.model.LlamaConfig;
 import ai.temper.engine.model.LlamaModel;
 import java.util.ArrayList;

@@ -103,6 +103,10 @@ public final class TrainConfig {
   public static final String GAMMA = "gamma";
   public static final String LAM = "lam";
   public static final String INIT_RANGE = "initializer_range";
+  public static final String WARMUP_STEPS = "warmup_steps";
+  public static final String MAX_PROMPT_LENGTH = "max_prompt_length";
+  public static final String ADD_BOS = "add_bos";
+  public static final String RESUME = "resume_from_checkpoint";
   public static final String EVAL_SUITE = "eval_suite";
 
   public static final List<String> LORA_MODULES = List.of("q_proj", "k_proj", "v_proj",
@@ -120,8 +124,11 @@ public final class TrainConfig {
       f(TOKENIZER, STRING, null, true, null, "Model",
           "Tokenizer file or directory; empty uses the model's own"),
       f(CHAT_TEMPLATE, STRING, null, true, CHAT, "Model",
-          "Chat template: 'tulu', a .jinja file, or empty for the model's own (Tulu if it has"
-              + " none)"),
+          "Chat template: a built-in name (open-instruct's: tulu, zephyr, olmo, tulu_thinker,"
+              + " ...; chatml, llama3), a .jinja file, or empty for the model's own (Tulu if it"
+              + " has none)"),
+      f(ADD_BOS, BOOL, false, false, CHAT, "Model",
+          "Put BOS first even when neither the template nor the tokenizer adds it (OLMo)"),
       f(MODEL_SIZE, STRING, "small", false, EnumSet.of(TrainKind.PRETRAIN), "Model",
           "Size preset of a model created from scratch when model_name_or_path is empty"
               + " (tiny: the stories260K shape, small: 15M, medium: 42M)"),
@@ -130,6 +137,9 @@ public final class TrainConfig {
       f(RUN_NAME, STRING, null, true, null, "Run", "A name for the run (shown in the Runs page)"),
       f(OUTPUT_DIR, STRING, null, true, null, "Run",
           "Where checkpoints go; empty means <home>/checkpoints/run-<id>"),
+      f(RESUME, STRING, null, true, null, "Run",
+          "Start from a checkpoint folder written by Temper (weights, optimizer, step), or"
+              + " true for the newest one in output_dir; a run's own checkpoints come first"),
       f(SEED, INT, 42, false, null, "Run",
           "Random seed for data order, dropout and initialisation: same seed, same run"),
       f(MIXER_LIST, MIXER, new DatasetMix(List.of()), false, null, "Data",
@@ -141,6 +151,8 @@ public final class TrainConfig {
           "Fraction of the training mix held out for evaluation when no eval list is given"),
       f(MAX_SEQ_LENGTH, INT, 512, false, null, "Data",
           "Maximum tokens per sequence; longer examples are truncated and counted"),
+      f(MAX_PROMPT_LENGTH, INT, null, true, PREFS, "Data",
+          "Longest prompt of a pair in tokens; longer prompts lose their start (TRL)"),
       f(PACKING, BOOL, false, false, EnumSet.of(TrainKind.PRETRAIN, TrainKind.SFT), "Data",
           "Concatenate examples into full-length sequences instead of padding each one"),
       f(LEARNING_RATE, DOUBLE, 2e-5, false, null, "Optimizer",
@@ -164,6 +176,8 @@ public final class TrainConfig {
           "Learning-rate decay after warmup: linear or cosine to zero, or constant"),
       f(WARMUP_RATIO, DOUBLE, 0.03, false, null, "Schedule",
           "Fraction of the steps over which the learning rate rises linearly from zero"),
+      f(WARMUP_STEPS, INT, 0, false, null, "Schedule",
+          "Warmup in steps; when positive it replaces warmup_ratio"),
       f(LOGGING_STEPS, INT, 1, false, null, "Logging", "Log metrics every N optimizer steps"),
       f(EVAL_STEPS, INT, 50, false, null, "Logging",
           "Evaluate on held-out data every N steps (0: only at the end)"),
@@ -177,9 +191,10 @@ public final class TrainConfig {
       f(BETA, DOUBLE, 0.1, false, EnumSet.of(TrainKind.DPO, TrainKind.GRPO, TrainKind.PPO),
           "DPO", "DPO temperature; for grpo/ppo the KL coefficient: strength of the pull"
               + " towards the reference model"),
-      choice(LOSS_TYPE, "dpo", List.of("dpo", "dpo_norm", "simpo"), EnumSet.of(TrainKind.DPO),
-          "DPO", "dpo (sigmoid on summed log-probs), dpo_norm (length-normalised, Tulu 3) or"
-              + " simpo (reference-free)"),
+      choice(LOSS_TYPE, "dpo", List.of("dpo", "dpo_norm", "simpo", "ipo", "hinge", "robust",
+          "wpo"), EnumSet.of(TrainKind.DPO), "DPO", "dpo (TRL's sigmoid), dpo_norm (length-"
+              + "normalised, Tulu 3), simpo (reference-free), ipo, hinge, robust (TRL) or wpo"
+              + " (open-instruct)"),
       f(LABEL_SMOOTHING, DOUBLE, 0.0, false, EnumSet.of(TrainKind.DPO), "DPO",
           "Assumed fraction of flipped preference labels (conservative DPO)"),
       f(SIMPO_RATIO, DOUBLE, 0.3, false, EnumSet.of(TrainKind.DPO), "DPO",
@@ -265,6 +280,7 @@ public final class TrainConfig {
 
   private final TrainKind kind;
   private final Map<String, Object> values;
+  private List<String> notes = List.of();
   /** The file the values were read from and each field's line there (for error messages). */
   private String source;
   private Map<String, Integer> lines = Map.of();
@@ -273,6 +289,14 @@ public final class TrainConfig {
   private TrainConfig(TrainKind kind, Map<String, Object> values) {
     this.kind = kind;
     this.values = Collections.unmodifiableMap(new LinkedHashMap<>(values));
+  }
+
+  /**
+   * What loading noticed but did not reject: fields of open-instruct or TRL configs that have
+   * no effect here, with the reason (file:line: ...). Empty for configs built in code.
+   */
+  public List<String> notes() {
+    return notes;
   }
 
   /** Every field, in the order the property sheet shows them. */
@@ -292,7 +316,8 @@ public final class TrainConfig {
   }
 
   public static ConfigField field(String name) {
-    ConfigField f = BY_NAME.get(name);
+    ConfigField f = BY_NAME.containsKey(name) ? BY_NAME.get(name)
+        : BY_NAME.get(ConfigAliases.canonical(name));
     if (f == null) {
       throw new TemperException("Unknown config field '" + name + "'" + suggestion(name));
     }
@@ -307,11 +332,6 @@ public final class TrainConfig {
     }
     v.putAll(kindDefaults(kind));
     return new TrainConfig(kind, v);
-  }
-
-  /** The default of {@code field} for {@code kind}. */
-  public static Object defaultOf(TrainKind kind, String field) {
-    return defaults(kind).get(field);
   }
 
   /** Reads a YAML file; errors name the file, line and field. */
@@ -332,6 +352,8 @@ public final class TrainConfig {
     TrainConfig config = defaults(kind);
     Map<String, Object> values = new LinkedHashMap<>(config.values);
     Map<String, Integer> seen = new HashMap<>();
+    Map<String, String> spelled = new HashMap<>();
+    List<String> notes = new ArrayList<>();
     try (JsonParser p = YAML.getFactory().createParser(yaml)) {
       p.setCodec(YAML);
       JsonToken t = p.nextToken();
@@ -350,11 +372,21 @@ public final class TrainConfig {
         p.nextToken();
         JsonNode value = p.readValueAsTree();
         String where = source + ":" + line + ": ";
+        String ignored = ConfigAliases.ignoredReason(name);
+        if (ignored != null && !BY_NAME.containsKey(name)) {
+          notes.add(where + "'" + name + "' has no effect here (" + ignored + ")");
+          continue;
+        }
+        String given = name;
+        name = canonical(name, kind);
+        value = ConfigAliases.convert(given, value);
         if (seen.containsKey(name)) {
           throw new TemperException(where + "field '" + name + "' is given twice (first on line "
-              + seen.get(name) + ")");
+              + seen.get(name) + (spelled.get(name).equals(given) ? "" : " as '"
+              + spelled.get(name) + "'") + ")");
         }
         seen.put(name, line);
+        spelled.put(name, given);
         ConfigField f = BY_NAME.get(name);
         if (f == null) {
           throw new TemperException(where + "unknown field '" + name + "'" + suggestion(name));
@@ -376,6 +408,7 @@ public final class TrainConfig {
     }
     TrainConfig out = new TrainConfig(kind, values);
     out.validate(source, seen);
+    out.notes = List.copyOf(notes);
     out.source = source;
     out.lines = Map.copyOf(seen);
     return out;
@@ -383,6 +416,7 @@ public final class TrainConfig {
 
   /** A copy with one field set (already typed). */
   public TrainConfig with(String name, Object value) {
+    name = canonical(name, kind);
     ConfigField f = field(name);
     if (value == null && !f.nullable()) {
       throw new TemperException("Config field '" + name + "' must not be empty");
@@ -396,11 +430,24 @@ public final class TrainConfig {
     return c;
   }
 
+  /**
+   * The field a config name means for {@code kind}: a field of that algorithm by its own
+   * name, else the field an open-instruct / TRL alias stands for (open-instruct's
+   * {@code num_epochs} is the RL field for grpo/ppo and num_train_epochs for dpo).
+   */
+  public static String canonical(String name, TrainKind kind) {
+    ConfigField own = BY_NAME.get(name);
+    if (own != null && (own.appliesTo(kind) || !ConfigAliases.isAlias(name))) {
+      return name;
+    }
+    return ConfigAliases.canonical(name);
+  }
+
   /** A copy with one field parsed from text, as {@code --set} and the property sheet give it. */
   public TrainConfig withText(String name, String text) {
     ConfigField f = field(name);
     try {
-      return with(name, f.fromString(text));
+      return with(name, f.fromString(ConfigAliases.valueAlias(f.name(), text)));
     } catch (BadValue e) {
       throw new TemperException("Config field '" + name + "': " + e.getMessage());
     }
@@ -415,14 +462,15 @@ public final class TrainConfig {
       if (eq <= 0) {
         throw new TemperException("--set expects key=value, got '" + a + "'");
       }
-      String name = a.substring(0, eq).strip();
+      String name = canonical(a.substring(0, eq).strip(), kind);
       if (!BY_NAME.containsKey(name)) {
         throw new TemperException("--set " + a + ": unknown field '" + name + "'"
             + suggestion(name));
       }
       set.add(name);
       try {
-        c = c.with(name, BY_NAME.get(name).fromString(a.substring(eq + 1)));
+        c = c.with(name, BY_NAME.get(name).fromString(
+            ConfigAliases.valueAlias(name, a.substring(eq + 1))));
       } catch (BadValue e) {
         throw new TemperException("--set " + a + ": field '" + name + "': " + e.getMessage());
       }
@@ -445,7 +493,7 @@ public final class TrainConfig {
     Map<String, Object> v = new LinkedHashMap<>(values);
     for (String f : List.of(MODEL, TOKENIZER, CHAT_TEMPLATE, EVAL_SUITE)) {
       String s = (String) v.get(f);
-      if (s != null && !s.equals("tulu")) {
+      if (s != null && !ai.temper.engine.chat.ChatTemplate.BUILTIN.contains(s)) {
         v.put(f, resolve(s, configDir));
       }
     }
@@ -532,6 +580,12 @@ public final class TrainConfig {
     if (saveSteps() < 0) {
       bad.accept(SAVE_STEPS, "must not be negative");
     }
+    if (warmupSteps() < 0) {
+      bad.accept(WARMUP_STEPS, "must not be negative");
+    }
+    if (maxPromptLength() != null && maxPromptLength() <= 0) {
+      bad.accept(MAX_PROMPT_LENGTH, "must be positive");
+    }
     for (String m : loraTargetModules()) {
       if (!LORA_MODULES.contains(m)) {
         bad.accept(LORA_TARGETS, "has an unknown module '" + m + "' (choose from "
@@ -585,7 +639,9 @@ public final class TrainConfig {
   private static String suggestion(String name) {
     String best = null;
     int bestDistance = Integer.MAX_VALUE;
-    for (String known : BY_NAME.keySet()) {
+    List<String> names = new ArrayList<>(BY_NAME.keySet());
+    names.addAll(ConfigAliases.otherNames());
+    for (String known : names) {
       int d = editDistance(name, known);
       if (d < bestDistance) {
         bestDistance = d;
@@ -656,6 +712,24 @@ public final class TrainConfig {
 
   public String chatTemplateName() {
     return (String) values.get(CHAT_TEMPLATE);
+  }
+
+  public int warmupSteps() {
+    return (Integer) values.get(WARMUP_STEPS);
+  }
+
+  public Integer maxPromptLength() {
+    return (Integer) values.get(MAX_PROMPT_LENGTH);
+  }
+
+  public boolean addBos() {
+    return (Boolean) values.get(ADD_BOS);
+  }
+
+  /** resume_from_checkpoint: null, "true" (newest in output_dir) or a checkpoint folder. */
+  public String resumeFromCheckpoint() {
+    String s = (String) values.get(RESUME);
+    return s == null || s.equalsIgnoreCase("false") ? null : s;
   }
 
   public String modelSize() {

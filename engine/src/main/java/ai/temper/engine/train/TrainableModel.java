@@ -236,7 +236,7 @@ public final class TrainableModel implements AutoCloseable {
     return out;
   }
 
-  /** Values of the trainable arrays, for checkpoints and tests. */
+  /** Values of the trainable arrays (the RL trainer's reference copy). */
   public Map<String, Tensor> trainableTensors() {
     Map<String, Tensor> out = new LinkedHashMap<>();
     for (var e : trainable().entrySet()) {

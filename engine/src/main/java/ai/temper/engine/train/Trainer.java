@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import ai.temper.engine.Devices;
+import ai.temper.engine.NoGrad;
 import ai.temper.engine.TemperException;
 import ai.temper.engine.Workbench;
 import ai.temper.engine.jobs.JobContext;
@@ -65,7 +66,7 @@ final class Trainer {
     this.config = config;
     this.outputDir = outputDir;
     this.db = workbench.db();
-    this.library = new ModelLibrary(workbench);
+    this.library = workbench.models();
     this.listeners = listeners;
     this.ctx = ctx;
   }
@@ -166,7 +167,8 @@ final class Trainer {
   }
 
   private Objective encode(TrainingData.Split split, boolean fresh) {
-    Encoder enc = new Encoder(base.tokenizer(), base.chat(), config.maxSeqLength(), ctx);
+    Encoder enc = new Encoder(base.tokenizer(), base.chat(), config.maxSeqLength(),
+        config.maxPromptLength(), ctx);
     DataStats trainStats = new DataStats();
     DataStats evalStats = new DataStats();
     int pad = base.tokenizer().padId();

@@ -1,13 +1,8 @@
 package ai.temper.engine.train;
 
 import ai.temper.engine.TemperException;
-import ai.temper.engine.data.DataFormat;
 import ai.temper.engine.data.DatasetKind;
 import ai.temper.engine.data.Datasets;
-import ai.temper.engine.data.FormatDetector;
-import ai.temper.engine.data.MalformedRowException;
-import ai.temper.engine.data.RowNormalizer;
-import ai.temper.engine.data.Utf8Lines;
 import ai.temper.engine.store.Database;
 import ai.temper.engine.store.DatasetRepository.DatasetInfo;
 import ai.temper.engine.store.DatasetRepository.StoredExample;
@@ -15,7 +10,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -23,12 +17,12 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
-import java.util.zip.GZIPInputStream;
 
 /**
  * The examples of a run: each {@code dataset_mixer_list} source read in its canonical JSON
- * form (as the datasets store keeps it, see {@link ai.temper.engine.data.Example}), sampled by its fraction or count with the run's seed, and split
- * into training and held-out examples.
+ * form (as the datasets store keeps it, see {@link ai.temper.engine.data.Example}), sampled
+ * by its fraction or count with the run's seed, and split into training and held-out
+ * examples.
  */
 public final class TrainingData {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -99,7 +93,7 @@ public final class TrainingData {
   private static void check(DatasetMix mix, String kind, Database db) {
     for (DatasetMix.Entry e : mix.entries()) {
       Path file = Path.of(e.source());
-      if (Files.isRegularFile(file)) {
+      if (Files.isRegularFile(file) || Files.isDirectory(file)) {
         checkFile(file, DatasetKind.of(kind));
         continue;
       }
@@ -113,43 +107,7 @@ public final class TrainingData {
 
   /** The kind of a file's first row, as {@link #readFile} would find it. */
   private static void checkFile(Path file, DatasetKind kind) {
-    try (InputStream raw = Files.newInputStream(file);
-        InputStream in = gzipped(file) ? new GZIPInputStream(raw) : raw;
-        Utf8Lines r = new Utf8Lines(in)) {
-      Utf8Lines.Line l;
-      while ((l = r.next()) != null) {
-        if (l.error() != null) {
-          throw new TemperException(file + ":" + l.number() + ": " + l.error());
-        }
-        if (!l.text().isBlank()) {
-          formatOf(file, l.number(), l.text(), kind);
-          return;
-        }
-      }
-      throw new TemperException(file + ": no examples");
-    } catch (IOException e) {
-      throw new TemperException("Cannot read " + file + ": " + e.getMessage(), e);
-    }
-  }
-
-  private static DataFormat formatOf(Path file, long lineNo, String line, DatasetKind kind) {
-    String where = file + ":" + lineNo;
-    JsonNode row;
-    try {
-      row = JSON.readTree(line);
-    } catch (IOException e) {
-      throw new TemperException(where + ": not a JSON line (import other containers with "
-          + "temper datasets import, then name the dataset)");
-    }
-    DataFormat format = FormatDetector.detect(row);
-    if (format == null) {
-      throw new TemperException(where + ": cannot tell the row format from its fields");
-    }
-    if (format.kind() != kind) {
-      throw new TemperException(file + " holds " + format.kind().id() + " rows ("
-          + format.id() + "), but this algorithm trains on " + kind.id());
-    }
-    return format;
+    ai.temper.engine.data.Datasets.checkFile(file, kind);
   }
 
   private static DatasetInfo dataset(String source, String kind, Database db) {
@@ -190,12 +148,13 @@ public final class TrainingData {
 
   /**
    * All examples of one source in canonical JSON: a workbench dataset of the right kind, or a
-   * JSON Lines file (optionally gzipped) in any row format the datasets importer reads
-   * (messages, preference, HH transcripts, GSM8K, text), normalised as an import would.
+   * file in any container and row format the datasets importer reads (JSON Lines, gzip,
+   * Parquet, CSV, Arrow, save_to_disk folders; messages, preference, HH transcripts, GSM8K,
+   * TRL prompt/completion, text), normalised as an import would.
    */
   static List<JsonNode> read(String source, String kind, Database db) {
     Path file = Path.of(source);
-    if (Files.isRegularFile(file)) {
+    if (Files.isRegularFile(file) || Files.isDirectory(file)) {
       return readFile(file, DatasetKind.of(kind));
     }
     DatasetInfo d = dataset(source, kind, db);
@@ -217,46 +176,6 @@ public final class TrainingData {
   }
 
   static List<JsonNode> readFile(Path file, DatasetKind kind) {
-    List<JsonNode> out = new ArrayList<>();
-    RowNormalizer normalizer = null;
-    try (InputStream raw = Files.newInputStream(file);
-        InputStream in = gzipped(file) ? new GZIPInputStream(raw) : raw;
-        Utf8Lines r = new Utf8Lines(in)) {
-      Utf8Lines.Line l;
-      while ((l = r.next()) != null) {
-        String where = file + ":" + l.number();
-        if (l.error() != null) {
-          throw new TemperException(where + ": " + l.error());
-        }
-        String line = l.text();
-        if (line.isBlank()) {
-          continue;
-        }
-        if (normalizer == null) {
-          normalizer = RowNormalizer.of(formatOf(file, l.number(), line, kind));
-        }
-        JsonNode row;
-        try {
-          row = JSON.readTree(line);
-        } catch (IOException e) {
-          throw new TemperException(where + ": not a JSON line (import other containers with "
-              + "temper datasets import, then name the dataset)");
-        }
-        try {
-          out.add(normalizer.normalize(row).toJson().put(WHERE, where));
-        } catch (MalformedRowException e) {
-          throw new TemperException(where + ": " + e.getMessage());
-        }
-      }
-    } catch (IOException e) {
-      throw new TemperException("Cannot read " + file + ": " + e.getMessage(), e);
-    }
-    return out;
-  }
-
-  private static boolean gzipped(Path file) throws IOException {
-    try (InputStream in = Files.newInputStream(file)) {
-      return in.read() == 0x1f && in.read() == 0x8b;
-    }
+    return ai.temper.engine.data.Datasets.readFile(file, kind, WHERE);
   }
 }

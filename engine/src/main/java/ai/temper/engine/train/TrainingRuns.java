@@ -4,7 +4,6 @@ import ai.temper.engine.TemperException;
 import ai.temper.engine.Workbench;
 import ai.temper.engine.jobs.JobContext;
 import ai.temper.engine.jobs.JobHandle;
-import ai.temper.engine.models.ModelLibrary;
 import ai.temper.engine.store.CheckpointRepository.CheckpointRow;
 import ai.temper.engine.store.RunRepository.Run;
 import java.nio.file.Files;
@@ -74,7 +73,7 @@ public final class TrainingRuns {
     String model = config.modelNameOrPath();
     if (model != null && !Files.exists(Path.of(model))) {
       try {
-        new ModelLibrary(workbench).locate(model);
+        workbench.models().locate(model);
       } catch (TemperException e) {
         throw new TemperException("model_name_or_path: '" + model + "' is neither a model in "
             + "the library nor a file or folder (temper models list shows the library)");
@@ -151,7 +150,7 @@ public final class TrainingRuns {
     try {
       TrainConfig config = config(runId);
       Path outputDir = Path.of(r.outputDir());
-      Path resume = latestCheckpoint(runId).orElse(null);
+      Path resume = latestCheckpoint(runId).orElse(resumeFromConfig(config, outputDir));
       workbench.db().runs().markRunning(runId);
       ctx.onAbandon(() -> workbench.db().runs().finish(runId, "CANCELLED",
           "stopped at shutdown while it could not check for cancellation"));
@@ -179,6 +178,27 @@ public final class TrainingRuns {
     } finally {
       ACTIVE.unlock();
     }
+  }
+
+  /**
+   * {@code resume_from_checkpoint}: a complete checkpoint folder, or for {@code true} the
+   * newest one in the output dir; null when not set.
+   */
+  private static Path resumeFromConfig(TrainConfig config, Path outputDir) {
+    String r = config.resumeFromCheckpoint();
+    if (r == null) {
+      return null;
+    }
+    if (r.equalsIgnoreCase("true")) {
+      return CheckpointIO.latest(outputDir).orElseThrow(() -> new TemperException(
+          "resume_from_checkpoint: no complete checkpoint in " + outputDir));
+    }
+    Path p = Path.of(r);
+    if (!Files.isDirectory(p) || !CheckpointIO.isComplete(p)) {
+      throw new TemperException("resume_from_checkpoint: " + p + " is not a complete checkpoint "
+          + "folder written by Temper (step-N with trainer_state.json and its weights)");
+    }
+    return p;
   }
 
   /**

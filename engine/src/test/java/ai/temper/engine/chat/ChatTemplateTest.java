@@ -211,7 +211,7 @@ class ChatTemplateTest {
         + "{{ messages[0] | tojson }}|{{ '-'.join(['p', 'q']) }}|{{ 'ab'.title() }}|"
         + "{{ 'é\"\\n' | tojson }}", "", "");
     assertThat(t.render(List.of(ChatMessage.user("  x y z  ")), false)).isEqualTo(
-        "true|X Y Z|3|true|b|{\"role\": \"user\", \"content\": \"  x y z  \"}|p-q|Ab|"
+        "True|X Y Z|3|True|b|{\"role\": \"user\", \"content\": \"  x y z  \"}|p-q|Ab|"
             + "\"é\\\"\\n\"");
   }
 

@@ -122,4 +122,67 @@ class LossesTest {
     assertThat(Losses.sequenceLogProbs(logp, mask).getFloat())
         .isCloseTo((float) (l1 + l2), within(1e-6f));
   }
+
+  @Test
+  void ipoSquaresTheAveragedMarginAgainstHalfInverseBeta() {
+    double beta = 0.5;
+    double expected = 0;
+    for (int i = 0; i < 2; i++) {
+      double z = (pc[i] - rc[i]) / lc[i] - (pr[i] - rr[i]) / lr[i];
+      expected += Math.pow(z - 1 / (2 * beta), 2);
+    }
+    expected /= 2;
+    Losses.PreferenceLoss l = loss("ipo", beta, 0, 0);
+    assertThat(l.loss().getFloat()).isCloseTo((float) expected, within(1e-5f));
+    // pair 0: z = 1/4 - (-1/2)/3 = 0.41667; (0.41667 - 1)^2 = 0.34028
+    // pair 1: z = -1/6 - 1/5 = -0.36667; (-0.36667 - 1)^2 = 1.86778
+    assertThat(l.loss().getFloat()).isCloseTo(1.10403f, within(1e-4f));
+    assertThat(l.chosenRewards().toFloatArray()[0]).isCloseTo((float) (beta * 1.0 / 4),
+        within(1e-6f));
+  }
+
+  @Test
+  void hingeIsReluOfOneMinusBetaMargin() {
+    // z = (pc - rc) - (pr - rr): pair 0: 1 - (-0.5) = 1.5; pair 1: -1 - 1 = -2
+    Losses.PreferenceLoss l = loss("hinge", 0.5, 0, 0);
+    // relu(1 - 0.75) = 0.25; relu(1 + 1) = 2
+    assertThat(l.loss().getFloat()).isCloseTo((0.25f + 2f) / 2, within(1e-5f));
+    Losses.PreferenceLoss big = loss("hinge", 2.0, 0, 0);
+    // relu(1 - 3) = 0; relu(1 + 4) = 5
+    assertThat(big.loss().getFloat()).isCloseTo(2.5f, within(1e-5f));
+  }
+
+  @Test
+  void robustDividesTheSmoothedLossByOneMinusTwoEps() {
+    double beta = 0.5;
+    double eps = 0.1;
+    double expected = 0;
+    for (int i = 0; i < 2; i++) {
+      double z = (pc[i] - rc[i]) - (pr[i] - rr[i]);
+      expected += (-(1 - eps) * logSigmoid(beta * z) + eps * logSigmoid(-beta * z))
+          / (1 - 2 * eps);
+    }
+    expected /= 2;
+    assertThat(loss("robust", beta, eps, 0).loss().getFloat())
+        .isCloseTo((float) expected, within(1e-5f));
+    // without smoothing it is plain DPO
+    assertThat(loss("robust", beta, 0, 0).loss().getFloat())
+        .isCloseTo(loss("dpo", beta, 0, 0).loss().getFloat(), within(1e-6f));
+  }
+
+  @Test
+  void wpoWeightsEachPairByThePolicysConfidence() {
+    double beta = 0.5;
+    double expected = 0;
+    for (int i = 0; i < 2; i++) {
+      double z = (pc[i] - rc[i]) - (pr[i] - rr[i]);
+      double w = Math.min(1, Math.exp(pc[i] / lc[i] + pr[i] / lr[i]));
+      expected += -logSigmoid(beta * z) * w;
+    }
+    expected /= 2;
+    // pair 0: w = exp(-1 - 2) = 0.04979; pair 1: w = exp(-1.5 - 1.5) = 0.04979
+    Losses.PreferenceLoss l = loss("wpo", beta, 0, 0);
+    assertThat(l.loss().getFloat()).isCloseTo((float) expected, within(1e-5f));
+    assertThat(l.loss().getFloat()).isLessThan(loss("dpo", beta, 0, 0).loss().getFloat() / 10);
+  }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDManager;
 import ai.temper.engine.Devices;
+import ai.temper.engine.NoGrad;
 import ai.temper.engine.model.LlamaConfig;
 import ai.temper.engine.model.LlamaModel;
 import java.util.ArrayList;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.temper.engine.Devices;
 import org.junit.jupiter.api.Test;
 
 /** GRPO and PPO formulas against values worked out by hand on a fixed tiny batch. */
@@ -29,7 +30,7 @@ class RlMathTest {
 
   @Test
   void clippedPolicyLossWithKl3MatchesHandValues() {
-    try (NDManager nd = NDManager.newBaseManager()) {
+    try (NDManager nd = Devices.newManager()) {
       NDArray logp = nd.create(new float[] {-1.0f, -2.0f, -0.5f});
       NDArray old = nd.create(new float[] {-1.2f, -1.5f, -0.5f});
       NDArray ref = nd.create(new float[] {-1.0f, -1.8f, -0.7f});
@@ -73,7 +74,7 @@ class RlMathTest {
     RlMath.whiten(w);
     assertThat(w[0][0]).isCloseTo(-1.0, within(1e-6)); // mean 2, unbiased std 1
     assertThat(w[1][0]).isCloseTo(1.0, within(1e-6));
-    try (NDManager nd = NDManager.newBaseManager()) {
+    try (NDManager nd = Devices.newManager()) {
       RlMath.ValueLoss v = RlMath.valueLoss(nd.create(new float[] {1f, 0f}),
           nd.create(new float[] {0.5f, 0.5f}), nd.create(new float[] {2f, 0f}), 0.2);
       // clipped values 0.7, 0.3: 0.5 * max(1, 1.69) and 0.5 * max(0, 0.09)

@@ -11,6 +11,7 @@ import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import ai.temper.engine.Devices;
+import ai.temper.engine.NoGrad;
 import ai.temper.engine.model.LlamaConfig;
 import ai.temper.engine.model.LlamaModel;
 import java.nio.ByteBuffer;

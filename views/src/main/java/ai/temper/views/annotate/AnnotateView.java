@@ -60,7 +60,6 @@ public final class AnnotateView extends BorderPane {
     ComboBox<SessionSummary> sessions = new ComboBox<>(model.sessions());
     sessions.setId("annotate-session");
     sessions.setPromptText("Session");
-    sessions.setPrefWidth(240);
     sessions.setConverter(new javafx.util.StringConverter<>() {
       @Override
       public String toString(SessionSummary s) {
@@ -121,9 +120,18 @@ public final class AnnotateView extends BorderPane {
         + "sent back (Ctrl+O)"));
     Button refresh = new Button("Refresh");
     refresh.setOnAction(e -> model.refresh());
-    HBox bar = new HBox(8, title, spacer(), sessions, annotators, create, bundle, open,
-        refresh);
+    sessions.setPrefWidth(220);
+    annotators.setPrefWidth(150);
+    // wraps rather than cutting labels short on a narrow window
+    javafx.scene.layout.FlowPane bar = new javafx.scene.layout.FlowPane(8, 6, sessions,
+        annotators, create, bundle, open, refresh);
     bar.setAlignment(Pos.CENTER_LEFT);
+    for (var n : bar.getChildren()) {
+      if (n instanceof Region r) {
+        r.setMinWidth(Region.USE_PREF_SIZE);
+      }
+    }
+    title.setMinWidth(Region.USE_PREF_SIZE);
 
     TabPane tabs = new TabPane(new Tab("Label", labelPane()), new Tab("Analysis",
         analysisPane()));
@@ -143,16 +151,10 @@ public final class AnnotateView extends BorderPane {
     error.getStyleClass().add("error-text");
     error.textProperty().bind(model.errorProperty());
     error.setWrapText(true);
-    setTop(new VBox(8, bar, new Region()));
+    setTop(new VBox(8, title, bar));
     setCenter(tabs);
     setBottom(new VBox(2, error, status));
     addEventFilter(KeyEvent.KEY_PRESSED, this::key);
-  }
-
-  private static Region spacer() {
-    Region r = new Region();
-    HBox.setHgrow(r, Priority.ALWAYS);
-    return r;
   }
 
   private void openBundle() {

@@ -125,7 +125,7 @@ public final class ChatViewModel implements Lifecycle {
       FrameClock frames) {
     this.workbench = workbench;
     this.engine = engine;
-    this.library = new ModelLibrary(workbench);
+    this.library = workbench.models();
     this.actions = new ChatActions(tasks);
     this.choices = new ChatModelChoices(engine, actions);
     this.preferences = new ChatPreferences(workbench, actions);

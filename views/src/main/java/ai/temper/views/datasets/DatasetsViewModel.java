@@ -265,7 +265,6 @@ public final class DatasetsViewModel implements Lifecycle {
     Path file = Path.of(m.fileProperty().get().strip());
     DatasetImporter.Options options = new DatasetImporter.Options(m.nameProperty().get().strip(),
         m.formatProperty().get(), m.onErrorProperty().get());
-    CompletableFuture<DatasetImporter.Result> done = new CompletableFuture<>();
     importTask = BackgroundTask.job("dataset-import", "Import " + file.getFileName(),
         ctx -> new DatasetImporter(workbench.db()).importFile(file, options, ctx))
         .onRunning(() -> {
@@ -286,10 +285,6 @@ public final class DatasetsViewModel implements Lifecycle {
               result.rows(), result.format().id(), result.seconds(), result.errorCount() == 0
                   ? "" : String.format("; %,d malformed rows skipped", result.errorCount())));
           result.errors().forEach(e -> m.errors().add(e.toString()));
-          refreshDatasets().whenComplete((v, e) -> {
-            select(result.dataset().name());
-            done.complete(result);
-          });
         })
         .onFailure(cause -> {
           if (cause instanceof ImportFailedException failed) {
@@ -299,12 +294,14 @@ public final class DatasetsViewModel implements Lifecycle {
           }
           m.messageProperty().set(cause instanceof CancellationException ? "Cancelled"
               : ai.temper.views.common.GuiText.of(cause.getMessage()));
-          m.runningProperty().set(false); // before anyone waiting on done looks
-          done.completeExceptionally(cause);
         })
         .onFinished(() -> m.runningProperty().set(false))
         .executeWith(tasks);
-    return done;
+    // then the new dataset is listed and selected (on the UI thread, where the task ended)
+    return importTask.future().thenCompose(result -> refreshDatasets().thenApply(v -> {
+      select(result.dataset().name());
+      return result;
+    }));
   }
 
   /** Stops a running import; it leaves no dataset behind. */

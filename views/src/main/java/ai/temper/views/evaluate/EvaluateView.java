@@ -17,7 +17,6 @@ import javafx.geometry.Orientation;
 import javafx.scene.control.Button;
 import javafx.scene.control.ComboBox;
 import javafx.scene.control.Label;
-import javafx.scene.control.ListCell;
 import javafx.scene.control.SelectionMode;
 import javafx.scene.control.SplitPane;
 import javafx.scene.control.Tab;
@@ -181,8 +180,19 @@ public final class EvaluateView extends BorderPane {
     bar.progressProperty().bind(model.progressProperty());
     bar.visibleProperty().bind(model.runningProperty());
     bar.setPrefWidth(160);
-    HBox box = new HBox(8, new Label("Model"), modelBox, new Label("Suite"), suiteBox, unseen,
-        limit, run, cancel, bar);
+    // at 1024 x 680 the pickers and the progress bar give way; labels and buttons stay whole
+    Label modelLabel = new Label("Model");
+    Label suiteLabel = new Label("Suite");
+    for (javafx.scene.layout.Region r : new javafx.scene.layout.Region[] {modelLabel, suiteLabel,
+        run, cancel, unseen}) {
+      r.setMinWidth(javafx.scene.layout.Region.USE_PREF_SIZE);
+    }
+    modelBox.setMinWidth(120);
+    suiteBox.setMinWidth(110);
+    limit.setMinWidth(50);
+    bar.setMinWidth(40);
+    HBox box = new HBox(8, modelLabel, modelBox, suiteLabel, suiteBox, unseen, limit, run,
+        cancel, bar);
     box.setAlignment(javafx.geometry.Pos.CENTER_LEFT);
     box.setPadding(new Insets(0, 0, 10, 0));
     return box;

@@ -72,7 +72,7 @@ public final class ModelsViewModel implements Lifecycle {
   public ModelsViewModel(Workbench workbench, Supplier<HubClient> hub, TaskExecutor tasks) {
     this.workbench = workbench;
     this.tasks = tasks;
-    this.library = new ModelLibrary(workbench);
+    this.library = workbench.models();
     this.hub = hub;
     selected.addListener((obs, old, now) -> loadDetails(now));
   }

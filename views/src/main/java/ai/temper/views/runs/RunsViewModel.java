@@ -9,7 +9,6 @@ import ai.temper.views.common.Lifecycle;
 import ai.temper.views.common.LineChartPane.Point;
 import ai.temper.views.common.TaskExecutor;
 import ai.temper.views.common.TaskHandle;
-import ai.temper.engine.train.TrainingRuns;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -282,7 +281,7 @@ public final class RunsViewModel implements Lifecycle {
     if (picked.isEmpty()) {
       return Optional.empty();
     }
-    return new TrainingRuns(workbench).latestCheckpoint(picked.get(0).id());
+    return workbench.runs().latestCheckpoint(picked.get(0).id());
   }
 
   /** Hands the first picked run's newest checkpoint to the Chat page (looked up off the FX thread). */
@@ -314,7 +313,7 @@ public final class RunsViewModel implements Lifecycle {
       return CompletableFuture.completedFuture(Optional.empty());
     }
     long id = picked.get(0).id();
-    return BackgroundTask.wrap(() -> new TrainingRuns(workbench).latestCheckpoint(id))
+    return BackgroundTask.wrap(() -> workbench.runs().latestCheckpoint(id))
         .onSuccess(p -> {
           if (p.isEmpty()) {
             error.set("Run " + id + " has no checkpoint yet");

@@ -3,7 +3,6 @@ package ai.temper.views.train;
 import ai.temper.engine.TemperException;
 import ai.temper.engine.Workbench;
 import ai.temper.engine.jobs.JobHandle;
-import ai.temper.engine.models.ModelLibrary;
 import ai.temper.engine.store.ModelRepository;
 import ai.temper.engine.train.ConfigField;
 import ai.temper.engine.train.ConfigField.BadValue;
@@ -74,7 +73,7 @@ public final class TrainViewModel implements Lifecycle {
   public TrainViewModel(Workbench workbench, TaskExecutor tasks) {
     this.workbench = workbench;
     this.tasks = tasks;
-    this.runs = new TrainingRuns(workbench);
+    this.runs = workbench.runs();
     listener = new TrainListener() {
       @Override
       public void onMetrics(long id, int step, int totalSteps, Map<String, Double> metrics) {
@@ -129,8 +128,8 @@ public final class TrainViewModel implements Lifecycle {
         .datasets().list().stream().filter(d -> d.kind().equals(wanted)).map(d -> d.name())
         .toList()).onSuccess(datasetNames::setAll).onFailure(e -> error.set(e.getMessage()))
         .executeWith(tasks).future();
-    CompletableFuture<List<String>> models = BackgroundTask.wrap(() -> new ModelLibrary(
-        workbench).list().stream().filter(m -> !m.kind().equals(ModelRepository.ADAPTER))
+    CompletableFuture<List<String>> models = BackgroundTask.wrap(() -> workbench.models()
+        .list().stream().filter(m -> !m.kind().equals(ModelRepository.ADAPTER))
         .map(m -> m.name()).toList()).onSuccess(modelNames::setAll)
         .onFailure(e -> error.set(e.getMessage())).executeWith(tasks).future();
     return CompletableFuture.allOf(datasets, models);

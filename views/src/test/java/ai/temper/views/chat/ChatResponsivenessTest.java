@@ -2,11 +2,11 @@ package ai.temper.views.chat;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ai.temper.engine.BlockingCheck;
 import ai.temper.engine.Workbench;
 import ai.temper.engine.chat.ChatEngine;
 import ai.temper.engine.chat.ChatSettings;
 import ai.temper.engine.chat.ModelCache;
-import ai.temper.engine.jobs.BlockingCheck;
 import ai.temper.views.common.ManualFrames;
 import ai.temper.views.common.QueuedUi;
 import java.nio.file.Path;

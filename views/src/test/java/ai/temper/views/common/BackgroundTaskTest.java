@@ -141,9 +141,13 @@ class BackgroundTaskTest {
 
   @Test
   void aDirectExecutorDeliversOnTheWorkerThreadForTests() throws Exception {
-    TaskHandle<String> h = BackgroundTask.wrap(() -> "x")
-        .onSuccess(v -> events.add(Thread.currentThread().getName()))
+    CountDownLatch started = new CountDownLatch(1);
+    TaskHandle<String> h = BackgroundTask.wrap(() -> {
+      started.await(); // ends after executeWith has returned, on the worker
+      return "x";
+    }).onSuccess(v -> events.add(Thread.currentThread().getName()))
         .executeWith(TaskExecutor.direct(workbench.jobs()));
+    started.countDown();
     h.future().get(30, TimeUnit.SECONDS);
     assertThat(events).singleElement().asString().startsWith("temper-job-");
     assertThat(uiQueue).isEmpty();

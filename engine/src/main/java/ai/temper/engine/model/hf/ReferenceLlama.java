@@ -21,6 +21,13 @@ public final class ReferenceLlama {
   private final List<List<float[]>> values = new ArrayList<>();
 
   public ReferenceLlama(LlamaConfig config, StateDict weights) {
+    ai.temper.engine.model.DecoderVariant v = config.variant();
+    if (!v.fastDecodable() || v.norm() != ai.temper.engine.model.DecoderVariant.Norm.RMS
+        || v.hasSlidingLayers() || v.fusedQkv()) {
+      throw new ai.temper.engine.TemperException("The plain-Java reference computes "
+          + "Llama-shaped decoders only (Llama, Mistral without a window, Qwen2), not '"
+          + v.modelType() + "': use the engine's forward for it");
+    }
     this.c = config;
     this.w = weights;
     this.invFreq = inverseFrequencies(config);

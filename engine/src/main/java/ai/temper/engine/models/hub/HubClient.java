@@ -79,7 +79,8 @@ public final class HubClient {
   private final HttpClient http;
   private int maxAttempts = 5;
   private long retryDelayMs = 1000;
-  private long stallTimeoutMs = 60_000;
+  /** A download that receives nothing for this long is dropped and resumed. */
+  private static final long STALL_TIMEOUT_MS = 60_000;
 
   /**
    * @param endpoint the Hub's base URL ("https://huggingface.co", or a mirror)
@@ -122,12 +123,6 @@ public final class HubClient {
   public HubClient retries(int maxAttempts, long retryDelayMs) {
     this.maxAttempts = Math.max(1, maxAttempts);
     this.retryDelayMs = Math.max(0, retryDelayMs);
-    return this;
-  }
-
-  /** A download that receives nothing for this long is dropped and resumed. */
-  public HubClient stallTimeout(Duration timeout) {
-    this.stallTimeoutMs = timeout.toMillis();
     return this;
   }
 
@@ -294,7 +289,7 @@ public final class HubClient {
         throw statusError(r, file.path(), body);
       }
       ScheduledFuture<?> watch = WATCHDOG.scheduleAtFixedRate(() -> {
-        boolean idle = System.nanoTime() - lastRead.get() > stallTimeoutMs * 1_000_000L;
+        boolean idle = System.nanoTime() - lastRead.get() > STALL_TIMEOUT_MS * 1_000_000L;
         if (ctx.isCancelled() || idle) {
           stalled.set(idle);
           closeQuietly(body);
@@ -316,7 +311,7 @@ public final class HubClient {
         }
       } catch (IOException e) {
         ctx.checkCancelled();
-        throw stalled.get() ? new IOException("no data for " + stallTimeoutMs / 1000 + " s", e)
+        throw stalled.get() ? new IOException("no data for " + STALL_TIMEOUT_MS / 1000 + " s", e)
             : e;
       } finally {
         watch.cancel(false);

@@ -1,4 +1,4 @@
-package ai.temper.engine.train;
+package ai.temper.engine;
 
 import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;

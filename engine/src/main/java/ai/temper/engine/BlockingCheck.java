@@ -1,4 +1,4 @@
-package ai.temper.engine.jobs;
+package ai.temper.engine;
 
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -15,14 +15,14 @@ public final class BlockingCheck {
   private static final Logger LOG = LoggerFactory.getLogger(BlockingCheck.class);
   private static final int KEEP = 100;
   private static volatile Thread guarded;
-  private static final List<String> caught = new CopyOnWriteArrayList<>();
+  private static final List<String> CAUGHT = new CopyOnWriteArrayList<>();
 
   private BlockingCheck() {}
 
   /** Guards {@code thread} from now on (null: none); forgets what was caught before. */
   public static void guard(Thread thread) {
     guarded = thread;
-    caught.clear();
+    CAUGHT.clear();
   }
 
   /** Notes {@code what} (a database query, a model load) if it runs on the guarded thread. */
@@ -30,8 +30,8 @@ public final class BlockingCheck {
     Thread g = guarded;
     if (g != null && Thread.currentThread() == g) {
       String line = what + " on " + g.getName();
-      if (caught.size() < KEEP) {
-        caught.add(line);
+      if (CAUGHT.size() < KEEP) {
+        CAUGHT.add(line);
       }
       LOG.warn("Blocking call on the UI thread: {}", what, new Throwable("here"));
     }
@@ -39,6 +39,6 @@ public final class BlockingCheck {
 
   /** What was caught on the guarded thread since it was guarded. */
   public static List<String> caught() {
-    return List.copyOf(caught);
+    return List.copyOf(CAUGHT);
   }
 }

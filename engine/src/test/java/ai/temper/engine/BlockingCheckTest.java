@@ -1,8 +1,7 @@
-package ai.temper.engine.jobs;
+package ai.temper.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ai.temper.engine.Workbench;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
