@@ -9,8 +9,31 @@ import picocli.CommandLine.Option;
 /** {@code temper samples story-world --out DIR}: writes the sample RLVR task's files. */
 @Command(name = "samples", mixinStandardHelpOptions = true,
     description = "Generate sample data sets.",
-    subcommands = {SamplesCommand.StoryWorldCommand.class, SamplesAnnotatorsCommand.class})
+    subcommands = {SamplesCommand.Generate.class, SamplesCommand.StoryWorldCommand.class, SamplesAnnotatorsCommand.class})
 public final class SamplesCommand {
+  @Command(name = "generate", mixinStandardHelpOptions = true,
+      description = "The starter story world: a pretraining corpus, its tokenizer, chat SFT "
+          + "examples, preference pairs, RLVR prompts and an eval suite (dev and unseen).")
+  static final class Generate implements Callable<Integer> {
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Folder.")
+    Path out;
+
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "7",
+        description = "Seed (default ${DEFAULT-VALUE}); the same seed writes the same files.")
+    long seed;
+
+    @Override
+    public Integer call() throws Exception {
+      StoryWorld.Starter s = StoryWorld.writeStarter(out, seed);
+      try (var files = java.nio.file.Files.walk(out)) {
+        files.filter(java.nio.file.Files::isRegularFile).sorted()
+            .forEach(System.out::println);
+      }
+      System.err.println(s.summary());
+      return 0;
+    }
+  }
+
   @Command(name = "story-world", mixinStandardHelpOptions = true,
       description = "The RLVR story task: 'Write a story about NAME who has a COLOUR OBJECT.', "
           + "verified by verify_keywords; held-out names and colour-object pairs.")

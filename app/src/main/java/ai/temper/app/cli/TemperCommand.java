@@ -31,6 +31,7 @@ import picocli.CommandLine.ScopeType;
       VerifyCommand.class,
       LabelsCommand.class,
       SamplesCommand.class,
+      RecipeCommand.class,
     })
 public final class TemperCommand {
 

@@ -1,0 +1,150 @@
+package ai.temper.app.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.temper.app.Main;
+import ai.temper.engine.TorchRuntime;
+import ai.temper.engine.Workbench;
+import ai.temper.engine.store.RecipeRepository;
+import ai.temper.engine.store.RecipeRepository.StageRow;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code temper recipe run}: the starter world generated, a tiny base pretrained on it, SFT
+ * from that base, an evaluation; the process killed with SIGKILL during SFT; the rerun skips
+ * the finished stages, resumes the SFT run from its checkpoint and prints the results table.
+ * Needs nothing outside the repository.
+ */
+class RecipeCommandTest {
+  @TempDir Path home;
+  @TempDir Path dir;
+
+  @BeforeAll
+  static void oneThread() {
+    TorchRuntime.configure(1);
+  }
+
+  private Path recipe() throws Exception {
+    Path f = dir.resolve("tiny.yaml");
+    Files.writeString(f, """
+        name: tiny
+        stages:
+          - name: world
+            algorithm: generate
+            out: ${home}/world
+            seed: 3
+          - name: base
+            algorithm: pretrain
+            config:
+              tokenizer_name: ${home}/world/tokenizer.bin
+              model_size: tiny
+              dataset_mixer_list: ["${home}/world/pretrain.jsonl", 64]
+              eval_fraction: 0
+              max_seq_length: 64
+              learning_rate: 5.0e-3
+              max_train_steps: 4
+              per_device_train_batch_size: 4
+              save_steps: 2
+          - name: sft
+            algorithm: sft
+            config: sft.yaml
+          - name: eval-sft
+            algorithm: eval
+            suite: ${home}/world/eval/suite.yaml
+            limit: 4
+        """);
+    Files.writeString(dir.resolve("sft.yaml"), """
+        dataset_mixer_list: ["${home}/world/sft.jsonl", 64]
+        eval_fraction: 0
+        max_seq_length: 64
+        learning_rate: 2.0e-3
+        max_train_steps: 8
+        per_device_train_batch_size: 4
+        warmup_ratio: 0
+        save_steps: 2
+        """);
+    return f;
+  }
+
+  @Test
+  void killedDuringSftResumesThereWithoutRedoingEarlierStages() throws Exception {
+    Path recipe = recipe();
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    ProcessBuilder pb = new ProcessBuilder(java, "-Dai.djl.offline=true", "-cp",
+        System.getProperty("java.class.path"), Main.class.getName(), "--home", home.toString(),
+        "recipe", "run", recipe.toString());
+    pb.environment().put("TEMPER_THREADS", "1");
+    pb.redirectOutput(dir.resolve("child.out").toFile());
+    Process p = pb.start();
+    List<String> seen = new ArrayList<>();
+    try (BufferedReader err = new BufferedReader(
+        new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8))) {
+      String line;
+      while ((line = err.readLine()) != null) {
+        seen.add(line);
+        if (line.startsWith("stage 3/4 sft") && line.contains("saved checkpoint")
+            && line.endsWith("step-4")) {
+          p.destroyForcibly(); // SIGKILL during the SFT stage
+          break;
+        }
+      }
+    }
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    String child = String.join("\n", seen);
+    assertThat(child).as(child).contains("stage 2/4 base (pretrain): done")
+        .contains("stage 3/4 sft (sft): run 2 from");
+
+    CliRunner.Result r = CliRunner.run("--home", home.toString(), "recipe", "run",
+        recipe.toString());
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.err()).contains("continuing recipe #1")
+        .contains("stage 1/4 world (generate): done before, skipped")
+        .contains("stage 2/4 base (pretrain): done before, skipped")
+        .contains("stage 3/4 sft (sft): resuming run 2 from").contains("step-4")
+        .doesNotContain("writing the story world").doesNotContain("run 3");
+    // the table: one row per eval stage, one column per task (dev and unseen)
+    assertThat(r.out()).contains("STAGE").contains("eval-sft").contains("stories-ppl")
+        .contains("follow-unseen");
+
+    try (Workbench wb = Workbench.open(home)) {
+      assertThat(wb.db().runs().list()).hasSize(2); // pretrain and SFT: nothing redone
+      RecipeRepository repo = new RecipeRepository(wb.db().sql());
+      assertThat(repo.list()).hasSize(1);
+      assertThat(repo.list().get(0).status()).isEqualTo("DONE");
+      assertThat(repo.list().get(0).results()).contains("eval-sft");
+      List<StageRow> stages = repo.stages(1);
+      assertThat(stages).extracting(StageRow::status).containsOnly("DONE");
+      assertThat(stages.get(2).runId()).isEqualTo(2L);
+      assertThat(stages.get(2).checkpoint()).endsWith("step-8");
+      assertThat(stages.get(3).evalResultIds()).isNotBlank();
+    }
+
+    // a finished recipe run again prints its stored table and trains nothing
+    CliRunner.Result again = CliRunner.run("--home", home.toString(), "recipe", "run",
+        recipe.toString());
+    assertThat(again.code()).as(again.err()).isZero();
+    assertThat(again.err()).contains("already finished");
+    assertThat(again.out()).isEqualTo(r.out());
+  }
+
+  @Test
+  void badStageNamesTheFieldAndWritesNothing() throws Exception {
+    Path f = dir.resolve("bad.yaml");
+    Files.writeString(f, "name: bad\nstages:\n  - name: x\n    algorithm: sftt\n");
+    CliRunner.Result r = CliRunner.run("--home", home.toString(), "recipe", "run",
+        f.toString());
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err()).contains("bad.yaml").contains("stages[0]").contains("'algorithm'")
+        .doesNotContain("Exception");
+  }
+}
