@@ -70,6 +70,7 @@ public final class EvaluateViewModel implements Lifecycle {
   private TaskHandle<?> drillLoad;
   /** A message to show once the next refresh lands (an evaluation's summary). */
   private String afterShow;
+  private volatile CompletableFuture<ResultTable> shownAfterEvaluation;
   private TaskHandle<Evaluator.SuiteOutcome> evaluation;
   private Path focus;
 
@@ -149,13 +150,19 @@ public final class EvaluateViewModel implements Lifecycle {
           status.set(afterShow);
           r.tasks().stream().filter(t -> t.status() == Evaluator.Status.FAILED).findFirst()
               .ifPresent(t -> error.set(t.task().name() + ": " + t.error()));
-          refresh();
+          shownAfterEvaluation = refresh();
         })
         .onCancelled(() -> status.set("Evaluation cancelled; finished tasks are kept"))
         .onFailure(e -> error.set(e.getMessage()))
         .onFinished(() -> running.set(false))
         .executeWith(tasks);
-    return evaluation.future();
+    // complete once the stored results are on the page, not just computed: callers (and tests)
+    // then see the table and status the user sees
+    return evaluation.future().thenCompose(r -> {
+      CompletableFuture<ResultTable> shown = shownAfterEvaluation;
+      return shown == null ? CompletableFuture.completedFuture(r)
+          : shown.handle((t, e) -> r);
+    });
   }
 
   /** Stops the running evaluation after its current batch. */
