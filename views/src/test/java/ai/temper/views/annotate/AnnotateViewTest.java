@@ -65,8 +65,7 @@ class AnnotateViewTest {
   @Test
   void tenPairsByKeyboardSurviveAKillAndTheSessionResumesAtPairEleven(FxRobot robot)
       throws Exception {
-    robot.interact(() -> model.refresh().thenRun(() -> robot.interact(
-        () -> model.selectSession("study"))));
+    openSession(robot, model);
     waitUntil(() -> model.totalProperty().get() == 14);
     assertThat(robot.lookup("#annotate-legend").queryAs(Label.class).getText())
         .contains("1 left", "2 right", "3 tie", "4 both bad", "S skip", "U undo");
@@ -102,14 +101,25 @@ class AnnotateViewTest {
 
       AnnotateViewModel resumed = new AnnotateViewModel(reopened);
       robot.interact(() -> stage.getScene().setRoot(new AnnotateView(resumed)));
-      robot.interact(() -> resumed.refresh().thenRun(() -> robot.interact(
-          () -> resumed.selectSession("study"))));
+      openSession(robot, resumed);
       waitUntil(() -> resumed.labelledProperty().get() == 10);
       assertThat(robot.lookup("#annotate-counts").queryAs(Label.class).getText())
           .isEqualTo("10 of 14 answered · pair 11");
       robot.interact(() -> stage.getScene().setRoot(new Label("closed")));
       resumed.close();
     }
+  }
+
+  /**
+   * Refreshes the page, waits for it, then picks the session, each step on the FX thread and
+   * none nested in another's callback (a nested interact from the FX thread can stall).
+   */
+  private static void openSession(FxRobot robot, AnnotateViewModel m) throws Exception {
+    java.util.concurrent.atomic.AtomicReference<java.util.concurrent.CompletableFuture<?>> f =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    robot.interact(() -> f.set(m.refresh()));
+    f.get().get(60, TimeUnit.SECONDS);
+    robot.interact(() -> m.selectSession("study"));
   }
 
   private static long labels(Database db) {
