@@ -35,10 +35,15 @@ import picocli.CommandLine.ScopeType;
     })
 public final class TemperCommand {
 
-  @Option(names = "--home", paramLabel = "DIR",
+  /** Every command takes it, before or after its name (temper recipe run F --home DIR). */
+  @Option(names = "--home", paramLabel = "DIR", scope = ScopeType.INHERIT,
       description = "Workbench home (database, checkpoints, model cache, logs). "
           + "Default: $TEMPER_HOME or ~/.temper")
-  Path home;
+  void home(Path dir) {
+    home = dir;
+  }
+
+  private Path home;
 
   private Workbench workbench;
 
