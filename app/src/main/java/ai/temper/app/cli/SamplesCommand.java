@@ -9,7 +9,8 @@ import picocli.CommandLine.Option;
 /** {@code temper samples story-world --out DIR}: writes the sample RLVR task's files. */
 @Command(name = "samples", mixinStandardHelpOptions = true,
     description = "Generate sample data sets.",
-    subcommands = {SamplesCommand.Generate.class, SamplesCommand.StoryWorldCommand.class, SamplesAnnotatorsCommand.class})
+    subcommands = {SamplesCommand.Generate.class, SamplesCommand.StoryWorldCommand.class,
+        SamplesAnnotatorsCommand.class})
 public final class SamplesCommand {
   @Command(name = "generate", mixinStandardHelpOptions = true,
       description = "The starter story world: a pretraining corpus, its tokenizer, chat SFT "
