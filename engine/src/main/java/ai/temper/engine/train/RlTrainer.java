@@ -806,18 +806,9 @@ final class RlTrainer {
     lastCheckpoint = CheckpointIO.save(outputDir, step, model, base, optimizer, state, config,
         value == null ? null : value.trainableTensors());
     savedStep = step;
-    long row = db.checkpoints().add(runId, step, lastCheckpoint.toString());
     log("saved checkpoint " + lastCheckpoint);
-    try {
-      var entry = library.registerCheckpoint(runId, base.libraryId(), lastCheckpoint, step);
-      db.checkpoints().setModel(row, entry.id());
-    } catch (RuntimeException e) {
-      LOG.warn("run {}: checkpoint {} not added to the model library: {}", runId,
-          lastCheckpoint, e.getMessage());
-    }
-    for (TrainListener l : listeners) {
-      l.onCheckpoint(runId, step, lastCheckpoint);
-    }
+    SavedCheckpoints.record(db, library, runId, base.libraryId(), lastCheckpoint, step, true,
+        listeners);
   }
 
   private void publish(Map<String, Double> metrics) {

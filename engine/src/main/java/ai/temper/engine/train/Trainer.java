@@ -359,22 +359,10 @@ final class Trainer {
     state.put("steps_per_epoch", plan.stepsPerEpoch());
     lastCheckpoint = CheckpointIO.save(outputDir, step, model, base, optimizer, state, config);
     savedStep = step;
-    long row = db.checkpoints().add(runId, step, lastCheckpoint.toString());
     log("saved checkpoint " + lastCheckpoint);
-    // in the model library too, with the base as its parent, so Chat and Evaluate find it
-    // (the library lists causal LMs; a reward model is read back by RewardScorer)
-    if (model.score() == null) {
-      try {
-        var entry = library.registerCheckpoint(runId, base.libraryId(), lastCheckpoint, step);
-        db.checkpoints().setModel(row, entry.id());
-      } catch (RuntimeException e) {
-        LOG.warn("run {}: checkpoint {} not added to the model library: {}", runId,
-            lastCheckpoint, e.getMessage());
-      }
-    }
-    for (TrainListener l : listeners) {
-      l.onCheckpoint(runId, step, lastCheckpoint);
-    }
+    // the library lists causal LMs; a reward model is read back by RewardScorer
+    SavedCheckpoints.record(db, library, runId, base.libraryId(), lastCheckpoint, step,
+        model.score() == null, listeners);
   }
 
   private void publish(Map<String, Double> metrics) {
