@@ -42,6 +42,19 @@ class ArchitectureTest {
         .check(main);
   }
 
+  /**
+   * Pages ask the workbench's services ({@code datasets()}, {@code runs()}, {@code chats()},
+   * ...), never the database or a repository; the rows those return are fine to hold.
+   */
+  @Test
+  void viewsReachTheDatabaseOnlyThroughTheWorkbenchServices() {
+    noClasses().that().resideInAPackage("ai.temper.views..").should().dependOnClassesThat()
+        .haveFullyQualifiedName("ai.temper.engine.store.Database")
+        .orShould().dependOnClassesThat().haveFullyQualifiedName("ai.temper.engine.store.Sql")
+        .orShould().dependOnClassesThat().haveSimpleNameEndingWith("Repository")
+        .check(main);
+  }
+
   @Test
   void viewModelsHoldNoNodesAndNeverHopThreadsThemselves() {
     noClasses().that().haveSimpleNameEndingWith("ViewModel").should().dependOnClassesThat()

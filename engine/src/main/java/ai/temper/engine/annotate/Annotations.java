@@ -88,6 +88,26 @@ public final class Annotations {
     return db;
   }
 
+  /** Label bundles: one annotator's pairs out to a file, and returned labels merged back. */
+  public Bundles bundles() {
+    return new Bundles(db);
+  }
+
+  /** Brings the verdicts given on the Chat page into the chat session; how many were new. */
+  public int syncChatVerdicts() {
+    return ChatSessions.sync(db);
+  }
+
+  /** Pairs taken from a stored preference dataset (at most {@code limit}; 0 for all). */
+  public List<NewPair> pairsFromDataset(String dataset, int limit) {
+    return PairSources.fromDataset(db, dataset, limit);
+  }
+
+  /** Prompts from a JSONL file or a stored dataset (at most {@code limit}; 0 for all). */
+  public List<String> prompts(String fileOrDataset, int limit) {
+    return PairSources.prompts(db, fileOrDataset, limit);
+  }
+
   public List<SessionSummary> sessions() {
     return repo.sessions();
   }

@@ -42,7 +42,7 @@ final class ChatModelChoices {
             m.tokenizerPath() == null ? null : Path.of(m.tokenizerPath())));
       }
     }
-    for (Run r : workbench.db().runs().list()) {
+    for (Run r : workbench.runs().list()) {
       if ("RUNNING".equals(r.status()) && r.outputDir() != null) {
         choices.add(new ModelChoice("Run " + (r.name() == null ? "#" + r.id() : r.name())
             + " (newest checkpoint)", Path.of(r.outputDir()), null));

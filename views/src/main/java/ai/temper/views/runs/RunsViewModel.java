@@ -124,8 +124,8 @@ public final class RunsViewModel implements Lifecycle {
    * picked (the view selects them again through {@link #setReselect}), so their curves stay.
    */
   public CompletableFuture<List<Run>> refresh() {
-    return BackgroundTask.wrap(() -> Map.entry(workbench.db().runs().list(),
-        workbench.db().runs().allTags())).onSuccess(result -> {
+    return BackgroundTask.wrap(() -> Map.entry(workbench.runs().list(),
+        workbench.runs().allTags())).onSuccess(result -> {
           List<Long> ids = picked.stream().map(Run::id).toList();
           allTags.clear();
           allTags.putAll(result.getValue());
@@ -177,8 +177,8 @@ public final class RunsViewModel implements Lifecycle {
     }
     long id = picked.get(0).id();
     detailLoad = BackgroundTask.wrap(() -> new Details(
-        workbench.db().runs().find(id).orElseThrow(), workbench.db().runs().tags(id),
-        workbench.db().checkpoints().forRun(id))).onSuccess(d -> {
+        workbench.runs().find(id), workbench.runs().tags(id),
+        workbench.runs().checkpoints(id))).onSuccess(d -> {
           details.set(d);
           name.set(d.run().name() == null ? "" : d.run().name());
           tags.set(String.join(", ", d.tags()));
@@ -201,8 +201,7 @@ public final class RunsViewModel implements Lifecycle {
     List<String> t = List.of((tags.get() == null ? "" : tags.get()).split(","));
     long id = d.run().id();
     return BackgroundTask.wrap(() -> {
-      workbench.db().runs().rename(id, n);
-      workbench.db().runs().setTags(id, t);
+      workbench.runs().describe(id, n, t);
     }).onSuccess(v -> error.set("")).onFailure(e -> error.set(e.getMessage()))
         .executeWith(tasks).future().thenCompose(v -> refresh());
   }
@@ -239,9 +238,9 @@ public final class RunsViewModel implements Lifecycle {
       TreeSet<String> names = new TreeSet<>();
       Map<String, List<Point>> out = new LinkedHashMap<>();
       for (Run r : chosen) {
-        names.addAll(workbench.db().metrics().names(r.id()));
+        names.addAll(workbench.runs().metricNames(r.id()));
         List<Point> pts = new ArrayList<>();
-        for (Metric m : workbench.db().metrics().series(r.id(), name)) {
+        for (Metric m : workbench.runs().metric(r.id(), name)) {
           pts.add(new Point(m.step(), m.value()));
         }
         out.put("#" + r.id() + " " + (r.name() == null ? r.kind() : r.name()), pts);

@@ -2,6 +2,7 @@ package ai.temper.views.train;
 
 import ai.temper.engine.TemperException;
 import ai.temper.engine.Workbench;
+import ai.temper.engine.data.DatasetKind;
 import ai.temper.engine.jobs.JobHandle;
 import ai.temper.engine.store.ModelRepository;
 import ai.temper.engine.train.ConfigField;
@@ -124,9 +125,8 @@ public final class TrainViewModel implements Lifecycle {
    */
   public CompletableFuture<Void> refresh() {
     String wanted = kind.get().datasetKind();
-    CompletableFuture<List<String>> datasets = BackgroundTask.wrap(() -> workbench.db()
-        .datasets().list().stream().filter(d -> d.kind().equals(wanted)).map(d -> d.name())
-        .toList()).onSuccess(datasetNames::setAll).onFailure(e -> error.set(e.getMessage()))
+    CompletableFuture<List<String>> datasets = BackgroundTask.wrap(() -> workbench
+        .datasets().list(DatasetKind.of(wanted)).stream().map(d -> d.name()).toList()).onSuccess(datasetNames::setAll).onFailure(e -> error.set(e.getMessage()))
         .executeWith(tasks).future();
     CompletableFuture<List<String>> models = BackgroundTask.wrap(() -> workbench.models()
         .list().stream().filter(m -> !m.kind().equals(ModelRepository.ADAPTER))
@@ -245,8 +245,8 @@ public final class TrainViewModel implements Lifecycle {
     // a resumed run's curves start with the steps it logged before
     BackgroundTask.wrap(() -> {
       List<MetricPoint> before = new java.util.ArrayList<>();
-      for (String name : workbench.db().metrics().names(id)) {
-        for (var m : workbench.db().metrics().series(id, name)) {
+      for (String name : workbench.runs().metricNames(id)) {
+        for (var m : workbench.runs().metric(id, name)) {
           before.add(new MetricPoint(name, (int) m.step(), m.value()));
         }
       }
