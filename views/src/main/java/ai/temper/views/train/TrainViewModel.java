@@ -126,7 +126,8 @@ public final class TrainViewModel implements Lifecycle {
   public CompletableFuture<Void> refresh() {
     String wanted = kind.get().datasetKind();
     CompletableFuture<List<String>> datasets = BackgroundTask.wrap(() -> workbench
-        .datasets().list(DatasetKind.of(wanted)).stream().map(d -> d.name()).toList()).onSuccess(datasetNames::setAll).onFailure(e -> error.set(e.getMessage()))
+        .datasets().list(DatasetKind.of(wanted)).stream().map(d -> d.name()).toList())
+        .onSuccess(datasetNames::setAll).onFailure(e -> error.set(e.getMessage()))
         .executeWith(tasks).future();
     CompletableFuture<List<String>> models = BackgroundTask.wrap(() -> workbench.models()
         .list().stream().filter(m -> !m.kind().equals(ModelRepository.ADAPTER))
