@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.temper.engine.Devices;
+import ai.temper.engine.Json;
 import ai.temper.engine.TemperException;
 import ai.temper.engine.generate.Generation;
 import ai.temper.engine.generate.Generator;
@@ -14,7 +15,6 @@ import ai.temper.engine.model.LlamaModel;
 import ai.temper.engine.model.ModelLoader;
 import ai.temper.engine.model.hf.ReferenceLlama;
 import ai.temper.engine.tokenizer.Tokenizer;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -113,7 +113,7 @@ public final class LogitsCommand implements Callable<Integer> {
         json.put("ids", ids);
         json.put("logits", logits);
         json.put("greedy", greedy);
-        Files.writeString(out, new ObjectMapper().writeValueAsString(json));
+        Files.writeString(out, Json.MAPPER.writeValueAsString(json));
         System.err.println("wrote " + out);
       }
     }

@@ -1,13 +1,14 @@
 package ai.temper.engine.annotate;
 
 import ai.temper.engine.Faults;
+import ai.temper.engine.Json;
 import ai.temper.engine.TemperException;
-import ai.temper.engine.store.AnnotationRepository;
 import ai.temper.engine.store.AnnotationRepository.LabelRow;
 import ai.temper.engine.store.AnnotationRepository.NewPair;
 import ai.temper.engine.store.AnnotationRepository.PairRow;
 import ai.temper.engine.store.AnnotationRepository.SessionRow;
 import ai.temper.engine.store.AnnotationRepository.SessionSummary;
+import ai.temper.engine.store.AnnotationRepository;
 import ai.temper.engine.store.Database;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -32,7 +33,7 @@ import java.util.UUID;
  * pairs and annotators but the same every time one annotator sees one pair, on any machine.
  */
 public final class Annotations {
-  static final ObjectMapper JSON = new ObjectMapper();
+  static final ObjectMapper JSON = Json.MAPPER;
 
   /** One entry of an annotator's queue: the pair, the side shown left and the label if any. */
   public record Item(int position, PairRow pair, String leftSide, LabelRow label) {

@@ -6,9 +6,10 @@ import ai.temper.engine.jobs.JobContext;
 import ai.temper.engine.jobs.JobHandle;
 import ai.temper.engine.store.CheckpointRepository.CheckpointRow;
 import ai.temper.engine.store.MetricRepository.Metric;
-import ai.temper.engine.store.RolloutRepository;
 import ai.temper.engine.store.RolloutRepository.Rollout;
+import ai.temper.engine.store.RolloutRepository;
 import ai.temper.engine.store.RunRepository.Run;
+import ai.temper.engine.store.RunStatus;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -147,7 +148,7 @@ public final class TrainingRuns {
    */
   public TrainResult run(long runId, JobContext ctx) {
     Run r = find(runId);
-    if (r.status().equals("SUCCEEDED")) {
+    if (r.status() == RunStatus.SUCCEEDED) {
       throw new TemperException("Run " + runId + " has already finished"
           + latestCheckpoint(runId).map(p -> "; its final checkpoint is " + p).orElse(""));
     }
@@ -160,7 +161,7 @@ public final class TrainingRuns {
       Path outputDir = Path.of(r.outputDir());
       Path resume = latestCheckpoint(runId).orElse(resumeFromConfig(config, outputDir));
       workbench.db().runs().markRunning(runId);
-      ctx.onAbandon(() -> workbench.db().runs().finish(runId, "CANCELLED",
+      ctx.onAbandon(() -> workbench.db().runs().finish(runId, RunStatus.CANCELLED,
           "stopped at shutdown while it could not check for cancellation"));
       try {
         List<TrainListener> all = new java.util.ArrayList<>(listeners);
@@ -171,16 +172,16 @@ public final class TrainingRuns {
         TrainResult result = config.kind() == TrainKind.GRPO || config.kind() == TrainKind.PPO
             ? new RlTrainer(runId, config, outputDir, workbench, all, ctx).run(resume)
             : new Trainer(runId, config, outputDir, workbench, all, ctx).run(resume);
-        workbench.db().runs().finish(runId, "SUCCEEDED", null);
+        workbench.db().runs().finish(runId, RunStatus.SUCCEEDED, null);
         return result;
       } catch (CancellationException e) {
-        workbench.db().runs().finish(runId, "CANCELLED", null);
+        workbench.db().runs().finish(runId, RunStatus.CANCELLED, null);
         throw e;
       } catch (TemperException e) {
-        workbench.db().runs().finish(runId, "FAILED", e.getMessage());
+        workbench.db().runs().finish(runId, RunStatus.FAILED, e.getMessage());
         throw e;
       } catch (RuntimeException | Error e) {
-        workbench.db().runs().finish(runId, "FAILED", e.toString());
+        workbench.db().runs().finish(runId, RunStatus.FAILED, e.toString());
         throw e;
       }
     } finally {

@@ -1,10 +1,11 @@
 package ai.temper.views.annotate;
 
+import ai.temper.engine.Json;
 import ai.temper.engine.TemperException;
 import ai.temper.engine.Workbench;
 import ai.temper.engine.annotate.Agreement;
-import ai.temper.engine.annotate.Annotations;
 import ai.temper.engine.annotate.Annotations.Item;
+import ai.temper.engine.annotate.Annotations;
 import ai.temper.engine.annotate.Bundles;
 import ai.temper.engine.annotate.Choice;
 import ai.temper.engine.annotate.PairSources;
@@ -22,7 +23,6 @@ import ai.temper.engine.vpl.VplConfig;
 import ai.temper.views.common.BackgroundTask;
 import ai.temper.views.common.Lifecycle;
 import ai.temper.views.common.TaskExecutor;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -358,7 +358,7 @@ public final class AnnotateViewModel implements Lifecycle {
   /** Creates a session (generating answers when models are the source) as a job. */
   public CompletableFuture<SessionRow> createSession(SessionSpec spec) {
     return BackgroundTask.job("labels-session", "Create session " + spec.name(), ctx -> {
-      ObjectNode settings = new ObjectMapper().createObjectNode();
+      ObjectNode settings = Json.object();
       List<NewPair> pairs;
       String kind = spec.source();
       if (kind.equals("dataset")) {

@@ -4,6 +4,7 @@ import ai.temper.engine.Workbench;
 import ai.temper.engine.store.CheckpointRepository.CheckpointRow;
 import ai.temper.engine.store.MetricRepository.Metric;
 import ai.temper.engine.store.RunRepository.Run;
+import ai.temper.engine.store.RunStatus;
 import ai.temper.views.common.BackgroundTask;
 import ai.temper.views.common.Lifecycle;
 import ai.temper.views.common.LineChartPane.Point;
@@ -14,10 +15,10 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.time.format.FormatStyle;
-import java.util.Locale;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
@@ -296,9 +297,9 @@ public final class RunsViewModel implements Lifecycle {
   public void resumePicked() {
     if (picked.isEmpty()) {
       error.set("Pick a run to resume");
-    } else if (picked.get(0).status().equals("SUCCEEDED")) {
+    } else if (picked.get(0).status() == RunStatus.SUCCEEDED) {
       error.set("Run " + picked.get(0).id() + " has finished; nothing to resume");
-    } else if (picked.get(0).status().equals("RUNNING")) {
+    } else if (picked.get(0).status() == RunStatus.RUNNING) {
       error.set("Run " + picked.get(0).id() + " is training now");
     } else {
       error.set("");

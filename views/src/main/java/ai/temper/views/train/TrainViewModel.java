@@ -4,7 +4,7 @@ import ai.temper.engine.TemperException;
 import ai.temper.engine.Workbench;
 import ai.temper.engine.data.DatasetKind;
 import ai.temper.engine.jobs.JobHandle;
-import ai.temper.engine.store.ModelRepository;
+import ai.temper.engine.store.ModelKind;
 import ai.temper.engine.train.ConfigField;
 import ai.temper.engine.train.ConfigField.BadValue;
 import ai.temper.engine.train.TrainConfig;
@@ -130,7 +130,7 @@ public final class TrainViewModel implements Lifecycle {
         .onSuccess(datasetNames::setAll).onFailure(e -> error.set(e.getMessage()))
         .executeWith(tasks).future();
     CompletableFuture<List<String>> models = BackgroundTask.wrap(() -> workbench.models()
-        .list().stream().filter(m -> !m.kind().equals(ModelRepository.ADAPTER))
+        .list().stream().filter(m -> m.kind() != ModelKind.ADAPTER)
         .map(m -> m.name()).toList()).onSuccess(modelNames::setAll)
         .onFailure(e -> error.set(e.getMessage())).executeWith(tasks).future();
     return CompletableFuture.allOf(datasets, models);
