@@ -64,6 +64,15 @@ class ArchitectureTest {
         .check(main);
   }
 
+  /** Pages hop to the FX thread through {@code UiExecutor}, the one place that calls Platform. */
+  @Test
+  void onlyTheUiExecutorPostsToTheFxThread() {
+    noClasses().that().resideInAPackage("ai.temper.views..")
+        .and().doNotHaveFullyQualifiedName("ai.temper.views.common.UiExecutor")
+        .should().callMethod("javafx.application.Platform", "runLater", "java.lang.Runnable")
+        .check(main);
+  }
+
   @Test
   void onlyTheBackgroundTaskAndTheStatusBarListenToJobs() {
     noClasses().that().resideInAPackage("ai.temper.views..")
