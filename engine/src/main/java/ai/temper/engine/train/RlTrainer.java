@@ -774,6 +774,9 @@ final class RlTrainer {
           s.completion.length, detail.toString()));
     }
     rollouts.add(rows);
+    for (TrainListener l : listeners) {
+      l.onRollouts(runId, step, rows.size());
+    }
   }
 
   private static double round(double v) {
