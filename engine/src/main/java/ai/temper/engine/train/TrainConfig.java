@@ -108,6 +108,8 @@ public final class TrainConfig {
   public static final String ADD_BOS = "add_bos";
   public static final String RESUME = "resume_from_checkpoint";
   public static final String EVAL_SUITE = "eval_suite";
+  public static final String BF16 = "bf16";
+  public static final String FP16 = "fp16";
 
   public static final List<String> LORA_MODULES = List.of("q_proj", "k_proj", "v_proj",
       "o_proj", "gate_proj", "up_proj", "down_proj", "qkv_proj", "gate_up_proj");
@@ -172,6 +174,12 @@ public final class TrainConfig {
       f(ADAM_EPSILON, DOUBLE, 1e-8, false, null, "Optimizer", "AdamW denominator epsilon"),
       f(MAX_GRAD_NORM, DOUBLE, 1.0, false, null, "Optimizer",
           "Clip the global gradient norm to this value (0 disables clipping)"),
+      f(BF16, BOOL, false, false, EnumSet.complementOf(EnumSet.copyOf(RL)), "Optimizer",
+          "Compute in bfloat16 where possible: DJL 0.36 has no bfloat16 type, so Temper computes"
+              + " in what --precision auto picks and says so in the run's log"),
+      f(FP16, BOOL, false, false, EnumSet.complementOf(EnumSet.copyOf(RL)), "Optimizer",
+          "Matrix products in float16 with dynamic loss scaling, float32 master weights and "
+              + "AdamW state; false: --precision decides (auto: fp16 on a CUDA GPU, else fp32)"),
       choice(SCHEDULER, "linear", List.of("linear", "cosine", "constant"), null, "Schedule",
           "Learning-rate decay after warmup: linear or cosine to zero, or constant"),
       f(WARMUP_RATIO, DOUBLE, 0.03, false, null, "Schedule",
@@ -556,6 +564,13 @@ public final class TrainConfig {
     if (learningRate() <= 0) {
       bad.accept(LEARNING_RATE, "must be positive");
     }
+    if (bf16() && fp16()) {
+      bad.accept(FP16, "and bf16 cannot both be true");
+    }
+    if (fp16() && RL.contains(kind)) {
+      bad.accept(FP16, "is not available for " + kind.id() + ": rollouts are scored in "
+          + "float32, so grpo and ppo train in float32");
+    }
     if (warmupRatio() < 0 || warmupRatio() >= 1) {
       bad.accept(WARMUP_RATIO, "must be in [0, 1)");
     }
@@ -887,6 +902,14 @@ public final class TrainConfig {
   @SuppressWarnings("unchecked")
   private List<String> stringList(String name) {
     return (List<String>) values.get(name);
+  }
+
+  public boolean bf16() {
+    return Boolean.TRUE.equals(values.get(BF16));
+  }
+
+  public boolean fp16() {
+    return Boolean.TRUE.equals(values.get(FP16));
   }
 
   public boolean useLora() {
