@@ -1,6 +1,7 @@
 package ai.temper.app;
 
 import ai.temper.engine.Workbench;
+import ai.temper.engine.recipe.StarterSamples;
 import ai.temper.views.annotate.AnnotateView;
 import ai.temper.views.annotate.AnnotateViewModel;
 import ai.temper.views.chat.ChatView;
@@ -27,11 +28,21 @@ import ai.temper.views.welcome.WelcomeView;
 import ai.temper.views.welcome.WelcomeViewModel;
 import ai.temper.views.common.Lifecycle;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /** Wires the feature views to one workbench, in navigation order. */
 final class Pages {
   private Pages() {}
+
+  /**
+   * The page the window opens on: the welcome on a home with nothing in it (no datasets,
+   * models, runs or recipes), else the page last shown, else Datasets.
+   */
+  static String firstPage(Workbench wb, Optional<String> remembered) {
+    return StarterSamples.isEmpty(wb) ? "welcome"
+        : remembered.filter(p -> !p.equals("welcome")).orElse("datasets");
+  }
 
   static List<Page> create(Workbench wb) {
     return create(wb, device -> { }, id -> { });

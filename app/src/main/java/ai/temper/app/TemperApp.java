@@ -5,7 +5,6 @@ import ai.temper.engine.Devices;
 import ai.temper.engine.Settings;
 import ai.temper.engine.TemperException;
 import ai.temper.engine.Workbench;
-import ai.temper.engine.recipe.StarterSamples;
 import ai.temper.views.shell.ShellView;
 import ai.temper.views.shell.ShellViewModel;
 import java.nio.file.Path;
@@ -59,9 +58,7 @@ public final class TemperApp extends Application {
       settings.save();
     }, id -> shell.select(id)));
     // a new home opens on the welcome, one with content on the page last shown (F1: welcome)
-    String first = StarterSamples.isEmpty(workbench) ? "welcome"
-        : settings.get("page").filter(p -> !p.equals("welcome")).orElse("datasets");
-    if (!shell.select(first)) {
+    if (!shell.select(Pages.firstPage(workbench, settings.get("page")))) {
       shell.select("datasets");
     }
     ShellView view = new ShellView(shell);

@@ -160,6 +160,10 @@ public final class WelcomeView extends ScrollPane {
         return null;
       }
     });
+    Tooltip whole = new Tooltip();
+    whole.textProperty().bind(Bindings.createStringBinding(() -> pick.getValue() == null ? ""
+        : pick.getValue().label(), pick.valueProperty()));
+    pick.setTooltip(whole);
     Label note = new Label();
     note.getStyleClass().add("muted");
     note.setWrapText(true);
