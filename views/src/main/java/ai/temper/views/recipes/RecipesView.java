@@ -84,6 +84,9 @@ public final class RecipesView extends BorderPane {
     Button refresh = new Button("Refresh");
     refresh.setTooltip(new Tooltip("Reload recipes and stages (F5)"));
     refresh.setOnAction(e -> model.refresh());
+    for (Button b : new Button[] {run, cancel, results, open, refresh}) {
+      b.setMinWidth(Region.USE_PREF_SIZE);
+    }
     Region spacer = new Region();
     HBox.setHgrow(spacer, Priority.ALWAYS);
     VBox heading = new VBox(2, title, sub);
@@ -109,7 +112,7 @@ public final class RecipesView extends BorderPane {
 
     pipeline.setId("recipes-pipeline");
     pipeline.setPadding(new Insets(4));
-    pipeline.setRowValignment(javafx.geometry.VPos.CENTER);
+    pipeline.setRowValignment(javafx.geometry.VPos.TOP);
     model.stages().addListener((ListChangeListener<StageItem>) c -> drawPipeline());
     ScrollPane pipeScroll = new ScrollPane(pipeline);
     pipeScroll.setFitToWidth(true);
@@ -137,7 +140,7 @@ public final class RecipesView extends BorderPane {
     VBox.setVgrow(pipeScroll, Priority.ALWAYS);
     SplitPane right = new SplitPane(pipeBox, log);
     right.setOrientation(Orientation.VERTICAL);
-    right.setDividerPositions(0.62);
+    right.setDividerPositions(0.74);
     SplitPane split = new SplitPane(list, right);
     split.setDividerPositions(0.22);
     SplitPane.setResizableWithParent(list, false);
@@ -176,6 +179,12 @@ public final class RecipesView extends BorderPane {
       e.consume();
     });
     drawPipeline();
+    // shown: the list has the focus, so the arrows pick a recipe and Ctrl+R runs it
+    sceneProperty().addListener((obs, old, scene) -> {
+      if (scene != null) {
+        javafx.application.Platform.runLater(list::requestFocus);
+      }
+    });
   }
 
   private String runText() {
@@ -236,25 +245,37 @@ public final class RecipesView extends BorderPane {
       pipeline.getChildren().add(none);
       return;
     }
+    // one column per stage; an eval stage goes under the stage whose model it evaluates
+    VBox column = null;
     for (StageItem s : model.stages()) {
+      if (s.evaluation() && column != null) {
+        column.getChildren().add(stageBox(s));
+        continue;
+      }
       if (!pipeline.getChildren().isEmpty()) {
         Label arrow = new Label("→");
         arrow.getStyleClass().add("pipeline-arrow");
         pipeline.getChildren().add(arrow);
       }
-      pipeline.getChildren().add(stageBox(s));
+      column = new VBox(8, stageBox(s));
+      column.getStyleClass().add("pipeline-column");
+      pipeline.getChildren().add(column);
     }
   }
 
   private Node stageBox(StageItem s) {
     Label name = new Label(s.name());
     name.getStyleClass().add("stage-name");
-    Label algo = new Label(s.algorithm());
-    algo.getStyleClass().add("muted");
     Label status = new Label(statusText(s.status()));
     status.getStyleClass().addAll("stage-status", "stage-status-"
         + s.status().name().toLowerCase(Locale.ROOT));
-    VBox box = new VBox(3, name, algo, status);
+    VBox box = new VBox(3, name);
+    if (!s.algorithm().equals(s.name())) {
+      Label algo = new Label(s.algorithm());
+      algo.getStyleClass().add("muted");
+      box.getChildren().add(algo);
+    }
+    box.getChildren().add(status);
     box.getStyleClass().addAll("stage", "stage-" + s.status().name().toLowerCase(Locale.ROOT));
     box.setId("stage-" + s.name());
     if (s.runId() != null) {
@@ -302,6 +323,7 @@ public final class RecipesView extends BorderPane {
       if (empty || e == null) {
         setText(null);
         setGraphic(null);
+        setTooltip(null);
         return;
       }
       Label name = new Label(e.name());
@@ -312,6 +334,8 @@ public final class RecipesView extends BorderPane {
       detail.getStyleClass().add("muted");
       setText(null);
       setGraphic(new VBox(1, name, detail));
+      setTooltip(new Tooltip(e.file() + "\n" + state + (e.error() == null ? ""
+          : "\n" + e.error())));
     }
   }
 

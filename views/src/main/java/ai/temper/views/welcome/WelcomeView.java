@@ -85,9 +85,19 @@ public final class WelcomeView extends ScrollPane {
     Label help = new Label("This page stays under Welcome in the navigation (F1).");
     help.getStyleClass().add("muted");
     VBox box = new VBox(12, new VBox(4, title, sub), cards, progress, status, error, help);
-    box.setMaxWidth(980);
+    box.setMaxWidth(1040);
     box.setPadding(new Insets(4, 4, 4, 4));
-    setContent(box);
+    javafx.scene.layout.StackPane centred = new javafx.scene.layout.StackPane(box);
+    javafx.scene.layout.StackPane.setAlignment(box, Pos.TOP_CENTER);
+    setContent(centred);
+    // shown: the first action has the focus, so Enter or Space loads the samples
+    sceneProperty().addListener((obs, old, scene) -> {
+      if (scene != null) {
+        javafx.application.Platform.runLater(() -> cards.getChildren().stream()
+            .flatMap(c -> c.lookupAll("#welcome-load-samples").stream()).findFirst()
+            .ifPresent(Node::requestFocus));
+      }
+    });
 
     addEventFilter(javafx.scene.input.KeyEvent.KEY_PRESSED, e -> {
       if (new KeyCodeCombination(KeyCode.L, KeyCombination.SHORTCUT_DOWN).match(e)) {
@@ -152,7 +162,7 @@ public final class WelcomeView extends ScrollPane {
     pick.setConverter(new StringConverter<>() {
       @Override
       public String toString(SuggestedModel m) {
-        return m == null ? "" : m.repoId() + "  (" + m.size() + ", " + m.family() + ")";
+        return m == null ? "" : m.repoId();
       }
 
       @Override
@@ -169,7 +179,7 @@ public final class WelcomeView extends ScrollPane {
     note.setWrapText(true);
     note.textProperty().bind(Bindings.createStringBinding(() -> {
       SuggestedModel m = pick.getValue();
-      return m == null ? "" : m.note();
+      return m == null ? "" : m.size() + ", " + m.family() + ": " + m.note();
     }, pick.valueProperty()));
     Button download = new Button("Download…");
     download.setId("welcome-download");
