@@ -151,7 +151,7 @@ public final class RecipeRunner {
 
   private String train(Recipe recipe, Stage stage, StageRow row, String head, String current,
       Map<String, String> checkpoints, JobContext ctx) {
-    TrainingRuns runs = new TrainingRuns(wb);
+    TrainingRuns runs = wb.runs();
     Long runId = row.runId();
     if (runId != null) {
       Run r = wb.db().runs().find(runId).orElse(null);
