@@ -269,7 +269,7 @@ public final class RecipeRunner {
     }
     repo.stageRunning(row.id(), null);
     log.accept(head + ": evaluating " + model + " on " + suite.name());
-    SuiteOutcome r = new Evaluator(wb).run(model, suite, o, ctx);
+    SuiteOutcome r = wb.evaluations().run(model, suite, o, ctx);
     List<String> ids = new ArrayList<>();
     for (TaskOutcome t : r.tasks()) {
       if (t.status() == Status.FAILED) {
