@@ -69,8 +69,8 @@ class ShellViewTest {
 
   @Test
   void navigationShowsEveryPageAndRunsComeFromTheDatabase(FxRobot robot) {
-    for (String id : List.of("datasets", "annotate", "train", "runs", "rollouts", "chat",
-        "evaluate", "models")) {
+    for (String id : List.of("welcome", "datasets", "annotate", "train", "recipes", "runs",
+        "rollouts", "chat", "evaluate", "models")) {
       assertThat(robot.lookup("#nav-" + id).tryQuery()).as(id).isPresent();
     }
     robot.clickOn("#nav-runs");

@@ -88,7 +88,7 @@ public final class RecipeRunner {
     }
     List<StageRow> rows = repo.stages(id);
     Map<String, String> checkpoints = new LinkedHashMap<>();
-    String current = null;
+    String current = recipe.base() == null ? null : substitute(recipe.base(), checkpoints);
     int n = recipe.stages().size();
     for (int i = 0; i < n; i++) {
       Stage stage = recipe.stages().get(i);

@@ -8,6 +8,7 @@ import ai.temper.engine.eval.ResultTable.Filter;
 import ai.temper.engine.eval.ResultTable.Pair;
 import ai.temper.engine.eval.ResultTable.Row;
 import ai.temper.engine.eval.ResultTable.TaskKey;
+import ai.temper.engine.recipe.StarterSamples;
 import ai.temper.engine.store.EvalRepository.Result;
 import ai.temper.views.common.BackgroundTask;
 import ai.temper.views.common.Lifecycle;
@@ -73,6 +74,7 @@ public final class EvaluateViewModel implements Lifecycle {
   private volatile CompletableFuture<ResultTable> shownAfterEvaluation;
   private TaskHandle<Evaluator.SuiteOutcome> evaluation;
   private Path focus;
+  private volatile List<String> homeSuites = List.of();
 
   public EvaluateViewModel(Workbench workbench) {
     this(workbench, TaskExecutor.fx(workbench.jobs()));
@@ -100,11 +102,16 @@ public final class EvaluateViewModel implements Lifecycle {
     return BackgroundTask.wrap(() -> {
       List<String> models = new ArrayList<>();
       workbench.models().list().forEach(m -> models.add(m.name()));
+      // the home's suites (the starter world's) before the built-in ones
+      homeSuites = StarterSamples.suites(workbench.home()).stream().map(Path::toString)
+          .toList();
       return Map.entry(models, workbench.evaluations().table());
     }).onSuccess(r -> {
       modelChoices.setAll(r.getKey());
-      if (suiteChoices.isEmpty()) {
-        suiteChoices.setAll(EvalSuite.builtinNames());
+      List<String> suites = new ArrayList<>(homeSuites);
+      suites.addAll(EvalSuite.builtinNames());
+      if (!suiteChoices.equals(suites)) {
+        suiteChoices.setAll(suites);
       }
       show(r.getValue());
     }).onFailure(e -> error.set(e.getMessage())).executeWith(tasks).future()

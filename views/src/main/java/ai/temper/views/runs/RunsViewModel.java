@@ -74,6 +74,7 @@ public final class RunsViewModel implements Lifecycle {
   private final ObservableMap<Long, List<String>> allTags = FXCollections.observableHashMap();
   private Consumer<List<Long>> reselect = ids -> {};
   private boolean refreshing;
+  private Long showNext;
   private Consumer<Path> openInChat = p -> {};
   private Consumer<Path> openInEvaluate = p -> {};
   private LongConsumer onResume = id -> {};
@@ -127,7 +128,9 @@ public final class RunsViewModel implements Lifecycle {
   public CompletableFuture<List<Run>> refresh() {
     return BackgroundTask.wrap(() -> Map.entry(workbench.runs().list(),
         workbench.runs().allTags())).onSuccess(result -> {
-          List<Long> ids = picked.stream().map(Run::id).toList();
+          List<Long> ids = showNext != null ? List.of(showNext)
+              : picked.stream().map(Run::id).toList();
+          showNext = null;
           allTags.clear();
           allTags.putAll(result.getValue());
           refreshing = true;
@@ -149,6 +152,12 @@ public final class RunsViewModel implements Lifecycle {
           }
         }).onFailure(e -> error.set(e.getMessage())).executeWith(tasks).future()
         .thenApply(Map.Entry::getKey);
+  }
+
+  /** Reloads the runs and picks run {@code id} alone (a recipe stage's run). */
+  public CompletableFuture<List<Run>> show(long id) {
+    showNext = id;
+    return refresh();
   }
 
   /** True while a refresh replaces the rows: selection changes then are not the user's. */

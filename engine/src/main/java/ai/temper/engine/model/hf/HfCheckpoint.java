@@ -102,7 +102,7 @@ public final class HfCheckpoint {
    * tokenizer opened (null when the directory has none), the chat template.
    */
   public static Checkpoint read(Path dir) {
-    Contents c = readContents(dir);
+    Contents c = readContents(dir, true);
     HfTokenizer tok = c.tokenizer() == null ? null : c.openTokenizer();
     return new Checkpoint(c.config(), c.weights(), tok, c.chatTemplate().orElse(null),
         dir.toString());
@@ -114,8 +114,16 @@ public final class HfCheckpoint {
    * generation config. Pickle weights are refused without being opened.
    */
   public static Contents readContents(Path dir) {
+    return readContents(dir, false);
+  }
+
+  /**
+   * As {@link #readContents(Path)}; with {@code stored} the weights stay in their files until
+   * the model is built from them (no Java copy of the weights; see {@link Tensor#stored}).
+   */
+  public static Contents readContents(Path dir, boolean stored) {
     LlamaConfig config = readConfig(dir);
-    SafetensorsIndex.Weights w = SafetensorsIndex.read(dir);
+    SafetensorsIndex.Weights w = SafetensorsIndex.read(dir, stored);
     StateDict weights = checked(config, w.tensors(),
         name -> String.valueOf(w.fileOf(name) == null ? dir : w.fileOf(name)),
         dir.resolve(CONFIG).toString());
