@@ -4,7 +4,6 @@ import ai.temper.engine.Workbench;
 import ai.temper.engine.data.Decontaminator;
 import ai.temper.engine.eval.EvalSuite;
 import ai.temper.engine.eval.EvalTask;
-import ai.temper.engine.eval.Evaluator;
 import ai.temper.engine.eval.Evaluator.Options;
 import ai.temper.engine.eval.Evaluator.Status;
 import ai.temper.engine.eval.Evaluator.SuiteOutcome;
