@@ -96,7 +96,7 @@ class GrpoRunTest {
     try (Workbench wb = Workbench.open(home)) {
       TrainConfig c = config(data, "max_train_steps=4", "save_steps=2", "use_lora=true",
           "lora_rank=4");
-      TrainingRuns runs = new TrainingRuns(wb);
+      TrainingRuns runs = wb.runs();
       long straight = runs.create(c);
       runs.run(straight, JobContext.none());
       long stopped = runs.create(c);
