@@ -22,7 +22,7 @@ import picocli.CommandLine.Option;
     description = "Measure the engine's speed.",
     subcommands = {BenchCommand.Generate.class, BenchDatasetsCommand.class,
         BenchTrainCommand.class, BenchChatCommand.class, BenchRlCommand.class,
-        BenchEvalCommand.class})
+        BenchEvalCommand.class, BenchMemoryCommand.class})
 public final class BenchCommand {
 
   @Command(name = "generate", mixinStandardHelpOptions = true,

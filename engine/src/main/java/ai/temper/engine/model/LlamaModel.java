@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
@@ -43,6 +44,9 @@ public final class LlamaModel implements AutoCloseable {
   private final Rope localRope;
   private FastWeights fast;
   private DecodeSession pooled;
+  private boolean gradientCheckpointing;
+  /** float32 scratch arrays by shape, for widening float16 weights outside training. */
+  private final Map<Shape, NDArray> scratch = new java.util.HashMap<>();
   /** The type of the forward's matrix products (float32: the exact path); see {@link #linear}. */
   private DataType computeType = DataType.FLOAT32;
 
@@ -72,7 +76,7 @@ public final class LlamaModel implements AutoCloseable {
     try {
       for (Map.Entry<String, long[]> e : parameterShapes(config).entrySet()) {
         Tensor t = weights.require(e.getKey(), source, e.getValue());
-        NDArray a = m.create(t.data(), new Shape(t.shape()));
+        NDArray a = WeightArrays.create(m, t);
         a.setName(e.getKey());
         p.put(e.getKey(), a);
       }
@@ -176,6 +180,19 @@ public final class LlamaModel implements AutoCloseable {
     return config;
   }
 
+  /**
+   * gradient_checkpointing: while gradients are recorded, {@link #hiddenStates} keeps only each
+   * decoder layer's input and {@link #backwardCheckpointed} recomputes the layers one at a time
+   * during the backward pass, so activations of one layer, not all, are alive at once.
+   */
+  public void setGradientCheckpointing(boolean on) {
+    this.gradientCheckpointing = on;
+  }
+
+  public boolean gradientCheckpointing() {
+    return gradientCheckpointing;
+  }
+
   /** The manager that owns the parameters. */
   public NDManager manager() {
     return manager;
@@ -217,9 +234,53 @@ public final class LlamaModel implements AutoCloseable {
     StateDict sd = new StateDict();
     for (Map.Entry<String, NDArray> e : params.entrySet()) {
       NDArray a = e.getValue();
-      sd.put(e.getKey(), new Tensor(a.getShape().getShape(), a.toFloatArray()));
+      sd.put(e.getKey(), new Tensor(a.getShape().getShape(), floats(a)));
     }
     return sd;
+  }
+
+  /** An array's values as float32 (a float16 weight is widened on the way out). */
+  public static float[] floats(NDArray a) {
+    if (a.getDataType() == DataType.FLOAT32) {
+      return a.toFloatArray();
+    }
+    try (NDArray wide = a.toType(DataType.FLOAT32, true)) {
+      return wide.toFloatArray();
+    }
+  }
+
+  /** Whether some weight is kept in float16 (see {@link WeightArrays}). */
+  public boolean halfWeights() {
+    for (NDArray a : params.values()) {
+      if (a.getDataType() == DataType.FLOAT16) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Widens every float16 weight to float32 in place of the original (full training updates
+   * the weights themselves, which needs float32 values and gradients).
+   */
+  public void widenToFloat32() {
+    releaseInference();
+    scratch.values().forEach(NDArray::close);
+    scratch.clear();
+    for (Map.Entry<String, NDArray> e : params.entrySet()) {
+      NDArray a = e.getValue();
+      if (a.getDataType() != DataType.FLOAT32) {
+        NDArray wide;
+        try (ai.temper.engine.NoGrad ng = ai.temper.engine.NoGrad.enter()) {
+          wide = a.toType(DataType.FLOAT32, true);
+        }
+        NDScope.unregister(wide);
+        wide.attach(manager);
+        wide.setName(e.getKey());
+        a.close();
+        e.setValue(wide);
+      }
+    }
   }
 
   // ---------------------------------------------------------------- training / scoring path
@@ -252,7 +313,8 @@ public final class LlamaModel implements AutoCloseable {
   /** The output head applied to hidden states (..., hidden) -> (..., vocab). */
   public NDArray logits(NDArray hidden) {
     String head = config.tieWordEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight";
-    NDArray logits = linear(hidden, head, null);
+    NDArray logits = parameter(head).getDataType() == DataType.FLOAT32 ? linear(hidden, head, null)
+        : chunkedHead(hidden, parameter(head));
     double cap = config.variant().finalSoftcap();
     return cap > 0 ? softcap(logits, cap) : logits;
   }
@@ -378,6 +440,9 @@ public final class LlamaModel implements AutoCloseable {
     NDArray x = ids.getNDArrayInternal()
         .embedding(ids, parameter("model.embed_tokens.weight"), SparseFormat.DENSE)
         .singletonOrThrow();
+    if (x.getDataType() != DataType.FLOAT32) {
+      x = x.toType(DataType.FLOAT32, false);
+    }
     if (config.variant().scaleEmbeddings()) {
       // Gemma: embeddings times sqrt(hidden_size), rounded to the activations' dtype
       x = x.mul(scalar(x, (float) Math.sqrt(config.hiddenSize())));
@@ -573,18 +638,72 @@ public final class LlamaModel implements AutoCloseable {
   /** x W^T (+ b), plus the adapter on that weight if one is set. */
   private NDArray linear(NDArray x, String weight, String biasName) {
     NDArray bias = biasName == null ? null : params.get(biasName);
+    NDArray w = widened(parameter(weight), x);
     NDArray y;
     if (computeType == DataType.FLOAT32) {
-      y = x.getNDArrayInternal().linear(x, parameter(weight), bias).singletonOrThrow();
+      y = x.getNDArrayInternal().linear(x, w, bias).singletonOrThrow();
     } else {
       NDManager m = x.getManager();
       NDArray xc = cast(x, computeType, m);
-      y = cast(xc.getNDArrayInternal().linear(xc, cast(parameter(weight), computeType, m),
+      y = cast(xc.getNDArrayInternal().linear(xc, cast(w, computeType, m),
           bias == null ? null : cast(bias, computeType, m)).singletonOrThrow(), DataType.FLOAT32, m);
     }
     LinearAdapter a = adapters.get(weight);
     return a == null ? y : y.add(a.forward(x));
   }
+
+  /** Rows of the output head widened at a time: a float32 copy of at most 32 MB. */
+  static final long HEAD_CHUNK_BYTES = 32L << 20;
+
+  /**
+   * The output head over a float16 matrix, a block of vocabulary rows at a time, so that no
+   * float32 copy of the whole (vocab, hidden) matrix is ever made.
+   */
+  private NDArray chunkedHead(NDArray hidden, NDArray w) {
+    long vocab = w.getShape().get(0);
+    long d = w.getShape().get(1);
+    long rows = Math.max(1, HEAD_CHUNK_BYTES / (d * Float.BYTES));
+    NDList parts = new NDList();
+    for (long r = 0; r < vocab; r += rows) {
+      long end = Math.min(vocab, r + rows);
+      NDArray block = ai.djl.pytorch.jni.JniUtils.slice((ai.djl.pytorch.engine.PtNDArray) w, 0,
+          r, end, 1);
+      NDScope.unregister(block);
+      block.attach(hidden.getManager());
+      parts.add(hidden.getNDArrayInternal().linear(hidden, widened(block, hidden), null)
+          .singletonOrThrow());
+    }
+    return parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts, -1);
+  }
+
+  /**
+   * A float16 weight as float32, just in time: when gradients flow through {@code input} a
+   * fresh copy that autograd keeps until the backward pass (with gradient checkpointing, one
+   * layer's worth); otherwise a reused scratch array per shape, so inference holds one
+   * layer's float32 copy at most. Float32 weights pass through.
+   */
+  private NDArray widened(NDArray w, NDArray input) {
+    if (w.getDataType() == DataType.FLOAT32) {
+      return w;
+    }
+    if (ai.djl.pytorch.jni.JniUtils.isGradMode() && input.hasGradient()) {
+      // the backward pass of x W^T needs W: a scratch array overwritten later would corrupt it
+      NDArray wide = w.toType(DataType.FLOAT32, true);
+      wide.attach(input.getManager());
+      return wide;
+    }
+    Shape s = w.getShape();
+    NDArray buf = scratch.get(s);
+    if (buf == null) {
+      buf = manager.zeros(s);
+      NDScope.unregister(buf);
+      scratch.put(s, buf);
+    }
+    buf.set(ALL, w);
+    return buf;
+  }
+
+  private static final ai.djl.ndarray.index.NDIndex ALL = new ai.djl.ndarray.index.NDIndex(":");
 
   /** a b (batched), in the compute type, widened back to float32. */
   private NDArray product(NDArray a, NDArray b) {
@@ -678,7 +797,7 @@ public final class LlamaModel implements AutoCloseable {
    */
   public boolean fastDecodes(int capacity) {
     DecoderVariant v = config.variant();
-    return v.fastDecodable() && (!v.hasSlidingLayers() || capacity <= v.slidingWindow())
+    return v.fastDecodable() && !halfWeights() && (!v.hasSlidingLayers() || capacity <= v.slidingWindow())
         && capacity <= rope.singleTableUpTo();
   }
 
@@ -725,6 +844,7 @@ public final class LlamaModel implements AutoCloseable {
   @Override
   public void close() {
     releaseInference();
+    scratch.clear();
     manager.close();
   }
 }

@@ -2,6 +2,7 @@ package ai.temper.engine.model.hf;
 
 import ai.temper.engine.Faults;
 import ai.temper.engine.FileErrors;
+import ai.temper.engine.Json;
 import ai.temper.engine.TemperException;
 import ai.temper.engine.model.Checkpoint;
 import ai.temper.engine.model.LlamaConfig;
@@ -11,7 +12,6 @@ import ai.temper.engine.model.Tensor;
 import ai.temper.engine.tokenizer.HfTokenizer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.DirectoryNotEmptyException;
@@ -36,8 +36,7 @@ public final class HfCheckpoint {
   public static final String GENERATION_CONFIG = "generation_config.json";
   /** Shard size when writing: large models get several files, as transformers writes them. */
   public static final long MAX_SHARD_BYTES = 4L << 30;
-  private static final ObjectMapper JSON = new ObjectMapper()
-      .enable(SerializationFeature.INDENT_OUTPUT);
+  private static final ObjectMapper JSON = Json.PRETTY;
 
   private HfCheckpoint() {}
 
@@ -100,7 +99,7 @@ public final class HfCheckpoint {
    * tokenizer opened (null when the directory has none), the chat template.
    */
   public static Checkpoint read(Path dir) {
-    Contents c = readContents(dir);
+    Contents c = readContents(dir, true);
     HfTokenizer tok = c.tokenizer() == null ? null : c.openTokenizer();
     return new Checkpoint(c.config(), c.weights(), tok, c.chatTemplate().orElse(null),
         dir.toString());
@@ -112,8 +111,16 @@ public final class HfCheckpoint {
    * generation config. Pickle weights are refused without being opened.
    */
   public static Contents readContents(Path dir) {
+    return readContents(dir, false);
+  }
+
+  /**
+   * As {@link #readContents(Path)}; with {@code stored} the weights stay in their files until
+   * the model is built from them (no Java copy of the weights; see {@link Tensor#stored}).
+   */
+  public static Contents readContents(Path dir, boolean stored) {
     LlamaConfig config = readConfig(dir);
-    SafetensorsIndex.Weights w = SafetensorsIndex.read(dir);
+    SafetensorsIndex.Weights w = SafetensorsIndex.read(dir, stored);
     StateDict weights = checked(config, w.tensors(),
         name -> String.valueOf(w.fileOf(name) == null ? dir : w.fileOf(name)),
         dir.resolve(CONFIG).toString());
