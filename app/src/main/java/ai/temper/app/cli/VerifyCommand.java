@@ -2,13 +2,13 @@ package ai.temper.app.cli;
 
 import ai.temper.engine.TemperException;
 import ai.temper.engine.Workbench;
+import ai.temper.engine.eval.ModelVerification.Line;
+import ai.temper.engine.eval.ModelVerification.Report;
+import ai.temper.engine.eval.ModelVerification;
 import ai.temper.engine.generate.SamplingParams;
 import ai.temper.engine.model.LoadedModel;
 import ai.temper.engine.train.DatasetMix;
 import ai.temper.engine.train.TrainingData;
-import ai.temper.engine.verify.ModelVerification;
-import ai.temper.engine.verify.ModelVerification.Line;
-import ai.temper.engine.verify.ModelVerification.Report;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
 import java.util.Locale;

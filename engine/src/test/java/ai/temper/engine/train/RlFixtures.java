@@ -48,7 +48,7 @@ public final class RlFixtures {
    * Returns the two run ids, straight first.
    */
   public static long[] straightAndResumed(Workbench wb, TrainConfig config, int stopStep) {
-    TrainingRuns runs = new TrainingRuns(wb);
+    TrainingRuns runs = wb.runs();
     long straight = runs.create(config);
     runs.run(straight, JobContext.none());
     long stopped = runs.create(config);
