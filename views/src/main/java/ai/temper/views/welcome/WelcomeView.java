@@ -1,7 +1,7 @@
 package ai.temper.views.welcome;
 
+import ai.temper.engine.models.hub.SuggestedModel;
 import ai.temper.views.common.UiExecutor;
-import ai.temper.views.models.SuggestedModel;
 import javafx.beans.binding.Bindings;
 import javafx.geometry.Insets;
 import javafx.geometry.Pos;
