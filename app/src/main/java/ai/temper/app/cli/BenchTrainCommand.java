@@ -26,13 +26,7 @@ import picocli.CommandLine.Option;
     description = "Training tokens/s and achieved FLOP/s (6N per token plus attention) for SFT "
         + "steps on stories260K and a random model of the stories15M shape, full and LoRA.")
 public final class BenchTrainCommand implements Callable<Integer> {
-  @Option(names = "--model", paramLabel = "PATH",
-      defaultValue = "../shared/models/stories260K/stories260K.bin",
-      description = "Real model to measure (default ${DEFAULT-VALUE}); 'none' to skip.")
-  String model;
-
-  @Option(names = "--no-random-15m", description = "Skip the random stories15M-shape model.")
-  boolean skipRandom;
+  @Mixin BenchModels models;
 
   @Option(names = "--batch", defaultValue = "8", description = "Rows per step (default 8).")
   int batch;
@@ -65,14 +59,12 @@ public final class BenchTrainCommand implements Callable<Integer> {
     for (Precision precision : precisions) {
       bench.precision(precision);
       for (boolean lora : new boolean[] {false, true}) {
-        if (!model.equals("none")) {
-          Path p = Path.of(model);
-          LoadedModel m = ModelLoader.load(p, null);
+        if (models.real() != null) {
+          LoadedModel m = ModelLoader.load(models.real(), null);
           m.tokenizer().close();
-          results.add(bench.run(p.getFileName().toString().replaceFirst("\\.bin$", ""),
-              m.model(), lora, batch, length));
+          results.add(bench.run(models.realName(), m.model(), lora, batch, length));
         }
-        if (!skipRandom) {
+        if (models.random()) {
           results.add(bench.run("random-15M", LlamaModel.random(
               TrainBenchmark.stories15MShape(), 15), lora, batch, length));
         }

@@ -151,7 +151,7 @@ public final class RecipeRunner {
 
   private String train(Recipe recipe, Stage stage, StageRow row, String head, String current,
       Map<String, String> checkpoints, JobContext ctx) {
-    TrainingRuns runs = new TrainingRuns(wb);
+    TrainingRuns runs = wb.runs();
     Long runId = row.runId();
     if (runId != null) {
       Run r = wb.db().runs().find(runId).orElse(null);
@@ -269,7 +269,7 @@ public final class RecipeRunner {
     }
     repo.stageRunning(row.id(), null);
     log.accept(head + ": evaluating " + model + " on " + suite.name());
-    SuiteOutcome r = new Evaluator(wb).run(model, suite, o, ctx);
+    SuiteOutcome r = wb.evaluations().run(model, suite, o, ctx);
     List<String> ids = new ArrayList<>();
     for (TaskOutcome t : r.tasks()) {
       if (t.status() == Status.FAILED) {

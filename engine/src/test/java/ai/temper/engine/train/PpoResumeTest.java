@@ -40,7 +40,7 @@ class PpoResumeTest {
           "response_length=16", "max_seq_length=128", "learning_rate=1e-3", "beta=0.05",
           "num_epochs=2", "num_mini_batches=2", "per_device_train_batch_size=4",
           "max_train_steps=4", "save_steps=2");
-      TrainingRuns runs = new TrainingRuns(wb);
+      TrainingRuns runs = wb.runs();
       long straight = runs.create(c);
       runs.run(straight, JobContext.none());
       long stopped = runs.create(c);

@@ -1,5 +1,6 @@
 package ai.temper.views.welcome;
 
+import ai.temper.views.common.UiExecutor;
 import ai.temper.views.models.SuggestedModel;
 import javafx.beans.binding.Bindings;
 import javafx.geometry.Insets;
@@ -93,7 +94,7 @@ public final class WelcomeView extends ScrollPane {
     // shown: the first action has the focus, so Enter or Space loads the samples
     sceneProperty().addListener((obs, old, scene) -> {
       if (scene != null) {
-        javafx.application.Platform.runLater(() -> cards.getChildren().stream()
+        UiExecutor.afterThisEvent().execute(() -> cards.getChildren().stream()
             .flatMap(c -> c.lookupAll("#welcome-load-samples").stream()).findFirst()
             .ifPresent(Node::requestFocus));
       }
