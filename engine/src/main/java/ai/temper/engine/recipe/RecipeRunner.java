@@ -4,17 +4,18 @@ import ai.temper.engine.TemperException;
 import ai.temper.engine.Workbench;
 import ai.temper.engine.data.StoryWorld;
 import ai.temper.engine.eval.EvalSuite;
-import ai.temper.engine.eval.Evaluator;
 import ai.temper.engine.eval.Evaluator.Status;
 import ai.temper.engine.eval.Evaluator.SuiteOutcome;
 import ai.temper.engine.eval.Evaluator.TaskOutcome;
+import ai.temper.engine.eval.Evaluator;
 import ai.temper.engine.jobs.JobContext;
 import ai.temper.engine.recipe.Recipe.Stage;
 import ai.temper.engine.store.EvalRepository.Result;
-import ai.temper.engine.store.RecipeRepository;
 import ai.temper.engine.store.RecipeRepository.RecipeRow;
 import ai.temper.engine.store.RecipeRepository.StageRow;
+import ai.temper.engine.store.RecipeRepository;
 import ai.temper.engine.store.RunRepository.Run;
+import ai.temper.engine.store.RunStatus;
 import ai.temper.engine.train.TrainConfig;
 import ai.temper.engine.train.TrainKind;
 import ai.temper.engine.train.TrainListener;
@@ -150,13 +151,13 @@ public final class RecipeRunner {
 
   private String train(Recipe recipe, Stage stage, StageRow row, String head, String current,
       Map<String, String> checkpoints, JobContext ctx) {
-    TrainingRuns runs = new TrainingRuns(wb);
+    TrainingRuns runs = wb.runs();
     Long runId = row.runId();
     if (runId != null) {
       Run r = wb.db().runs().find(runId).orElse(null);
       if (r == null) {
         runId = null;
-      } else if (r.status().equals("SUCCEEDED")) {
+      } else if (r.status() == RunStatus.SUCCEEDED) {
         String ckpt = runs.latestCheckpoint(runId).map(Path::toString).orElseThrow(
             () -> new TemperException("run " + r.id() + " finished without a checkpoint"));
         log.accept(head + ": run " + r.id() + " had finished; " + ckpt);
@@ -268,7 +269,7 @@ public final class RecipeRunner {
     }
     repo.stageRunning(row.id(), null);
     log.accept(head + ": evaluating " + model + " on " + suite.name());
-    SuiteOutcome r = new Evaluator(wb).run(model, suite, o, ctx);
+    SuiteOutcome r = wb.evaluations().run(model, suite, o, ctx);
     List<String> ids = new ArrayList<>();
     for (TaskOutcome t : r.tasks()) {
       if (t.status() == Status.FAILED) {

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import ai.temper.engine.Workbench;
 import ai.temper.engine.jobs.JobContext;
+import ai.temper.engine.store.RunStatus;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CancellationException;
@@ -53,19 +54,19 @@ class ResumeTest {
           "learning_rate=5e-3", "max_train_steps=7", "per_device_train_batch_size=4",
           "gradient_accumulation_steps=2", "save_steps=3", "eval_steps=0", "use_lora=true",
           "lora_rank=4", "lora_dropout=0.2", "lr_scheduler_type=cosine", "warmup_ratio=0.2");
-      TrainingRuns runs = new TrainingRuns(wb);
+      TrainingRuns runs = wb.runs();
       long straight = runs.create(c);
       runs.run(straight, JobContext.none());
 
       long stopped = runs.create(c);
       assertThatThrownBy(() -> runs.run(stopped, cancelAfter(4)))
           .isInstanceOf(CancellationException.class);
-      assertThat(wb.db().runs().find(stopped).orElseThrow().status()).isEqualTo("CANCELLED");
+      assertThat(wb.db().runs().find(stopped).orElseThrow().status()).isEqualTo(RunStatus.CANCELLED);
       assertThat(runs.latestCheckpoint(stopped).orElseThrow().getFileName().toString())
           .isEqualTo("step-4");
       TrainResult resumed = runs.run(stopped, JobContext.none());
       assertThat(resumed.steps()).isEqualTo(7);
-      assertThat(wb.db().runs().find(stopped).orElseThrow().status()).isEqualTo("SUCCEEDED");
+      assertThat(wb.db().runs().find(stopped).orElseThrow().status()).isEqualTo(RunStatus.SUCCEEDED);
 
       List<Double> a = TrainFixtures.series(wb, straight, "loss");
       List<Double> b = TrainFixtures.series(wb, stopped, "loss");

@@ -2,6 +2,7 @@ package ai.temper.engine.model.hf;
 
 import ai.temper.engine.Faults;
 import ai.temper.engine.FileErrors;
+import ai.temper.engine.Json;
 import ai.temper.engine.TemperException;
 import ai.temper.engine.model.Checkpoint;
 import ai.temper.engine.model.LlamaConfig;
@@ -9,9 +10,11 @@ import ai.temper.engine.model.LlamaModel;
 import ai.temper.engine.model.StateDict;
 import ai.temper.engine.model.Tensor;
 import ai.temper.engine.tokenizer.HfTokenizer;
+import ai.temper.engine.tokenizer.HfTokenizerFiles;
+import ai.temper.engine.tokenizer.Llama2cTokenizer;
+import ai.temper.engine.tokenizer.Tokenizer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.DirectoryNotEmptyException;
@@ -36,8 +39,7 @@ public final class HfCheckpoint {
   public static final String GENERATION_CONFIG = "generation_config.json";
   /** Shard size when writing: large models get several files, as transformers writes them. */
   public static final long MAX_SHARD_BYTES = 4L << 30;
-  private static final ObjectMapper JSON = new ObjectMapper()
-      .enable(SerializationFeature.INDENT_OUTPUT);
+  private static final ObjectMapper JSON = Json.PRETTY;
 
   private HfCheckpoint() {}
 
@@ -100,7 +102,7 @@ public final class HfCheckpoint {
    * tokenizer opened (null when the directory has none), the chat template.
    */
   public static Checkpoint read(Path dir) {
-    Contents c = readContents(dir);
+    Contents c = readContents(dir, true);
     HfTokenizer tok = c.tokenizer() == null ? null : c.openTokenizer();
     return new Checkpoint(c.config(), c.weights(), tok, c.chatTemplate().orElse(null),
         dir.toString());
@@ -112,8 +114,16 @@ public final class HfCheckpoint {
    * generation config. Pickle weights are refused without being opened.
    */
   public static Contents readContents(Path dir) {
+    return readContents(dir, false);
+  }
+
+  /**
+   * As {@link #readContents(Path)}; with {@code stored} the weights stay in their files until
+   * the model is built from them (no Java copy of the weights; see {@link Tensor#stored}).
+   */
+  public static Contents readContents(Path dir, boolean stored) {
     LlamaConfig config = readConfig(dir);
-    SafetensorsIndex.Weights w = SafetensorsIndex.read(dir);
+    SafetensorsIndex.Weights w = SafetensorsIndex.read(dir, stored);
     StateDict weights = checked(config, w.tensors(),
         name -> String.valueOf(w.fileOf(name) == null ? dir : w.fileOf(name)),
         dir.resolve(CONFIG).toString());
@@ -252,7 +262,7 @@ public final class HfCheckpoint {
    */
   public static void write(Path dir, LlamaConfig config, StateDict weights,
       ai.temper.engine.tokenizer.Tokenizer tokenizer, String chatTemplate) {
-    write(dir, config, weights, HfTokenizerFiles.of(tokenizer), chatTemplate, null, DType.F32);
+    write(dir, config, weights, tokenizerFiles(tokenizer), chatTemplate, null, DType.F32);
   }
 
   /** Writes as float32; see {@link #write(Path, LlamaConfig, StateDict, HfTokenizerFiles, String, JsonNode, DType)}. */
@@ -347,5 +357,20 @@ public final class HfCheckpoint {
     } catch (IOException ignored) {
       // best effort
     }
+  }
+
+  /**
+   * The files to save with a checkpoint for {@code tokenizer}: a Hugging Face tokenizer's own
+   * files, or a llama2.c tokenizer converted to tokenizer.json.
+   */
+  static HfTokenizerFiles tokenizerFiles(Tokenizer tokenizer) {
+    if (tokenizer instanceof HfTokenizer hf) {
+      return hf.files();
+    }
+    if (tokenizer instanceof Llama2cTokenizer l) {
+      return Llama2cTokenizerConverter.convert(Llama2cToHf.vocabOf(l), "llama2.c tokenizer");
+    }
+    throw new TemperException("cannot save a " + tokenizer.getClass().getSimpleName()
+        + " as Hugging Face tokenizer files");
   }
 }

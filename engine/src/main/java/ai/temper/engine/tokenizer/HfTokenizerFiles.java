@@ -1,10 +1,10 @@
-package ai.temper.engine.model.hf;
+package ai.temper.engine.tokenizer;
 
 import ai.temper.engine.FileErrors;
+import ai.temper.engine.Json;
 import ai.temper.engine.TemperException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -22,7 +22,7 @@ public record HfTokenizerFiles(String tokenizerJson, ObjectNode tokenizerConfig,
   public static final String TOKENIZER_CONFIG = "tokenizer_config.json";
   public static final String SPECIAL_TOKENS_MAP = "special_tokens_map.json";
   public static final String CHAT_TEMPLATE_FILE = "chat_template.jinja";
-  static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  static final ObjectMapper JSON = Json.PRETTY;
 
   public HfTokenizerFiles {
     if (tokenizerJson == null) {
@@ -31,21 +31,6 @@ public record HfTokenizerFiles(String tokenizerJson, ObjectNode tokenizerConfig,
     if (tokenizerConfig == null) {
       tokenizerConfig = JSON.createObjectNode();
     }
-  }
-
-  /**
-   * The files to save with a checkpoint for {@code tokenizer}: a Hugging Face tokenizer's own
-   * files, or a llama2.c tokenizer converted to tokenizer.json.
-   */
-  public static HfTokenizerFiles of(ai.temper.engine.tokenizer.Tokenizer tokenizer) {
-    if (tokenizer instanceof ai.temper.engine.tokenizer.HfTokenizer hf) {
-      return hf.files();
-    }
-    if (tokenizer instanceof ai.temper.engine.tokenizer.Llama2cTokenizer l) {
-      return Llama2cTokenizerConverter.convert(Llama2cToHf.vocabOf(l), "llama2.c tokenizer");
-    }
-    throw new TemperException("cannot save a " + tokenizer.getClass().getSimpleName()
-        + " as Hugging Face tokenizer files");
   }
 
   /** Whether {@code dir} (or the file's directory) has a tokenizer.json. */
