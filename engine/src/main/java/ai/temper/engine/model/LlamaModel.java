@@ -419,6 +419,23 @@ public final class LlamaModel implements AutoCloseable {
    * cache, keys and values of earlier tokens are attended to and the new ones appended.
    */
   NDArray run(NDArray ids, Step step, KvCache cache) {
+    if (gradientCheckpointing && cache == null && ai.djl.pytorch.jni.JniUtils.isGradMode()) {
+      return runCheckpointed(ids, step);
+    }
+    NDArray x = embed(ids);
+    for (int l = 0; l < config.numHiddenLayers(); l++) {
+      x = block(l, x, step, cache);
+    }
+    return finalNorm(x);
+  }
+
+  private NDArray finalNorm(NDArray x) {
+    return norm(x, config.variant().norm() == DecoderVariant.Norm.LAYER_NORM ? null
+        : "model.norm.weight");
+  }
+
+  /** The token embeddings (B, T, hidden) as float32, Gemma's scaling applied. */
+  private NDArray embed(NDArray ids) {
     NDArray x = ids.getNDArrayInternal()
         .embedding(ids, parameter("model.embed_tokens.weight"), SparseFormat.DENSE)
         .singletonOrThrow();
@@ -429,11 +446,103 @@ public final class LlamaModel implements AutoCloseable {
       // Gemma: embeddings times sqrt(hidden_size), rounded to the activations' dtype
       x = x.mul(scalar(x, (float) Math.sqrt(config.hiddenSize())));
     }
-    for (int l = 0; l < config.numHiddenLayers(); l++) {
-      x = block(l, x, step, cache);
+    return x;
+  }
+
+  // ---------------------------------------------------------------- gradient checkpointing
+
+  /** Checkpointed forwards of this thread whose layers still owe their backward pass. */
+  private static final ThreadLocal<java.util.ArrayDeque<
+      java.util.function.Consumer<ai.djl.training.GradientCollector>>> PENDING =
+      ThreadLocal.withInitial(java.util.ArrayDeque::new);
+
+  /**
+   * The forward with gradient checkpointing: the layers run without recording, keeping only
+   * each layer's input; the last layer's output becomes a leaf that records the gradient of
+   * the loss. {@link #backwardCheckpointed} then runs each layer again, last to first, with
+   * recording on, and back-propagates the gradient arriving at its output through it.
+   */
+  private NDArray runCheckpointed(NDArray ids, Step step) {
+    int layers = config.numHiddenLayers();
+    NDArray[] inputs = new NDArray[layers];
+    long[] seeds = new long[layers];
+    java.util.Random seedSource = new java.util.Random(dropoutSeeds.nextLong());
+    NDArray x;
+    try (ai.temper.engine.NoGrad ng = ai.temper.engine.NoGrad.enter()) {
+      x = embed(ids);
+      for (int l = 0; l < layers; l++) {
+        inputs[l] = x;
+        seeds[l] = seedSource.nextLong();
+        // adapters' dropout draws again in the recomputation: the same seed, the same mask
+        ai.djl.engine.Engine.getInstance().setRandomSeed((int) seeds[l]);
+        x = block(l, x, step, null);
+      }
     }
-    return norm(x, config.variant().norm() == DecoderVariant.Norm.LAYER_NORM ? null
-        : "model.norm.weight");
+    NDArray out = x;
+    out.setRequiresGradient(true);
+    PENDING.get().push(gc -> {
+      NDArray grad = gradientOf(out);
+      for (int l = layers - 1; l >= 0 && grad != null; l--) {
+        NDArray in;
+        if (l == 0) {
+          in = embed(ids); // the embedding's own gradient (full training) flows from here
+        } else {
+          in = inputs[l];
+          in.setRequiresGradient(true);
+        }
+        ai.djl.engine.Engine.getInstance().setRandomSeed((int) seeds[l]);
+        NDArray y = block(l, in, step, null);
+        if (recordsGradient(y)) {
+          gc.backward(y.mul(grad).sum());
+        }
+        grad = l == 0 ? null : gradientOf(in);
+      }
+    });
+    return finalNorm(out);
+  }
+
+  private final java.util.Random dropoutSeeds = new java.util.Random(0x6C);
+
+  /**
+   * Whether autograd tracks {@code a}: a leaf that requires gradients or the result of a
+   * recorded op. (DJL's hasGradient answers false for the latter.)
+   */
+  static boolean recordsGradient(NDArray a) {
+    ai.djl.pytorch.engine.PtNDArray p = (ai.djl.pytorch.engine.PtNDArray) a;
+    return ai.djl.pytorch.jni.JniUtils.requiresGrad(p)
+        || !ai.djl.pytorch.jni.JniUtils.getGradientFunctionNames(p).isEmpty();
+  }
+
+  private static NDArray gradientOf(NDArray leaf) {
+    try {
+      return leaf.getGradient();
+    } catch (RuntimeException e) {
+      return null; // the output never reached the loss
+    }
+  }
+
+  /**
+   * Finishes the backward pass of every checkpointed forward run on this thread since the
+   * last call: call right after {@code gc.backward(loss)}, inside the same collector.
+   */
+  public static void backwardCheckpointed(ai.djl.training.GradientCollector gc) {
+    var pending = PENDING.get();
+    boolean mode = ai.djl.pytorch.jni.JniUtils.isGradMode();
+    // the collector's backward leaves libtorch's grad mode off: the recomputation records
+    ai.djl.pytorch.jni.JniUtils.setGradMode(true);
+    try {
+      while (!pending.isEmpty()) {
+        pending.pop().accept(gc);
+      }
+    } finally {
+      pending.clear();
+      ai.djl.pytorch.jni.JniUtils.setGradMode(mode);
+    }
+  }
+
+  /** Drops checkpointed forwards that will not be back-propagated (a failed step). */
+  public static void clearCheckpointed() {
+    PENDING.get().clear();
   }
 
   /**
@@ -659,7 +768,7 @@ public final class LlamaModel implements AutoCloseable {
     if (w.getDataType() == DataType.FLOAT32) {
       return w;
     }
-    if (ai.djl.pytorch.jni.JniUtils.isGradMode() && input.hasGradient()) {
+    if (ai.djl.pytorch.jni.JniUtils.isGradMode() && recordsGradient(input)) {
       // the backward pass of x W^T needs W: a scratch array overwritten later would corrupt it
       NDArray wide = w.toType(DataType.FLOAT32, true);
       wide.attach(input.getManager());

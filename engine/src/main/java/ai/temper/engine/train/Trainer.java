@@ -10,6 +10,7 @@ import ai.djl.training.GradientCollector;
 import ai.temper.engine.Devices;
 import ai.temper.engine.NoGrad;
 import ai.temper.engine.TemperException;
+import ai.temper.engine.model.LlamaModel;
 import ai.temper.engine.Workbench;
 import ai.temper.engine.jobs.JobContext;
 import ai.temper.engine.models.ModelLibrary;
@@ -106,6 +107,7 @@ final class Trainer {
         : config.modelNameOrPath()));
     base = BaseModel.load(config, library);
     model = new TrainableModel(base.model());
+    base.model().setGradientCheckpointing(config.gradientCheckpointing());
     if (config.kind() == TrainKind.RM) {
       model.addScoreHead(config.seed(), 0.02, null);
     }
@@ -317,6 +319,9 @@ final class Trainer {
         }
         sums.add("loss", value);
         gc.backward(micro.size() == 1 ? loss : loss.div(Losses.scalar(loss, micro.size())));
+        LlamaModel.backwardCheckpointed(gc); // gradient_checkpointing: the layers' backward
+      } finally {
+        LlamaModel.clearCheckpointed();
       }
       tokens += objective.tokens(items);
     }
