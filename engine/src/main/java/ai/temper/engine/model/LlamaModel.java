@@ -492,8 +492,10 @@ public final class LlamaModel implements AutoCloseable {
         }
         ai.djl.engine.Engine.getInstance().setRandomSeed((int) seeds[l]);
         NDArray y = block(l, in, step, null);
-        if (recordsGradient(y)) {
+        try {
           gc.backward(y.mul(grad).sum());
+        } catch (ai.djl.engine.EngineException e) {
+          // nothing in this layer or below records gradients (no adapter, frozen weights)
         }
         grad = l == 0 ? null : gradientOf(in);
       }
@@ -504,13 +506,13 @@ public final class LlamaModel implements AutoCloseable {
   private final java.util.Random dropoutSeeds = new java.util.Random(0x6C);
 
   /**
-   * Whether autograd tracks {@code a}: a leaf that requires gradients or the result of a
-   * recorded op. (DJL's hasGradient answers false for the latter.)
+   * Whether some array of this model may record gradients: adapters are set (only they train
+   * while weights are float16; full training widens the weights first). DJL cannot tell
+   * reliably whether an activation is tracked (hasGradient answers false for results of
+   * recorded ops, and asking for their grad_fn crashes on untracked ones).
    */
-  static boolean recordsGradient(NDArray a) {
-    ai.djl.pytorch.engine.PtNDArray p = (ai.djl.pytorch.engine.PtNDArray) a;
-    return ai.djl.pytorch.jni.JniUtils.requiresGrad(p)
-        || !ai.djl.pytorch.jni.JniUtils.getGradientFunctionNames(p).isEmpty();
+  private boolean mayRecord() {
+    return !adapters.isEmpty();
   }
 
   private static NDArray gradientOf(NDArray leaf) {
@@ -538,6 +540,59 @@ public final class LlamaModel implements AutoCloseable {
       pending.clear();
       ai.djl.pytorch.jni.JniUtils.setGradMode(mode);
     }
+  }
+
+  /**
+   * Target rows per block of the checkpointed output head: logits of at most 64 MB (the
+   * system property temper.headBlockBytes changes it; tests make blocks tiny).
+   */
+  private static long headBlockBytes() {
+    return Long.getLong("temper.headBlockBytes", 64L << 20);
+  }
+
+  /**
+   * log p(label) of each row of {@code hidden} (N, hidden) for {@code labels} (N, 1), with the
+   * output head checkpointed too: computed without recording, a block of rows at a time, and
+   * recomputed block by block in the backward pass, so the (N, vocab) logits, their
+   * log-softmax and gradients never exist whole. Call only while gradients are recorded.
+   */
+  public NDArray checkpointedLogProbs(NDArray hidden, NDArray labels) {
+    long n = hidden.getShape().get(0);
+    long rows = Math.max(1, headBlockBytes() / ((long) config.vocabSize() * Float.BYTES));
+    NDArray leaf = hidden.stopGradient();
+    leaf.setRequiresGradient(true);
+    NDArray lp;
+    try (ai.temper.engine.NoGrad ng = ai.temper.engine.NoGrad.enter()) {
+      NDList parts = new NDList();
+      for (long r = 0; r < n; r += rows) {
+        parts.add(rowLogProbs(leaf, labels, r, Math.min(n, r + rows)));
+      }
+      lp = parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts, 0);
+    }
+    lp.setRequiresGradient(true);
+    PENDING.get().push(gc -> {
+      NDArray g = gradientOf(lp);
+      if (g == null) {
+        return;
+      }
+      for (long r = 0; r < n; r += rows) {
+        long end = Math.min(n, r + rows);
+        try (NDScope block = new NDScope()) {
+          NDArray part = rowLogProbs(leaf, labels, r, end);
+          gc.backward(part.mul(g.get(new ai.djl.ndarray.index.NDIndex("{}:{}", r, end))).sum());
+        }
+      }
+      NDArray gh = gradientOf(leaf);
+      if (gh != null) {
+        gc.backward(hidden.mul(gh).sum()); // on into the layers (their task runs next)
+      }
+    });
+    return lp;
+  }
+
+  private NDArray rowLogProbs(NDArray hidden, NDArray labels, long from, long to) {
+    ai.djl.ndarray.index.NDIndex rows = new ai.djl.ndarray.index.NDIndex("{}:{}", from, to);
+    return logits(hidden.get(rows)).logSoftmax(-1).gather(labels.get(rows), 1).squeeze(1);
   }
 
   /** Drops checkpointed forwards that will not be back-propagated (a failed step). */
@@ -755,7 +810,12 @@ public final class LlamaModel implements AutoCloseable {
       parts.add(hidden.getNDArrayInternal().linear(hidden, widened(block, hidden), null)
           .singletonOrThrow());
     }
-    return parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts, -1);
+    if (parts.size() == 1) {
+      return parts.get(0);
+    }
+    NDArray logits = NDArrays.concat(parts, -1);
+    parts.close(); // concat's backward keeps none of them: free the second copy of the logits
+    return logits;
   }
 
   /**
@@ -768,7 +828,7 @@ public final class LlamaModel implements AutoCloseable {
     if (w.getDataType() == DataType.FLOAT32) {
       return w;
     }
-    if (ai.djl.pytorch.jni.JniUtils.isGradMode() && recordsGradient(input)) {
+    if (ai.djl.pytorch.jni.JniUtils.isGradMode() && mayRecord()) {
       // the backward pass of x W^T needs W: a scratch array overwritten later would corrupt it
       NDArray wide = w.toType(DataType.FLOAT32, true);
       wide.attach(input.getManager());

@@ -35,6 +35,9 @@ public final class Losses {
     NDArray picked = hidden.reshape(-1, d)
         .gather(nd.create(batch.targetPositions()).reshape(n, 1).broadcast(n, d), 0);
     NDArray labels = nd.create(batch.targetLabels()).reshape(n, 1);
+    if (model.gradientCheckpointing() && ai.djl.pytorch.jni.JniUtils.isGradMode()) {
+      return model.checkpointedLogProbs(picked, labels); // the head recomputed in blocks too
+    }
     return model.logits(picked).logSoftmax(-1).gather(labels, 1).squeeze(1);
   }
 

@@ -34,6 +34,17 @@ class GradientCheckpointingTest {
   }
 
   @Test
+  void theOutputHeadRecomputedInBlocksGivesTheSameGradients() {
+    Map<String, float[]> plain = gradients(true, false);
+    System.setProperty("temper.headBlockBytes", "" + 5 * 48 * 4); // blocks of 5 target rows
+    try {
+      assertSame(plain, gradients(true, true));
+    } finally {
+      System.clearProperty("temper.headBlockBytes");
+    }
+  }
+
+  @Test
   void fullTrainingGradientsEqualThoseWithoutCheckpointing() {
     Map<String, float[]> plain = gradients(false, false);
     Map<String, float[]> ckpt = gradients(false, true);
