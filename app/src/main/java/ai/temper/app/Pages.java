@@ -1,6 +1,7 @@
 package ai.temper.app;
 
 import ai.temper.engine.Workbench;
+import ai.temper.engine.recipe.StarterSamples;
 import ai.temper.views.annotate.AnnotateView;
 import ai.temper.views.annotate.AnnotateViewModel;
 import ai.temper.views.chat.ChatView;
@@ -9,10 +10,13 @@ import ai.temper.views.datasets.DatasetsView;
 import ai.temper.views.datasets.DatasetsViewModel;
 import ai.temper.views.evaluate.EvaluateView;
 import ai.temper.views.evaluate.EvaluateViewModel;
+import ai.temper.views.evaluate.RecipeResultsViewModel;
 import ai.temper.views.common.TaskExecutor;
 import ai.temper.views.models.EngineViewModel;
 import ai.temper.views.models.ModelsView;
 import ai.temper.views.models.ModelsViewModel;
+import ai.temper.views.recipes.RecipesView;
+import ai.temper.views.recipes.RecipesViewModel;
 import ai.temper.views.rollouts.RolloutsView;
 import ai.temper.views.rollouts.RolloutsViewModel;
 import ai.temper.views.runs.RunsView;
@@ -20,12 +24,25 @@ import ai.temper.views.runs.RunsViewModel;
 import ai.temper.views.shell.Page;
 import ai.temper.views.train.TrainView;
 import ai.temper.views.train.TrainViewModel;
+import ai.temper.views.welcome.WelcomeView;
+import ai.temper.views.welcome.WelcomeViewModel;
+import ai.temper.views.common.Lifecycle;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /** Wires the feature views to one workbench, in navigation order. */
 final class Pages {
   private Pages() {}
+
+  /**
+   * The page the window opens on: the welcome on a home with nothing in it (no datasets,
+   * models, runs or recipes), else the page last shown, else Datasets.
+   */
+  static String firstPage(Workbench wb, Optional<String> remembered) {
+    return StarterSamples.isEmpty(wb) ? "welcome"
+        : remembered.filter(p -> !p.equals("welcome")).orElse("datasets");
+  }
 
   static List<Page> create(Workbench wb) {
     return create(wb, device -> { }, id -> { });
@@ -63,15 +80,63 @@ final class Pages {
     RolloutsViewModel rollouts = new RolloutsViewModel(wb);
     ModelsView modelsView = new ModelsView(models);
     modelsView.showEngine(new EngineViewModel(TaskExecutor.fx(wb.jobs()), rememberDevice));
+    // the first start's welcome; download and open-from-disk are the Models page's dialogs
+    WelcomeViewModel welcome = new WelcomeViewModel(wb);
+    welcome.setNavigate(navigate);
+    welcome.setOnDownload(repo -> {
+      navigate.accept("models");
+      modelsView.download(repo);
+    });
+    welcome.setOnOpenFromDisk(() -> {
+      navigate.accept("models");
+      modelsView.addFromDisk();
+    });
+    // recipes: stages link to their run (Runs page) and evaluation (Evaluate page)
+    RecipesViewModel recipes = new RecipesViewModel(wb);
+    RecipeResultsViewModel recipeResults = new RecipeResultsViewModel(wb);
+    EvaluateView evaluateView = new EvaluateView(evaluate);
+    evaluateView.showRecipeResults(recipeResults);
+    recipes.setOnOpenRun(id -> {
+      runs.show(id);
+      navigate.accept("runs");
+    });
+    recipes.setOnOpenEvaluation(checkpoint -> {
+      evaluate.openCheckpoint(checkpoint);
+      navigate.accept("evaluate");
+    });
+    recipes.setOnOpenResults(id -> {
+      recipeResults.show(id);
+      evaluateView.selectRecipeResults();
+      navigate.accept("evaluate");
+    });
+    Lifecycle evaluatePage = new Lifecycle() {
+      @Override
+      public void activate() {
+        evaluate.activate();
+        recipeResults.activate();
+      }
+
+      @Override
+      public void deactivate() {
+        evaluate.deactivate();
+      }
+
+      @Override
+      public void close() {
+        evaluate.close();
+      }
+    };
     return List.of(
+        Page.of("welcome", "Welcome", "★", new WelcomeView(welcome), welcome),
         Page.of("datasets", "Datasets", "▤", new DatasetsView(datasets).getRoot(),
             datasets),
         Page.of("annotate", "Annotate", "✎", new AnnotateView(annotate), annotate),
         Page.of("train", "Train", "▶", new TrainView(train), train),
+        Page.of("recipes", "Recipes", "⇉", new RecipesView(recipes), recipes),
         Page.of("runs", "Runs", "↗", new RunsView(runs), runs),
         Page.of("rollouts", "Rollouts", "⚄", new RolloutsView(rollouts), rollouts),
         Page.of("chat", "Chat", "✉", new ChatView(chat), chat),
-        Page.of("evaluate", "Evaluate", "✓", new EvaluateView(evaluate), evaluate),
+        Page.of("evaluate", "Evaluate", "✓", evaluateView, evaluatePage),
         Page.of("models", "Models", "◆", modelsView, models));
   }
 }

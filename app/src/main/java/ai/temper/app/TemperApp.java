@@ -15,6 +15,8 @@ import javafx.geometry.Rectangle2D;
 import javafx.scene.Scene;
 import javafx.scene.control.Alert;
 import javafx.scene.image.Image;
+import javafx.scene.input.KeyCode;
+import javafx.scene.input.KeyCodeCombination;
 import javafx.stage.Screen;
 import javafx.stage.Stage;
 
@@ -55,14 +57,18 @@ public final class TemperApp extends Application {
       settings.put("device", device);
       settings.save();
     }, id -> shell.select(id)));
+    // a new home opens on the welcome, one with content on the page last shown (F1: welcome)
+    if (!shell.select(Pages.firstPage(workbench, settings.get("page")))) {
+      shell.select("datasets");
+    }
     ShellView view = new ShellView(shell);
-    settings.get("page").ifPresent(shell::select);
     // the first window fits the screen it opens on (a 1024x680 laptop or a 4K monitor)
     Rectangle2D screen = Screen.getPrimary().getVisualBounds();
     Scene scene = new Scene(view,
         Math.min(settings.getDouble("window.width", 1280), screen.getWidth()),
         Math.min(settings.getDouble("window.height", 820), screen.getHeight()));
     scene.getStylesheets().add(stylesheet());
+    scene.getAccelerators().put(new KeyCodeCombination(KeyCode.F1), () -> shell.select("welcome"));
     stage.setTitle("Temper — " + workbench.home());
     stage.getIcons().add(new Image(Objects.requireNonNull(
         TemperApp.class.getResourceAsStream("/images/temper-icon.png"), "temper-icon.png")));

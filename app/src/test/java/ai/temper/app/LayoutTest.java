@@ -31,8 +31,8 @@ import org.testfx.util.WaitForAsyncUtils;
  */
 @ExtendWith(ApplicationExtension.class)
 class LayoutTest {
-  static final List<String> PAGES = List.of("datasets", "annotate", "train", "runs", "chat",
-      "evaluate", "models");
+  static final List<String> PAGES = List.of("welcome", "datasets", "annotate", "train",
+      "recipes", "runs", "chat", "evaluate", "models");
   private Path home;
   private Workbench workbench;
   private ShellViewModel model;

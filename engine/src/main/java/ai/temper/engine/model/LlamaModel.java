@@ -47,6 +47,8 @@ public final class LlamaModel implements AutoCloseable {
   private boolean gradientCheckpointing;
   /** float32 scratch arrays by shape, for widening float16 weights outside training. */
   private final Map<Shape, NDArray> scratch = new java.util.HashMap<>();
+  /** The type of the forward's matrix products (float32: the exact path); see {@link #linear}. */
+  private DataType computeType = DataType.FLOAT32;
 
   private LlamaModel(LlamaConfig config, NDManager manager, Map<String, NDArray> params) {
     this.config = config;
@@ -282,6 +284,22 @@ public final class LlamaModel implements AutoCloseable {
   }
 
   // ---------------------------------------------------------------- training / scoring path
+
+  /**
+   * The type the matrix products of {@link #forward} / {@link #hiddenStates} run in: float32
+   * (the default, exact), or float16 for mixed-precision training. The parameters stay as they
+   * are (float32 master weights); each product casts its operands and widens its result back,
+   * through casts autograd records, so gradients arrive on the parameters in float32. Norms,
+   * softmax, residuals and the loss stay float32, as under PyTorch's autocast. Decoding
+   * sessions ignore it.
+   */
+  public void setComputeType(DataType type) {
+    computeType = type == null ? DataType.FLOAT32 : type;
+  }
+
+  public DataType computeType() {
+    return computeType;
+  }
 
   /**
    * Logits (B, T, vocab) for token ids (B, T). {@code attentionMask} (B, T) marks real tokens
@@ -713,13 +731,14 @@ public final class LlamaModel implements AutoCloseable {
     // operand into a temporary tensor over a Java buffer and frees it right after the op, but
     // autograd keeps it for mul's backward, which then reads freed memory (wrong gradients)
     double scalar = v.queryPreAttnScalar() > 0 ? v.queryPreAttnScalar() : hd;
-    NDArray scores = qg.matMul(k.transpose(0, 1, 3, 2)).mul(scalar(qg, (float) (1 / Math.sqrt(scalar))));
+    NDArray scores = product(qg, k.transpose(0, 1, 3, 2))
+        .mul(scalar(qg, (float) (1 / Math.sqrt(scalar))));
     if (v.attnSoftcap() > 0) {
       scores = softcap(scores, v.attnSoftcap());
     }
     scores = scores.reshape(b, kvHeads, groups, t, s).add(step.bias(sliding));
     NDArray probs = scores.softmax(-1).reshape(b, kvHeads, groups * t, s);
-    NDArray out = probs.matMul(val).reshape(b, heads, t, hd).transpose(0, 2, 1, 3)
+    NDArray out = product(probs, val).reshape(b, heads, t, hd).transpose(0, 2, 1, 3)
         .reshape(b, t, (long) heads * hd);
     return linear(out, p + "self_attn.o_proj.weight", p + "self_attn.o_proj.bias");
   }
@@ -783,8 +802,16 @@ public final class LlamaModel implements AutoCloseable {
   /** x W^T (+ b), plus the adapter on that weight if one is set. */
   private NDArray linear(NDArray x, String weight, String biasName) {
     NDArray bias = biasName == null ? null : params.get(biasName);
-    NDArray y = x.getNDArrayInternal().linear(x, widened(parameter(weight), x), bias)
-        .singletonOrThrow();
+    NDArray w = widened(parameter(weight), x);
+    NDArray y;
+    if (computeType == DataType.FLOAT32) {
+      y = x.getNDArrayInternal().linear(x, w, bias).singletonOrThrow();
+    } else {
+      NDManager m = x.getManager();
+      NDArray xc = cast(x, computeType, m);
+      y = cast(xc.getNDArrayInternal().linear(xc, cast(w, computeType, m),
+          bias == null ? null : cast(bias, computeType, m)).singletonOrThrow(), DataType.FLOAT32, m);
+    }
     LinearAdapter a = adapters.get(weight);
     return a == null ? y : y.add(a.forward(x));
   }
@@ -846,6 +873,28 @@ public final class LlamaModel implements AutoCloseable {
   }
 
   private static final ai.djl.ndarray.index.NDIndex ALL = new ai.djl.ndarray.index.NDIndex(":");
+
+  /** a b (batched), in the compute type, widened back to float32. */
+  private NDArray product(NDArray a, NDArray b) {
+    if (computeType == DataType.FLOAT32) {
+      return a.matMul(b);
+    }
+    NDManager m = a.getManager();
+    return cast(cast(a, computeType, m).matMul(cast(b, computeType, m)), DataType.FLOAT32, m);
+  }
+
+  /**
+   * {@code a} as {@code type}, in manager {@code m}, as an op autograd records: DJL's
+   * {@code toType} runs under libtorch's no-grad guard (no gradient would flow back through
+   * it), so the value is added in place into zeros of the new type, which autograd follows
+   * and whose backward hands the gradient back in {@code a}'s type.
+   */
+  static NDArray cast(NDArray a, DataType type, NDManager m) {
+    if (a.getDataType() == type) {
+      return a;
+    }
+    return m.zeros(a.getShape(), type).addi(a);
+  }
 
   /** cos and sin (B, 1, T, rotary dims) at each token's position. */
   private static NDArray[] cosSinOf(NDManager m, Rope rope, int[][] pos) {

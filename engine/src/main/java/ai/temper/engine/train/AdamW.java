@@ -73,6 +73,16 @@ public final class AdamW implements AutoCloseable {
    * {@code torch.nn.utils.clip_grad_norm_} does.
    */
   public double clipGradNorm(double maxNorm) {
+    return clipGradNorm(maxNorm, 1);
+  }
+
+  /**
+   * As {@link #clipGradNorm(double)} for gradients of a loss multiplied by {@code lossScale}
+   * (fp16 loss scaling): they are divided by it in the same pass as the clipping, and the norm
+   * returned is that of the unscaled gradients. When the gradients hold an inf or NaN (an
+   * overflow) they are left as they are and NaN is returned: the caller skips the step.
+   */
+  public double clipGradNorm(double maxNorm, double lossScale) {
     try (NoGrad ng = NoGrad.enter(); NDScope scope = new NDScope()) {
       NDArray total = null;
       for (NDArray p : params.values()) {
@@ -80,11 +90,18 @@ public final class AdamW implements AutoCloseable {
         NDArray sq = g.square().sum();
         total = total == null ? sq : total.addi(sq);
       }
-      double norm = total == null ? 0 : Math.sqrt(total.getFloat());
+      double scaled = total == null ? 0 : Math.sqrt(total.getFloat());
+      if (!Double.isFinite(scaled)) {
+        return Double.NaN;
+      }
+      double norm = scaled / lossScale;
+      double coef = 1 / lossScale;
       if (maxNorm > 0 && norm > maxNorm) {
-        float coef = (float) (maxNorm / (norm + 1e-6));
+        coef *= maxNorm / (norm + 1e-6);
+      }
+      if (coef != 1) {
         for (NDArray p : params.values()) {
-          p.getGradient().muli(coef);
+          p.getGradient().muli((float) coef);
         }
       }
       return norm;
@@ -115,6 +132,13 @@ public final class AdamW implements AutoCloseable {
         p.subi(m.div(denom).muli(stepScaled));
       }
     }
+  }
+
+  /** Every first and second moment (float32 whatever the compute precision). */
+  java.util.List<NDArray> moments() {
+    java.util.List<NDArray> out = new java.util.ArrayList<>(expAvg.values());
+    out.addAll(expAvgSq.values());
+    return out;
   }
 
   /** Clears every gradient before the next accumulation. */

@@ -197,7 +197,7 @@ final class RlTrainer {
           + rl.responseLength() + " exceeds max_seq_length " + config.maxSeqLength()
           + " or the model's positions");
     }
-    if (rl.beta() > 0) {
+    if (config.beta() > 0) {
       ctx.progress(-1, "loading the reference model");
       referenceBase = BaseModel.load(config, library);
     }
@@ -412,9 +412,11 @@ final class RlTrainer {
     JniUtils.setSeed(config.seed() * 1_000_003L + step);
     Map<String, Double> m = new LinkedHashMap<>();
     long t0 = System.nanoTime();
+    long c0 = processCpuNanos();
     List<Sample> samples = rollout(promptsOf(step), rl.numSamplesPerPromptRollout(),
         config.seed() * 1_000_003L + step);
     long t1 = System.nanoTime();
+    long generationCpu = processCpuNanos() - c0;
     ctx.checkCancelled();
     MetricSums sums = new MetricSums();
     score(samples, sums);
@@ -449,11 +451,21 @@ final class RlTrainer {
       tokens += s.completion.length;
     }
     m.put("rollout_tokens_per_s", tokens / Math.max(1e-9, (t1 - t0) / 1e9));
+    if (generationCpu > 0) {
+      // CPU time of the whole process: on a shared machine it moves less than wall time
+      m.put("rollout_tokens_per_cpu_s", tokens / (generationCpu / 1e9));
+    }
     m.put("time/generation", (t1 - t0) / 1e9);
     m.put("time/scoring", (t2 - t1) / 1e9);
     m.put("time/training", (t3 - t2) / 1e9);
     m.put("epoch", (double) step * rl.numUniquePromptsRollout() / trainPrompts.size());
     return m;
+  }
+
+  private static long processCpuNanos() {
+    var os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+    return os instanceof com.sun.management.OperatingSystemMXBean sun
+        ? sun.getProcessCpuTime() : 0;
   }
 
   /** Samples {@code perPrompt} completions of each prompt (consecutive rows per prompt). */
@@ -598,7 +610,7 @@ final class RlTrainer {
       double[] values = new double[n];
       for (int t = 0; t < n; t++) {
         double kl = s.refLogp == null ? 0 : RlMath.kl("kl1", s.oldLogp[t], s.refLogp[t], 1);
-        rewards[t] = -rl.beta() * kl;
+        rewards[t] = -config.beta() * kl;
         values[t] = s.values[t];
         sums.add("non_score_reward", rewards[t]);
       }
@@ -659,7 +671,7 @@ final class RlTrainer {
         // GRPO adds beta KL to the loss; PPO has it in the rewards already
         RlMath.TokenLoss tl = RlMath.tokenLoss(lp[0], nd.create(old),
             ref == null ? null : nd.create(ref), nd.create(adv), rl.clipLower(), rl.clipHigher(),
-            ppo ? 0 : rl.beta(), rl.klEstimator());
+            ppo ? 0 : config.beta(), rl.klEstimator());
         NDArray total = tl.loss().sum().div(Losses.scalar(lp[0], tokens));
         float pg = total.getFloat();
         if (ppo) {
@@ -762,6 +774,9 @@ final class RlTrainer {
           s.completion.length, detail.toString()));
     }
     rollouts.add(rows);
+    for (TrainListener l : listeners) {
+      l.onRollouts(runId, step, rows.size());
+    }
   }
 
   private static double round(double v) {

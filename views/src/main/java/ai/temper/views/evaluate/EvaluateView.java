@@ -6,6 +6,7 @@ import ai.temper.engine.eval.ResultTable.Row;
 import ai.temper.engine.eval.ResultTable.TaskKey;
 import ai.temper.engine.store.EvalRepository.Instance;
 import ai.temper.engine.store.EvalRepository.Result;
+import ai.temper.engine.store.RecipeRepository.RecipeRow;
 import ai.temper.views.common.LineChartPane;
 import java.io.File;
 import java.nio.file.Path;
@@ -48,6 +49,7 @@ public final class EvaluateView extends BorderPane {
   private final LineChartPane runChart = new LineChartPane("Pick a run", "step", "value");
   private final TableView<Pair> instances = new TableView<>();
   private final TabPane tabs = new TabPane();
+  private Tab recipeTab;
 
   public EvaluateView(EvaluateViewModel model) {
     this.model = model;
@@ -134,6 +136,67 @@ public final class EvaluateView extends BorderPane {
         e.consume();
       }
     });
+  }
+
+  /**
+   * Adds the "Recipe results" tab: a stored recipe run's table, one row per eval stage and one
+   * column per task (development, then unseen in amber), as {@code temper recipe run} prints.
+   */
+  public void showRecipeResults(RecipeResultsViewModel results) {
+    ComboBox<RecipeRow> pick = new ComboBox<>(results.recipes());
+    pick.setId("evaluate-recipe");
+    pick.valueProperty().bindBidirectional(results.recipeProperty());
+    pick.setConverter(converter(r -> r == null ? "" : r.name() + " #" + r.id() + " ("
+        + r.status().toLowerCase(Locale.ROOT) + ")"));
+    pick.setPrefWidth(280);
+    TableView<RecipeResultsViewModel.StageRow> t = new TableView<>(results.rows());
+    t.setId("evaluate-recipe-table");
+    t.setPlaceholder(new Label("No recipe results yet: run a recipe with eval stages on the "
+        + "Recipes page or with temper recipe run."));
+    Runnable columns = () -> {
+      t.getColumns().clear();
+      TableColumn<RecipeResultsViewModel.StageRow, String> stage = new TableColumn<>("Stage");
+      stage.setCellValueFactory(cd -> new ReadOnlyObjectWrapper<>(cd.getValue().stage()));
+      stage.setPrefWidth(140);
+      t.getColumns().add(stage);
+      var names = results.columnsProperty().get();
+      for (int i = 0; i < names.size(); i++) {
+        int at = i;
+        String name = names.get(i);
+        TableColumn<RecipeResultsViewModel.StageRow, String> c = new TableColumn<>();
+        Label header = new Label(name.replace(" (unseen) ", "\n[unseen] "));
+        if (name.contains("(unseen)")) {
+          header.setStyle("-fx-text-fill: #b45309; -fx-font-weight: bold;");
+          header.setTooltip(new Tooltip("Unseen task: held out, not to tune on"));
+        }
+        c.setGraphic(header);
+        c.setCellValueFactory(cd -> {
+          Double v = cd.getValue().values().get(at);
+          return new ReadOnlyObjectWrapper<>(v == null ? "" : String.format(Locale.ROOT,
+              "%.4f", v));
+        });
+        c.setPrefWidth(150);
+        t.getColumns().add(c);
+      }
+    };
+    results.columnsProperty().addListener((obs, old, now) -> columns.run());
+    columns.run();
+    Label error = new Label();
+    error.getStyleClass().add("error-text");
+    error.textProperty().bind(results.errorProperty());
+    HBox bar = new HBox(8, new Label("Recipe"), pick, error);
+    bar.setAlignment(javafx.geometry.Pos.CENTER_LEFT);
+    bar.setPadding(new Insets(6, 0, 6, 0));
+    recipeTab = new Tab("Recipe results", new BorderPane(t, bar, null, null, null));
+    recipeTab.setId("evaluate-recipe-tab");
+    tabs.getTabs().add(recipeTab);
+  }
+
+  /** Shows the recipe results tab (from the Recipes page's Results). */
+  public void selectRecipeResults() {
+    if (recipeTab != null) {
+      tabs.getSelectionModel().select(recipeTab);
+    }
   }
 
   /** Model, suite, unseen, limit, Run / Cancel and the job's progress. */

@@ -3,6 +3,7 @@ package ai.temper.views.models;
 import ai.temper.engine.models.LineageNode;
 import ai.temper.engine.models.ModelPreset;
 import ai.temper.engine.models.Sizes;
+import ai.temper.engine.store.ModelKind;
 import ai.temper.engine.store.ModelRepository.ModelRow;
 import java.io.File;
 import java.nio.file.Path;
@@ -23,6 +24,7 @@ import javafx.scene.control.ChoiceBox;
 import javafx.scene.control.ComboBox;
 import javafx.scene.control.Dialog;
 import javafx.scene.control.Label;
+import javafx.scene.control.ListView;
 import javafx.scene.control.ProgressBar;
 import javafx.scene.control.SplitPane;
 import javafx.scene.control.TableColumn;
@@ -269,7 +271,8 @@ public final class ModelsView extends BorderPane {
 
   // ------------------------------------------------------------------ dialogs
 
-  private void addFromDisk() {
+  /** The "add from disk" dialog (also the welcome page's "Open from disk"). */
+  public void addFromDisk() {
     Dialog<ButtonType> d = dialog("Add a model from disk",
         "A Hugging Face folder (config.json + *.safetensors), a llama2.c .bin file with its "
             + "tokenizer beside it, a folder holding one, or a LoRA adapter folder.");
@@ -311,6 +314,14 @@ public final class ModelsView extends BorderPane {
   }
 
   private void download() {
+    download("");
+  }
+
+  /**
+   * The download dialog with {@code suggested} in the repository field (the welcome page's
+   * pick), and the suggested small models to choose from.
+   */
+  public void download(String suggested) {
     Dialog<ButtonType> d = dialog("Download from the Hugging Face Hub",
         "Only what a model needs comes down: config, safetensors weights, tokenizer and chat "
             + "template, verified against the Hub's sizes and hashes. HF_ENDPOINT and HF_TOKEN "
@@ -321,9 +332,27 @@ public final class ModelsView extends BorderPane {
     repo.setPrefColumnCount(30);
     TextField revision = new TextField("main");
     revision.setId("models-download-revision");
+    repo.setText(suggested == null ? "" : suggested);
+    ListView<SuggestedModel> picks = new ListView<>(
+        javafx.collections.FXCollections.observableArrayList(SuggestedModel.ALL));
+    picks.setId("models-download-suggestions");
+    picks.setPrefHeight(6 * 26 + 4);
+    picks.setCellFactory(l -> new javafx.scene.control.ListCell<>() {
+      @Override
+      protected void updateItem(SuggestedModel m, boolean empty) {
+        super.updateItem(m, empty);
+        setText(empty || m == null ? null : m.label());
+      }
+    });
+    picks.getSelectionModel().selectedItemProperty().addListener((obs, old, now) -> {
+      if (now != null) {
+        repo.setText(now.repoId());
+      }
+    });
     GridPane g = grid();
     g.addRow(0, new Label("Repository"), repo);
     g.addRow(1, new Label("Revision"), revision);
+    g.addRow(2, new Label("Suggested"), picks);
     d.getDialogPane().setContent(g);
     okEnabledWhen(d, repo);
     Optional<ButtonType> r = d.showAndWait();
@@ -354,7 +383,7 @@ public final class ModelsView extends BorderPane {
     ComboBox<String> tokenizer = new ComboBox<>();
     tokenizer.setId("models-create-tokenizer");
     tokenizer.setEditable(true);
-    model.models().stream().filter(m -> !"adapter".equals(m.kind()))
+    model.models().stream().filter(m -> m.kind() != ModelKind.ADAPTER)
         .forEach(m -> tokenizer.getItems().add(m.name()));
     model.models().stream().filter(m -> m.name().startsWith("stories")).findFirst()
         .ifPresentOrElse(m -> tokenizer.setValue(m.name()), () -> {
