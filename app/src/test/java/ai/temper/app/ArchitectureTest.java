@@ -42,12 +42,34 @@ class ArchitectureTest {
         .check(main);
   }
 
+  /**
+   * Pages ask the workbench's services ({@code datasets()}, {@code runs()}, {@code chats()},
+   * ...), never the database or a repository; the rows those return are fine to hold.
+   */
+  @Test
+  void viewsReachTheDatabaseOnlyThroughTheWorkbenchServices() {
+    noClasses().that().resideInAPackage("ai.temper.views..").should().dependOnClassesThat()
+        .haveFullyQualifiedName("ai.temper.engine.store.Database")
+        .orShould().dependOnClassesThat().haveFullyQualifiedName("ai.temper.engine.store.Sql")
+        .orShould().dependOnClassesThat().haveSimpleNameEndingWith("Repository")
+        .check(main);
+  }
+
   @Test
   void viewModelsHoldNoNodesAndNeverHopThreadsThemselves() {
     noClasses().that().haveSimpleNameEndingWith("ViewModel").should().dependOnClassesThat()
         .resideInAnyPackage("javafx.scene..", "javafx.stage..", "javafx.animation..")
         .orShould().dependOnClassesThat().haveFullyQualifiedName(
             "javafx.application.Platform")
+        .check(main);
+  }
+
+  /** Pages hop to the FX thread through {@code UiExecutor}, the one place that calls Platform. */
+  @Test
+  void onlyTheUiExecutorPostsToTheFxThread() {
+    noClasses().that().resideInAPackage("ai.temper.views..")
+        .and().doNotHaveFullyQualifiedName("ai.temper.views.common.UiExecutor")
+        .should().callMethod("javafx.application.Platform", "runLater", "java.lang.Runnable")
         .check(main);
   }
 

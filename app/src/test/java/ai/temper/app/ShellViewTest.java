@@ -7,6 +7,7 @@ import ai.temper.engine.jobs.JobHandle;
 import ai.temper.engine.jobs.JobState;
 import ai.temper.engine.store.MetricRepository.Metric;
 import ai.temper.engine.store.RunRepository.Run;
+import ai.temper.engine.store.RunStatus;
 import ai.temper.views.runs.RunsView;
 import ai.temper.views.shell.ShellView;
 import ai.temper.views.shell.ShellViewModel;
@@ -89,13 +90,13 @@ class ShellViewTest {
     robot.clickOn("#nav-runs");
     TableView<Run> table = robot.lookup("#runs-table").queryTableView();
     waitUntil(() -> table.getItems().size() == 2);
-    workbench.db().runs().finish(runA, "FAILED", "stopped");
+    workbench.db().runs().finish(runA, RunStatus.FAILED, "stopped");
     robot.interact(() -> table.getSelectionModel().select(1));
     RunsView runs = (RunsView) model.selectedProperty().get().view();
     waitUntil(() -> runs.chart().seriesCount() == 1);
     // a refresh (as when a run finishes) keeps the pick and its curve
     robot.clickOn("Refresh");
-    waitUntil(() -> table.getItems().get(1).status().equals("FAILED"));
+    waitUntil(() -> table.getItems().get(1).status() == RunStatus.FAILED);
     assertThat(table.getSelectionModel().getSelectedItem().id()).isEqualTo(runA);
     assertThat(runs.chart().seriesCount()).isEqualTo(1);
     robot.clickOn("#runs-resume");

@@ -1,5 +1,9 @@
 package ai.temper.engine;
 
+import ai.temper.engine.annotate.Annotations;
+import ai.temper.engine.chat.Conversations;
+import ai.temper.engine.data.DatasetLibrary;
+import ai.temper.engine.eval.Evaluations;
 import ai.temper.engine.jobs.JobRunner;
 import ai.temper.engine.models.ModelLibrary;
 import ai.temper.engine.store.Database;
@@ -11,7 +15,8 @@ import java.nio.file.Path;
 /**
  * One opened workbench home: the embedded database, the job runner, the folders for
  * checkpoints and the model cache, and the services over them ({@link #models()},
- * {@link #runs()}). The GUI and the command line both work through it.
+ * {@link #runs()}, {@link #datasets()}, {@link #chats()}, {@link #evaluations()},
+ * {@link #annotations()}). The GUI and the command line both work through it.
  */
 public final class Workbench implements AutoCloseable {
   public static final String HOME_ENV = "TEMPER_HOME";
@@ -22,6 +27,10 @@ public final class Workbench implements AutoCloseable {
   private final JobRunner jobs;
   private ModelLibrary models;
   private TrainingRuns runs;
+  private DatasetLibrary datasets;
+  private Conversations chats;
+  private Evaluations evaluations;
+  private Annotations annotations;
 
   private Workbench(Path home, HomeLock lock, Database database) {
     this.home = home;
@@ -96,6 +105,42 @@ public final class Workbench implements AutoCloseable {
     return runs;
   }
 
+  /** The datasets: list, page and search, import, statistics, delete. */
+  public synchronized DatasetLibrary datasets() {
+    if (datasets == null) {
+      datasets = new DatasetLibrary(database);
+    }
+    return datasets;
+  }
+
+  /** The saved chat conversations. */
+  public synchronized Conversations chats() {
+    if (chats == null) {
+      chats = new Conversations(database);
+    }
+    return chats;
+  }
+
+  /** Evaluation suites run on models, and their stored results. */
+  public synchronized Evaluations evaluations() {
+    if (evaluations == null) {
+      evaluations = new Evaluations(this);
+    }
+    return evaluations;
+  }
+
+  /** Preference-labelling sessions, their labels and bundles. */
+  public synchronized Annotations annotations() {
+    if (annotations == null) {
+      annotations = new Annotations(database);
+    }
+    return annotations;
+  }
+
+  /**
+   * The database itself, for engine code and commands below the services. Pages use the
+   * services above (an architecture test keeps them off the repositories).
+   */
   public Database db() {
     return database;
   }

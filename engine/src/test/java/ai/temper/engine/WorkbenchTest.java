@@ -3,6 +3,7 @@ package ai.temper.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ai.temper.engine.store.RunStatus;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -99,7 +100,7 @@ class WorkbenchTest {
       List<?> metrics = wb.db().metrics().series(runId, "loss");
       assertThat((long) metrics.size()).isGreaterThanOrEqualTo(committed);
       // a run left RUNNING by the killed process is marked, not lost
-      assertThat(wb.db().runs().find(runId).orElseThrow().status()).isEqualTo("INTERRUPTED");
+      assertThat(wb.db().runs().find(runId).orElseThrow().status()).isEqualTo(RunStatus.INTERRUPTED);
       // ids stay dense across the kill (H2's identity cache once made them jump by 32)
       assertThat(wb.db().runs().create("sft", "next", null, "m", "d", null)).isEqualTo(runId + 1);
     }

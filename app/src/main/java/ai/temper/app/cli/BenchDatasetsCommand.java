@@ -1,6 +1,7 @@
 package ai.temper.app.cli;
 
 import ai.temper.engine.FileTrees;
+import ai.temper.engine.Json;
 import ai.temper.engine.TemperException;
 import ai.temper.engine.Workbench;
 import ai.temper.engine.data.DataFormat;
@@ -50,7 +51,7 @@ public final class BenchDatasetsCommand implements Callable<Integer> {
   @Option(names = "--keep", description = "Keep the temporary home and print its path.")
   boolean keep;
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.MAPPER;
 
   @Override
   public Integer call() throws Exception {

@@ -1,5 +1,6 @@
 package ai.temper.app.cli;
 
+import ai.temper.engine.Json;
 import ai.temper.engine.TemperException;
 import ai.temper.engine.TorchRuntime;
 import ai.temper.engine.Workbench;
@@ -13,7 +14,6 @@ import ai.temper.engine.generate.SamplingParams;
 import ai.temper.engine.store.AnnotationRepository.NewPair;
 import ai.temper.engine.store.AnnotationRepository.SessionRow;
 import ai.temper.engine.store.AnnotationRepository.SessionSummary;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -137,7 +137,7 @@ public final class LabelsCommand {
     public Integer call() throws Exception {
       Workbench wb = parent.parent.workbench();
       Annotations an = new Annotations(wb.db());
-      ObjectNode settings = new ObjectMapper().createObjectNode();
+      ObjectNode settings = Json.object();
       List<NewPair> pairs;
       String kind;
       if (source.dataset != null) {

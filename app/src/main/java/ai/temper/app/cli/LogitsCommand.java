@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.temper.engine.Devices;
+import ai.temper.engine.Json;
 import ai.temper.engine.TemperException;
 import ai.temper.engine.generate.Generation;
 import ai.temper.engine.generate.Generator;
@@ -12,30 +13,27 @@ import ai.temper.engine.generate.TokenListener;
 import ai.temper.engine.model.Checkpoint;
 import ai.temper.engine.model.LlamaModel;
 import ai.temper.engine.model.ModelLoader;
-import ai.temper.engine.model.hf.ReferenceLlama;
 import ai.temper.engine.tokenizer.Tokenizer;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
  * {@code temper logits}: a model's logits for a prompt and its greedy continuation, to compare
- * with transformers ({@code samples/tools/check_hf_dir.py DIR --compare FILE}): computed by
- * the plain-Java reference forward pass, or with {@code --engine djl} by the engine's model.
+ * with transformers ({@code samples/tools/check_hf_dir.py DIR --compare FILE}), computed by
+ * the engine's model (one full forward pass for the logits, the generator for the greedy
+ * tokens). The tests hold an independent plain-Java forward to check the same numbers.
  * Hidden: a checking tool.
  */
 @Command(name = "logits", hidden = true, mixinStandardHelpOptions = true,
-    description = "Print a model's logits for a prompt (reference forward pass) and optionally "
+    description = "Print a model's logits for a prompt and optionally "
         + "write them as JSON for samples/tools/check_hf_dir.py --compare.")
 public final class LogitsCommand implements Callable<Integer> {
   @Option(names = "--model", required = true, paramLabel = "PATH",
@@ -45,11 +43,6 @@ public final class LogitsCommand implements Callable<Integer> {
   @Option(names = "--tokenizer", paramLabel = "PATH",
       description = "Tokenizer file for llama2.c checkpoints.")
   Path tokenizer;
-
-  @Option(names = "--engine", paramLabel = "NAME", defaultValue = "reference",
-      description = "reference (plain Java, as transformers computes) or djl (the engine's "
-          + "model); default: ${DEFAULT-VALUE}.")
-  String engine;
 
   @Option(names = "--prompt", paramLabel = "TEXT", defaultValue = "Once upon a time",
       description = "Prompt (default: ${DEFAULT-VALUE}).")
@@ -69,30 +62,17 @@ public final class LogitsCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
-    if (!engine.equals("reference") && !engine.equals("djl")) {
-      throw new TemperException("--engine: expected reference or djl, not '" + engine + "'");
-    }
     Checkpoint ck = ModelLoader.readCheckpoint(model, tokenizer);
     try (Tokenizer tok = ck.tokenizer()) {
       int[] ids = tok.encode(prompt, true);
       if (ids.length == 0) {
         throw new TemperException("the prompt encodes to no tokens");
       }
-      Set<Integer> stops = new LinkedHashSet<>(tok.stopIds());
-      if (tok.eosId() >= 0) {
-        stops.add(tok.eosId());
-      }
       float[][] logits;
       int[] greedy;
-      if (engine.equals("reference")) {
-        logits = ReferenceLlama.logits(ck.config(), ck.weights(), ids);
-        greedy = ReferenceLlama.greedy(ck.config(), ck.weights(), ids,
-            ids.length + maxNewTokens, stops);
-      } else {
-        try (LlamaModel m = LlamaModel.create(ck)) {
-          logits = djlLogits(m, ids);
-          greedy = engineGreedy(m, tok, ids, maxNewTokens);
-        }
+      try (LlamaModel m = LlamaModel.create(ck)) {
+        logits = djlLogits(m, ids);
+        greedy = engineGreedy(m, tok, ids, maxNewTokens);
       }
       System.out.println("prompt ids: " + Arrays.toString(ids));
       System.out.println("top logits at the last prompt position:");
@@ -113,7 +93,7 @@ public final class LogitsCommand implements Callable<Integer> {
         json.put("ids", ids);
         json.put("logits", logits);
         json.put("greedy", greedy);
-        Files.writeString(out, new ObjectMapper().writeValueAsString(json));
+        Files.writeString(out, Json.MAPPER.writeValueAsString(json));
         System.err.println("wrote " + out);
       }
     }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.temper.engine.Workbench;
 import ai.temper.engine.store.RunRepository.Run;
+import ai.temper.engine.store.RunStatus;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -36,7 +37,7 @@ class VplCommandTest {
     try (Workbench wb = Workbench.open(Path.of(home))) {
       Run run = wb.db().runs().find(runId).orElseThrow();
       assertThat(run.kind()).isEqualTo("vpl");
-      assertThat(run.status()).isEqualTo("SUCCEEDED");
+      assertThat(run.status()).isEqualTo(RunStatus.SUCCEEDED);
       assertThat(wb.db().metrics().names(runId)).contains("loss", "kl", "eval_accuracy",
           "eval_accuracy_baseline", "eval_sigma");
     }

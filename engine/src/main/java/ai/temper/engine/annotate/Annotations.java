@@ -1,13 +1,14 @@
 package ai.temper.engine.annotate;
 
 import ai.temper.engine.Faults;
+import ai.temper.engine.Json;
 import ai.temper.engine.TemperException;
-import ai.temper.engine.store.AnnotationRepository;
 import ai.temper.engine.store.AnnotationRepository.LabelRow;
 import ai.temper.engine.store.AnnotationRepository.NewPair;
 import ai.temper.engine.store.AnnotationRepository.PairRow;
 import ai.temper.engine.store.AnnotationRepository.SessionRow;
 import ai.temper.engine.store.AnnotationRepository.SessionSummary;
+import ai.temper.engine.store.AnnotationRepository;
 import ai.temper.engine.store.Database;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -32,7 +33,7 @@ import java.util.UUID;
  * pairs and annotators but the same every time one annotator sees one pair, on any machine.
  */
 public final class Annotations {
-  static final ObjectMapper JSON = new ObjectMapper();
+  static final ObjectMapper JSON = Json.MAPPER;
 
   /** One entry of an annotator's queue: the pair, the side shown left and the label if any. */
   public record Item(int position, PairRow pair, String leftSide, LabelRow label) {
@@ -86,6 +87,26 @@ public final class Annotations {
 
   public Database db() {
     return db;
+  }
+
+  /** Label bundles: one annotator's pairs out to a file, and returned labels merged back. */
+  public Bundles bundles() {
+    return new Bundles(db);
+  }
+
+  /** Brings the verdicts given on the Chat page into the chat session; how many were new. */
+  public int syncChatVerdicts() {
+    return ChatSessions.sync(db);
+  }
+
+  /** Pairs taken from a stored preference dataset (at most {@code limit}; 0 for all). */
+  public List<NewPair> pairsFromDataset(String dataset, int limit) {
+    return PairSources.fromDataset(db, dataset, limit);
+  }
+
+  /** Prompts from a JSONL file or a stored dataset (at most {@code limit}; 0 for all). */
+  public List<String> prompts(String fileOrDataset, int limit) {
+    return PairSources.prompts(db, fileOrDataset, limit);
   }
 
   public List<SessionSummary> sessions() {

@@ -1,5 +1,6 @@
 package ai.temper.engine.chat;
 
+import ai.temper.engine.Json;
 import ai.temper.engine.TemperException;
 import ai.temper.engine.data.DatasetKind;
 import ai.temper.engine.data.Datasets;
@@ -39,7 +40,7 @@ import java.util.Map;
 public final class ChatConversation {
   public static final String USER = "user";
   public static final String ASSISTANT = "assistant";
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.MAPPER;
   private static final int TITLE_LENGTH = 60;
 
   /** An assistant reply (or, on side 0 of a user turn, the user's text) with how it was made. */

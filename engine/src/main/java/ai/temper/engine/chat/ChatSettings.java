@@ -1,5 +1,6 @@
 package ai.temper.engine.chat;
 
+import ai.temper.engine.Json;
 import ai.temper.engine.TemperException;
 import ai.temper.engine.generate.SamplingParams;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -23,7 +24,7 @@ import java.util.List;
  */
 public record ChatSettings(double temperature, double topP, int topK, int maxNewTokens,
     Long seed, List<String> stopStrings, boolean ignoreEos) {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.MAPPER;
 
   public ChatSettings {
     stopStrings = stopStrings == null ? List.of() : List.copyOf(stopStrings);

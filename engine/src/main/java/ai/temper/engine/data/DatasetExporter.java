@@ -1,5 +1,6 @@
 package ai.temper.engine.data;
 
+import ai.temper.engine.Json;
 import ai.temper.engine.TemperException;
 import ai.temper.engine.jobs.JobContext;
 import ai.temper.engine.store.Database;
@@ -32,7 +33,7 @@ public final class DatasetExporter {
   /** What was written. */
   public record Result(Path file, ExportFormat format, long rows) {}
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.MAPPER;
   private final Database db;
 
   public DatasetExporter(Database db) {

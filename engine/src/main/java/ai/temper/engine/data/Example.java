@@ -1,5 +1,6 @@
 package ai.temper.engine.data;
 
+import ai.temper.engine.Json;
 import ai.temper.engine.TemperException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -42,7 +43,7 @@ public record Example(DatasetKind kind, List<Message> messages, List<Message> pr
     List<Message> chosen, List<Message> rejected, String groundTruth, String verifier,
     String text, ObjectNode meta) {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.MAPPER;
 
   public Example {
     messages = messages == null ? List.of() : List.copyOf(messages);

@@ -1,5 +1,6 @@
 package ai.temper.engine.data;
 
+import ai.temper.engine.Json;
 import ai.temper.engine.chat.ChatMessage;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -18,7 +19,7 @@ import java.util.Objects;
  * so exports write the message back unchanged and chat templates see what transformers would.
  */
 public record Message(String role, String content, ObjectNode fields) {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.MAPPER;
 
   public Message {
     Objects.requireNonNull(role, "role");

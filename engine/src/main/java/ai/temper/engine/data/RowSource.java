@@ -1,5 +1,6 @@
 package ai.temper.engine.data;
 
+import ai.temper.engine.Json;
 import ai.temper.engine.TemperException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -32,7 +33,7 @@ import java.util.zip.GZIPInputStream;
  * not (recognised by magic bytes).
  */
 abstract class RowSource implements Closeable {
-  static final ObjectMapper JSON = new ObjectMapper();
+  static final ObjectMapper JSON = Json.MAPPER;
 
   /** How the records are laid out in the file. */
   enum Container { JSONL, JSON_ARRAY, TEXT, PARQUET, CSV, ARROW }

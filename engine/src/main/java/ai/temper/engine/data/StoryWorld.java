@@ -1,5 +1,6 @@
 package ai.temper.engine.data;
 
+import ai.temper.engine.Json;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -31,7 +32,7 @@ public final class StoryWorld {
   public static final List<String> COLOURS = List.of("red", "blue", "green", "yellow", "pink");
   public static final List<String> OBJECTS = List.of("ball", "car", "hat", "box", "bird",
       "cat", "dog", "kite");
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.MAPPER;
   private static final String[] OPENINGS = {
       "Once upon a time, there was a little %s. %s had a %s %s.",
       "One day, %2$s went to the park. %2$s had a %3$s %4$s.",

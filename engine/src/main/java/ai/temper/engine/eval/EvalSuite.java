@@ -1,9 +1,9 @@
 package ai.temper.engine.eval;
 
+import ai.temper.engine.Json;
 import ai.temper.engine.TemperException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -41,7 +41,7 @@ import java.util.Set;
 public record EvalSuite(String name, String description, List<EvalTask> tasks, String source) {
   public static final String RESOURCE = "resource:";
   private static final String BUILTIN_DIR = "eval/suites/";
-  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+  private static final ObjectMapper YAML = Json.YAML;
   private static final Set<String> SUITE_FIELDS = Set.of("name", "description", "tasks");
   private static final Set<String> TASK_FIELDS = Set.of("name", "type", "data", "split",
       "scorer", "fewshot", "shots", "format", "max_new_tokens", "stop", "limit", "judge");

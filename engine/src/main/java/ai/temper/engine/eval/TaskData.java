@@ -1,5 +1,6 @@
 package ai.temper.engine.eval;
 
+import ai.temper.engine.Json;
 import ai.temper.engine.TemperException;
 import ai.temper.engine.data.DataFormat;
 import ai.temper.engine.data.Datasets;
@@ -30,7 +31,7 @@ import java.util.zip.GZIPInputStream;
  * (part of the cache key: changed data is a different evaluation).
  */
 public record TaskData(List<Example> examples, String fingerprint) {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.MAPPER;
 
   /** Reads {@code ref}; {@code limit} keeps the first N (null: all). */
   public static TaskData load(String ref, Database db, Integer limit) {

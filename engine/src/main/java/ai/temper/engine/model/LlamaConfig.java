@@ -1,11 +1,16 @@
 package ai.temper.engine.model;
 
 import ai.temper.engine.FileErrors;
+import ai.temper.engine.Json;
 import ai.temper.engine.TemperException;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.lang.reflect.RecordComponent;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -87,7 +92,81 @@ public record LlamaConfig(
     MODEL_TYPES.put(PHI3, "phi3");
   }
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  /**
+   * config.json as transformers writes it: the fields Temper reads, under their names there
+   * (anything else is ignored). Fields whose JSON type differs between families or releases
+   * (a number or null, an id or a list, an object in either rope layout) stay JSON.
+   */
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  record ConfigFile(
+      List<String> architectures,
+      String modelType,
+      Integer vocabSize,
+      Integer hiddenSize,
+      Integer intermediateSize,
+      Integer numHiddenLayers,
+      Integer numAttentionHeads,
+      Integer numKeyValueHeads,
+      Integer maxPositionEmbeddings,
+      Integer headDim,
+      Double rmsNormEps,
+      Double ropeTheta,
+      JsonNode ropeScaling,
+      JsonNode ropeParameters,
+      Double partialRotaryFactor,
+      Integer originalMaxPositionEmbeddings,
+      Double ropeLocalBaseFreq,
+      Boolean tieWordEmbeddings,
+      Boolean attentionBias,
+      Boolean mlpBias,
+      String hiddenAct,
+      String hiddenActivation,
+      JsonNode slidingWindow,
+      Boolean useSlidingWindow,
+      List<String> layerTypes,
+      Integer slidingWindowPattern,
+      Integer maxWindowLayers,
+      List<Integer> noRopeLayers,
+      Integer noRopeLayerInterval,
+      JsonNode clipQkv,
+      JsonNode attnLogitSoftcapping,
+      JsonNode finalLogitSoftcapping,
+      Double queryPreAttnScalar,
+      JsonNode bosTokenId,
+      JsonNode eosTokenId) {
+
+    /**
+     * Maps a parsed config.json. Numbers are checked on the JSON first, so "64" or 64.5 for
+     * an integer field is refused by name rather than converted; other mismatches name their
+     * field too.
+     */
+    static ConfigFile of(JsonNode n) {
+      for (RecordComponent c : ConfigFile.class.getRecordComponents()) {
+        String field = SNAKE.translate(c.getName());
+        JsonNode v = n.get(field);
+        if (v == null || v.isNull()) {
+          continue;
+        }
+        if (c.getType() == Integer.class && (!v.isIntegralNumber() || !v.canConvertToInt())) {
+          throw new TemperException("field '" + field + "' is not an integer in range");
+        }
+        if (c.getType() == Double.class && !v.isNumber()) {
+          throw new TemperException("field '" + field + "' is not a number");
+        }
+      }
+      try {
+        return Json.MAPPER.treeToValue(n, ConfigFile.class);
+      } catch (JsonProcessingException e) {
+        String field = e instanceof JsonMappingException m && !m.getPath().isEmpty()
+            ? m.getPath().get(0).getFieldName() : null;
+        throw new TemperException(field == null ? "not a model config: " + e.getOriginalMessage()
+            : "field '" + field + "' has the wrong type", e);
+      }
+    }
+
+    private static final PropertyNamingStrategies.NamingBase SNAKE =
+        (PropertyNamingStrategies.NamingBase) PropertyNamingStrategies.SNAKE_CASE;
+  }
 
   public LlamaConfig {
     if (hiddenSize <= 0 || numHiddenLayers <= 0 || numAttentionHeads <= 0 || vocabSize <= 0
@@ -214,7 +293,7 @@ public record LlamaConfig(
   public static LlamaConfig read(Path configJson) {
     JsonNode n;
     try {
-      n = JSON.readTree(Files.readString(configJson));
+      n = Json.MAPPER.readTree(Files.readString(configJson));
     } catch (IOException e) {
       throw new TemperException(configJson + ": cannot read model config: "
           + FileErrors.reason(e), e);
@@ -230,8 +309,15 @@ public record LlamaConfig(
    * Temper does not compute is an error naming its field, never silently ignored.
    */
   public static LlamaConfig fromJson(JsonNode n, String where) {
-    String arch = n.path("architectures").path(0).asText(null);
-    String type = n.path("model_type").asText("");
+    ConfigFile c;
+    try {
+      c = ConfigFile.of(n);
+    } catch (TemperException e) {
+      throw new TemperException(where + ": " + e.getMessage(), e);
+    }
+    String arch = c.architectures() == null || c.architectures().isEmpty() ? null
+        : c.architectures().get(0);
+    String type = c.modelType() == null ? "" : c.modelType();
     if (arch == null) {
       for (Map.Entry<String, String> e : MODEL_TYPES.entrySet()) {
         if (e.getValue().equals(type)) {
@@ -248,36 +334,24 @@ public record LlamaConfig(
           + hint);
     }
     try {
-      return parse(n, arch, where);
+      return parse(c, arch, where);
     } catch (TemperException e) {
       String m = e.getMessage();
       throw new TemperException(m.startsWith(where) ? m : where + ": " + m, e);
     }
   }
 
-  private static LlamaConfig parse(JsonNode n, String arch, String where) {
-    int hidden = required(n, "hidden_size", where);
-    int heads = required(n, "num_attention_heads", where);
+  private static LlamaConfig parse(ConfigFile c, String arch, String where) {
+    int hidden = required(c.hiddenSize(), "hidden_size", where);
+    int heads = required(c.numAttentionHeads(), "num_attention_heads", where);
     if (heads <= 0) {
       throw new TemperException("field 'num_attention_heads' must be positive, got " + heads);
     }
-    for (String f : new String[] {"num_key_value_heads", "max_position_embeddings", "head_dim"}) {
-      JsonNode v = n.get(f);
-      if (v != null && !v.isNull() && (!v.isIntegralNumber() || !v.canConvertToInt())) {
-        throw new TemperException("field '" + f + "' is not an integer in range");
-      }
-    }
-    for (String f : new String[] {"rms_norm_eps", "rope_theta"}) {
-      JsonNode v = n.get(f);
-      if (v != null && !v.isNull() && !v.isNumber()) {
-        throw new TemperException("field '" + f + "' is not a number");
-      }
-    }
-    int layers = required(n, "num_hidden_layers", where);
+    int layers = required(c.numHiddenLayers(), "num_hidden_layers", where);
     String modelType = MODEL_TYPES.get(arch);
     boolean gemma = arch.equals(GEMMA2) || arch.equals(GEMMA3);
-    boolean bias = n.path("attention_bias").asBoolean(false);
-    if (n.path("mlp_bias").asBoolean(false)) {
+    boolean bias = or(c.attentionBias(), false);
+    if (or(c.mlpBias(), false)) {
       throw unsupported("mlp_bias", "true");
     }
     // rope: transformers 5 keeps theta and scaling in rope_parameters (per layer type for
@@ -285,8 +359,8 @@ public record LlamaConfig(
     double theta;
     JsonNode scaling;
     double localTheta = 0;
-    double partial = n.path("partial_rotary_factor").asDouble(1.0);
-    JsonNode rp = n.get("rope_parameters");
+    double partial = or(c.partialRotaryFactor(), 1.0);
+    JsonNode rp = c.ropeParameters();
     if (rp != null && rp.isObject()) {
       JsonNode global = rp;
       JsonNode local = null;
@@ -297,7 +371,7 @@ public record LlamaConfig(
           global = local;
         }
       }
-      theta = global.path("rope_theta").asDouble(n.path("rope_theta").asDouble(10000.0));
+      theta = global.path("rope_theta").asDouble(or(c.ropeTheta(), 10000.0));
       partial = global.path("partial_rotary_factor").asDouble(partial);
       scaling = scalingOf(global);
       if (local != null && local != global) {
@@ -309,52 +383,51 @@ public record LlamaConfig(
         localTheta = lt == theta && scaling == null ? 0 : lt;
       }
     } else {
-      theta = n.path("rope_theta").asDouble(10000.0);
-      scaling = n.hasNonNull("rope_scaling") ? scalingOf(n.get("rope_scaling")) : null;
+      theta = or(c.ropeTheta(), 10000.0);
+      scaling = scalingOf(c.ropeScaling());
       if (arch.equals(GEMMA3)) {
-        double lt = n.path("rope_local_base_freq").asDouble(10000.0);
+        double lt = or(c.ropeLocalBaseFreq(), 10000.0);
         localTheta = lt == theta && scaling == null ? 0 : lt;
       }
     }
-    if (scaling != null && n.has("original_max_position_embeddings")
+    if (scaling != null && c.originalMaxPositionEmbeddings() != null
         && !scaling.has("original_max_position_embeddings")
         && "longrope".equals(ropeType(scaling))) {
       // Phi-3 keeps it beside max_position_embeddings; longrope needs it
       scaling = ((ObjectNode) scaling.deepCopy()).put("original_max_position_embeddings",
-          n.get("original_max_position_embeddings").asInt());
+          c.originalMaxPositionEmbeddings());
     }
-    String act = n.hasNonNull("hidden_activation") ? n.get("hidden_activation").asText()
-        : n.path("hidden_act").asText(gemma ? "gelu_pytorch_tanh" : "silu");
+    String act = c.hiddenActivation() != null ? c.hiddenActivation()
+        : or(c.hiddenAct(), gemma ? "gelu_pytorch_tanh" : "silu");
     DecoderVariant.Activation activation = switch (act) {
       case "silu", "swish" -> DecoderVariant.Activation.SILU;
       case "gelu_pytorch_tanh", "gelu_new" -> DecoderVariant.Activation.GELU_TANH;
-      default -> throw unsupported(n.hasNonNull("hidden_activation") ? "hidden_activation"
+      default -> throw unsupported(c.hiddenActivation() != null ? "hidden_activation"
           : "hidden_act", act);
     };
     // sliding windows: which layers (layer_types, or each family's rule) and how wide
-    int window = n.path("sliding_window").isNumber() ? n.get("sliding_window").asInt()
-        : gemma && !n.has("sliding_window") ? 4096 : 0;
+    JsonNode sw = c.slidingWindow();
+    int window = sw != null && sw.isNumber() ? sw.asInt() : gemma && sw == null ? 4096 : 0;
     if (arch.equals(LLAMA) || arch.equals(OLMO) || arch.equals(OLMO2)) {
       window = 0; // these decoders have no sliding-window attention
     }
     List<Boolean> sliding = new ArrayList<>();
-    JsonNode types = n.get("layer_types");
     boolean qwenLike = arch.equals(QWEN2) || arch.equals(QWEN3) || arch.equals(SMOLLM3);
-    if (qwenLike && !n.path("use_sliding_window").asBoolean(false)) {
+    if (qwenLike && !or(c.useSlidingWindow(), false)) {
       window = 0; // Qwen configs name a window that is off unless use_sliding_window
     }
-    if (types != null && types.isArray()) {
-      for (JsonNode t : types) {
-        switch (t.asText()) {
+    if (c.layerTypes() != null) {
+      for (String t : c.layerTypes()) {
+        switch (String.valueOf(t)) {
           case "full_attention" -> sliding.add(false);
           case "sliding_attention" -> sliding.add(true);
-          default -> throw unsupported("layer_types", t.asText());
+          default -> throw unsupported("layer_types", t);
         }
       }
     } else if (window > 0) {
       int pattern = arch.equals(GEMMA2) ? 2 : arch.equals(GEMMA3)
-          ? n.path("sliding_window_pattern").asInt(6) : 0;
-      int fullBelow = qwenLike ? n.path("max_window_layers").asInt(layers) : 0;
+          ? or(c.slidingWindowPattern(), 6) : 0;
+      int fullBelow = qwenLike ? or(c.maxWindowLayers(), layers) : 0;
       for (int l = 0; l < layers; l++) {
         sliding.add(pattern > 0 ? (l + 1) % pattern != 0 : l >= fullBelow);
       }
@@ -367,17 +440,17 @@ public record LlamaConfig(
     }
     List<Boolean> rope = new ArrayList<>();
     if (arch.equals(SMOLLM3)) {
-      JsonNode noRope = n.get("no_rope_layers");
-      int interval = n.path("no_rope_layer_interval").asInt(4);
+      List<Integer> noRope = c.noRopeLayers();
+      int interval = or(c.noRopeLayerInterval(), 4);
       for (int l = 0; l < layers; l++) {
-        rope.add(noRope != null && noRope.isArray() ? noRope.path(l).asInt(1) != 0
-            : (l + 1) % interval != 0);
+        rope.add(noRope != null ? l >= noRope.size() || noRope.get(l) == null
+            || noRope.get(l) != 0 : (l + 1) % interval != 0);
       }
       if (!rope.contains(false)) {
         rope.clear();
       }
     }
-    double clip = n.path("clip_qkv").isNumber() ? n.get("clip_qkv").asDouble() : 0;
+    double clip = c.clipQkv() != null && c.clipQkv().isNumber() ? c.clipQkv().asDouble() : 0;
     DecoderVariant.Norm norm = gemma ? DecoderVariant.Norm.RMS_ONE_PLUS
         : arch.equals(OLMO) ? DecoderVariant.Norm.LAYER_NORM : DecoderVariant.Norm.RMS;
     DecoderVariant.Layout layout = gemma ? DecoderVariant.Layout.SANDWICH
@@ -385,9 +458,9 @@ public record LlamaConfig(
     DecoderVariant.QkNorm qk = arch.equals(QWEN3) || arch.equals(GEMMA3)
         ? DecoderVariant.QkNorm.PER_HEAD
         : arch.equals(OLMO2) ? DecoderVariant.QkNorm.FULL : DecoderVariant.QkNorm.NONE;
-    double attnCap = softcap(n, "attn_logit_softcapping", arch.equals(GEMMA2) ? 50.0 : 0);
-    double finalCap = softcap(n, "final_logit_softcapping", arch.equals(GEMMA2) ? 30.0 : 0);
-    double qScalar = gemma ? n.path("query_pre_attn_scalar").asDouble(256) : 0;
+    double attnCap = softcap(c.attnLogitSoftcapping(), arch.equals(GEMMA2) ? 50.0 : 0);
+    double finalCap = softcap(c.finalLogitSoftcapping(), arch.equals(GEMMA2) ? 30.0 : 0);
+    double qScalar = gemma ? or(c.queryPreAttnScalar(), 256.0) : 0;
     boolean phi = arch.equals(PHI3);
     if (phi && bias) {
       throw unsupported("attention_bias", "true");
@@ -396,27 +469,30 @@ public record LlamaConfig(
         bias && !arch.equals(QWEN2), phi, phi, gemma, activation, attnCap, finalCap,
         qScalar, window, sliding, rope, localTheta, partial, clip);
     boolean tiedByDefault = gemma || arch.equals(SMOLLM3);
-    int headDim = n.hasNonNull("head_dim") ? n.get("head_dim").asInt() : hidden / heads;
-    List<Integer> eos = ids(n.path("eos_token_id"));
+    List<Integer> eos = ids(c.eosTokenId());
     return new LlamaConfig(
         arch,
-        required(n, "vocab_size", where),
+        required(c.vocabSize(), "vocab_size", where),
         hidden,
-        required(n, "intermediate_size", where),
+        required(c.intermediateSize(), "intermediate_size", where),
         layers,
         heads,
-        n.path("num_key_value_heads").isNumber() ? n.get("num_key_value_heads").asInt() : heads,
-        n.path("max_position_embeddings").asInt(2048),
-        arch.equals(OLMO) ? 1e-5 : n.path("rms_norm_eps").asDouble(1e-6),
+        or(c.numKeyValueHeads(), heads),
+        or(c.maxPositionEmbeddings(), 2048),
+        arch.equals(OLMO) ? 1e-5 : or(c.rmsNormEps(), 1e-6),
         theta,
         scaling,
-        n.path("tie_word_embeddings").asBoolean(tiedByDefault),
+        or(c.tieWordEmbeddings(), tiedByDefault),
         arch.equals(QWEN2) || bias,
-        firstInt(n.path("bos_token_id"), -1),
+        firstInt(c.bosTokenId(), -1),
         eos.isEmpty() ? -1 : eos.get(0),
-        headDim,
+        or(c.headDim(), hidden / heads),
         eos,
         variant);
+  }
+
+  private static <T> T or(T value, T dflt) {
+    return value != null ? value : dflt;
   }
 
   /** A rope_scaling / rope_parameters object as scaling (null for the plain default RoPE). */
@@ -442,8 +518,8 @@ public record LlamaConfig(
     return s.path("rope_type").asText(s.path("type").asText("default"));
   }
 
-  private static double softcap(JsonNode n, String field, double dflt) {
-    JsonNode v = n.get(field);
+  /** A softcap: absent is the family's default, null (or not a number) none. */
+  private static double softcap(JsonNode v, double dflt) {
     if (v == null) {
       return dflt;
     }
@@ -456,6 +532,9 @@ public record LlamaConfig(
 
   private static List<Integer> ids(JsonNode v) {
     List<Integer> out = new ArrayList<>();
+    if (v == null) {
+      return out;
+    }
     if (v.isArray()) {
       v.forEach(x -> {
         if (x.canConvertToInt()) {
@@ -469,19 +548,21 @@ public record LlamaConfig(
   }
 
   private static int firstInt(JsonNode v, int dflt) {
+    if (v == null) {
+      return dflt;
+    }
     if (v.isArray()) {
       return v.size() == 0 ? dflt : v.get(0).asInt(dflt);
     }
     return v.isNumber() ? v.asInt() : dflt;
   }
 
-  private static int required(JsonNode n, String field, String where) {
-    JsonNode v = n.get(field);
-    if (v == null || !v.isIntegralNumber() || !v.canConvertToInt()) {
+  private static int required(Integer v, String field, String where) {
+    if (v == null) {
       throw new TemperException(where + ": field '" + field + "' is missing or not an integer"
           + " in range");
     }
-    return v.asInt();
+    return v;
   }
 
   /**
@@ -490,7 +571,7 @@ public record LlamaConfig(
    */
   public ObjectNode toJson() {
     DecoderVariant v = variant;
-    ObjectNode n = JSON.createObjectNode();
+    ObjectNode n = Json.object();
     n.putArray("architectures").add(architecture);
     n.put("model_type", v.modelType());
     n.put("vocab_size", vocabSize);

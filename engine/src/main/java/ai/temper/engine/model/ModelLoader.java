@@ -19,9 +19,6 @@ import java.util.zip.ZipFile;
  * are refused, since unpickling runs code.
  */
 public final class ModelLoader {
-  /** What a model path holds. */
-  public enum Format { LLAMA2C, HF_DIRECTORY }
-
   private ModelLoader() {}
 
   /** Reads and builds the model at {@code model}; errors name the file and the problem. */
@@ -37,8 +34,7 @@ public final class ModelLoader {
    * present in the result.
    */
   public static Checkpoint readCheckpoint(Path model, Path tokenizerOrNull) {
-    Format format = detect(model);
-    if (format == Format.HF_DIRECTORY) {
+    if (detect(model) == ModelFormat.HF) {
       Checkpoint c = HfCheckpoint.read(model);
       if (tokenizerOrNull != null) {
         Tokenizer t = readLlama2cTokenizer(tokenizerOrNull, c.config());
@@ -62,13 +58,13 @@ public final class ModelLoader {
   }
 
   /** The format of {@code path}, or a TemperException saying why it cannot be loaded. */
-  public static Format detect(Path path) {
+  public static ModelFormat detect(Path path) {
     if (!Files.exists(path)) {
       throw new TemperException(path + ": no such file or directory");
     }
     if (Files.isDirectory(path)) {
       if (Files.isRegularFile(path.resolve("config.json"))) {
-        return Format.HF_DIRECTORY;
+        return ModelFormat.HF;
       }
       for (String pickled : new String[] {"pytorch_model.bin", "model.pt", "consolidated.00.pth"}) {
         if (Files.exists(path.resolve(pickled))) {
@@ -101,7 +97,7 @@ public final class ModelLoader {
       throw new TemperException(path + ": a lone safetensors file; pass the model directory "
           + "that holds it with its config.json");
     }
-    return Format.LLAMA2C;
+    return ModelFormat.LLAMA2C;
   }
 
   private static TemperException pickle(Path path) {

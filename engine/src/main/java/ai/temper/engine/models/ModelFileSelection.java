@@ -1,5 +1,6 @@
 package ai.temper.engine.models;
 
+import ai.temper.engine.Json;
 import ai.temper.engine.TemperException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -24,7 +25,7 @@ public final class ModelFileSelection {
   private static final Set<String> METADATA = Set.of(
       "config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json",
       "special_tokens_map.json", "chat_template.jinja", "adapter_config.json");
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.MAPPER;
 
   private ModelFileSelection() {}
 

@@ -1,6 +1,7 @@
 package ai.temper.engine.models;
 
 import ai.temper.engine.model.LlamaConfig;
+import ai.temper.engine.model.ModelFormat;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -18,7 +19,7 @@ import java.util.List;
  * @param files         the model's files and sizes
  * @param adapterBase   an adapter's base_model_name_or_path, else null
  */
-public record ModelInspection(Path path, String format, LlamaConfig config, long parameters,
+public record ModelInspection(Path path, ModelFormat format, LlamaConfig config, long parameters,
     Path tokenizer, String tokenizerKind, boolean chatTemplate, List<ModelFile> files,
     String adapterBase) {
 
@@ -31,6 +32,6 @@ public record ModelInspection(Path path, String format, LlamaConfig config, long
   }
 
   public boolean isAdapter() {
-    return ModelFormat.PEFT.equals(format);
+    return format == ModelFormat.PEFT;
   }
 }

@@ -1,9 +1,11 @@
 package ai.temper.engine.models;
 
 import ai.temper.engine.FileErrors;
+import ai.temper.engine.Json;
 import ai.temper.engine.TemperException;
 import ai.temper.engine.model.Llama2cCheckpoint;
 import ai.temper.engine.model.LlamaConfig;
+import ai.temper.engine.model.ModelFormat;
 import ai.temper.engine.model.ModelLoader;
 import ai.temper.engine.model.hf.SafetensorsFile;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -25,7 +27,7 @@ import java.util.stream.Stream;
  * Pickled PyTorch files are refused by name and by content.
  */
 public final class ModelInspector {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.MAPPER;
 
   private ModelInspector() {}
 
@@ -131,7 +133,7 @@ public final class ModelInspector {
   }
 
   private static ModelInspection llama2c(Path file, Path tokenizer, LlamaConfig known) {
-    if (ModelLoader.detect(file) != ModelLoader.Format.LLAMA2C) {
+    if (ModelLoader.detect(file) != ModelFormat.LLAMA2C) {
       throw new TemperException(file + ": not a llama2.c checkpoint");
     }
     // The engine's reader validates the whole file; a model already in the library is not

@@ -1,15 +1,18 @@
 package ai.temper.engine.models;
 
 import ai.temper.engine.FileTrees;
+import ai.temper.engine.Json;
 import ai.temper.engine.TemperException;
 import ai.temper.engine.Workbench;
 import ai.temper.engine.jobs.JobContext;
 import ai.temper.engine.model.LlamaConfig;
+import ai.temper.engine.model.ModelFormat;
 import ai.temper.engine.models.hub.HubClient;
 import ai.temper.engine.models.hub.HubFile;
 import ai.temper.engine.models.hub.HubIntegrityException;
 import ai.temper.engine.models.hub.HubRepoInfo;
 import ai.temper.engine.store.Database;
+import ai.temper.engine.store.ModelKind;
 import ai.temper.engine.store.ModelRepository.ModelRow;
 import ai.temper.engine.store.ModelRepository.NewModel;
 import ai.temper.engine.store.ModelRepository;
@@ -46,7 +49,7 @@ public final class ModelLibrary {
   public static final String STAGING_DIR = ".staging";
 
   private static final Logger LOG = LoggerFactory.getLogger(ModelLibrary.class);
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.MAPPER;
   /** Staging folders in use by a running pull, so two pulls never write the same files. */
   private static final Set<Path> BUSY = ConcurrentHashMap.newKeySet();
 
@@ -162,9 +165,9 @@ public final class ModelLibrary {
         : uniqueName(defaultName(ins.path()));
     requireFreeName(name);
     Long parentId = null;
-    String kind = ModelRepository.BASE;
+    ModelKind kind = ModelKind.BASE;
     if (ins.isAdapter()) {
-      kind = ModelRepository.ADAPTER;
+      kind = ModelKind.ADAPTER;
       parentId = adapterBase(ins, options.base()).map(ModelRow::id).orElse(null);
     }
     String sourceText = "local:" + path;
@@ -204,7 +207,7 @@ public final class ModelLibrary {
 
   private ModelInspection copyIntoCache(ModelInspection ins, String name, JobContext ctx) {
     List<Path> sources = new ArrayList<>();
-    if (ModelFormat.LLAMA2C.equals(ins.format())) {
+    if (ins.format() == ModelFormat.LLAMA2C) {
       sources.add(ins.path());
       if (ins.tokenizer() != null) {
         sources.add(ins.tokenizer());
@@ -241,9 +244,9 @@ public final class ModelLibrary {
         });
       }
       Path target = install(staged, name);
-      Path model = ModelFormat.LLAMA2C.equals(ins.format())
+      Path model = ins.format() == ModelFormat.LLAMA2C
           ? target.resolve(ins.path().getFileName()) : target;
-      Path tok = ins.tokenizer() == null || !ModelFormat.LLAMA2C.equals(ins.format()) ? null
+      Path tok = ins.tokenizer() == null || ins.format() != ModelFormat.LLAMA2C ? null
           : target.resolve(ins.tokenizer().getFileName());
       return ModelInspector.inspect(model, tok);
     } catch (IOException e) {
@@ -265,19 +268,19 @@ public final class ModelLibrary {
 
   /** The folder a model's files live in (a llama2.c file's folder). */
   private static Path folderOf(ModelInspection ins) {
-    return ModelFormat.LLAMA2C.equals(ins.format()) ? ins.path().getParent() : ins.path();
+    return ins.format() == ModelFormat.LLAMA2C ? ins.path().getParent() : ins.path();
   }
 
-  private ModelRow register(ModelInspection ins, String name, String kind, Long parentId,
+  private ModelRow register(ModelInspection ins, String name, ModelKind kind, Long parentId,
       Long runId, Long step, String source, boolean owned) {
-    NewModel m = new NewModel(name, kind, ins.path().toString(), ins.format(),
+    NewModel m = new NewModel(name, kind, ins.path().toString(), ins.format().id(),
         ins.config() == null ? null : ins.config().architecture(),
         ins.parameters() > 0 ? ins.parameters() : null, parentId, runId, step, source,
         ins.config() == null ? null : ins.config().toJson().toString(),
-        ModelFormat.LLAMA2C.equals(ins.format()) && ins.tokenizer() != null
+        ins.format() == ModelFormat.LLAMA2C && ins.tokenizer() != null
             ? ins.tokenizer().toString() : null,
         owned, ins.totalBytes());
-    long id = ModelRepository.CHECKPOINT.equals(kind) && runId != null
+    long id = kind == ModelKind.CHECKPOINT && runId != null
         ? models.insertCheckpoint(m) : models.insert(m);
     return get(id);
   }
@@ -295,7 +298,7 @@ public final class ModelLibrary {
   public ModelRow registerCheckpoint(long runId, Long baseModelId, Path path, long step) {
     Path p = path.toAbsolutePath().normalize();
     for (ModelRow m : models.findByPath(p.toString())) {
-      if (ModelRepository.CHECKPOINT.equals(m.kind())) {
+      if (m.kind() == ModelKind.CHECKPOINT) {
         return m;
       }
     }
@@ -307,7 +310,7 @@ public final class ModelLibrary {
     ModelInspection ins = ModelInspector.inspect(p, null);
     String runName = run.name() == null || run.name().isBlank() ? "run-" + runId : run.name();
     String name = uniqueName(runName + "/step-" + step);
-    return register(ins, name, ModelRepository.CHECKPOINT, baseModelId, runId, step,
+    return register(ins, name, ModelKind.CHECKPOINT, baseModelId, runId, step,
         "run:" + runId, false);
   }
 
@@ -325,7 +328,7 @@ public final class ModelLibrary {
     String n = name != null && !name.isBlank() ? name : uniqueName(
         (runId == null ? p.getFileName().toString() : "run-" + runId) + "/adapter");
     requireFreeName(n);
-    return register(ins, n, ModelRepository.ADAPTER, baseModelId, runId, null,
+    return register(ins, n, ModelKind.ADAPTER, baseModelId, runId, null,
         runId == null ? "local:" + p : "run:" + runId, false);
   }
 
@@ -491,7 +494,7 @@ public final class ModelLibrary {
       return null;
     }
     Path p = Path.of(m.path()).toAbsolutePath().normalize();
-    Path folder = ModelFormat.LLAMA2C.equals(m.format()) ? p.getParent() : p;
+    Path folder = ModelFormat.of(m.format()) == ModelFormat.LLAMA2C ? p.getParent() : p;
     // Only a direct child of the cache, never the cache itself or anything outside it.
     if (folder == null || !modelsDir.equals(folder.getParent())
         || folder.getFileName().toString().startsWith(".")) {
@@ -606,7 +609,7 @@ public final class ModelLibrary {
     Path installed = install(staging, name);
     try {
       ModelInspection ins = ModelInspector.inspect(installed, null);
-      ModelRow row = register(ins, name, ModelRepository.BASE, null, null, null, source, true);
+      ModelRow row = register(ins, name, ModelKind.BASE, null, null, null, source, true);
       ctx.progress(1, "downloaded " + Sizes.bytes(staged.totalBytes()) + " into " + installed);
       return row;
     } catch (RuntimeException e) {
@@ -692,7 +695,7 @@ public final class ModelLibrary {
       installed = install(staged, name);
       ModelInspection ins = ModelInspector.inspect(installed, null);
       String tokenizerName = src.entry() != null ? src.entry().name() : src.model().toString();
-      ModelRow row = register(ins, name, ModelRepository.BASE, null, null, null,
+      ModelRow row = register(ins, name, ModelKind.BASE, null, null, null,
           "scratch:" + o.preset().id() + " seed " + o.seed() + ", tokenizer of " + tokenizerName,
           true);
       ctx.progress(1, "created " + name);

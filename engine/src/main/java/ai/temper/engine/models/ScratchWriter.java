@@ -1,6 +1,7 @@
 package ai.temper.engine.models;
 
 import ai.temper.engine.model.LlamaConfig;
+import ai.temper.engine.model.ModelFormat;
 import ai.temper.engine.model.StateDict;
 import ai.temper.engine.model.hf.HfCheckpoint;
 import ai.temper.engine.model.hf.HfTokenizerFiles;
@@ -16,7 +17,7 @@ final class ScratchWriter {
   private ScratchWriter() {}
 
   static void write(Path dir, LlamaConfig config, StateDict weights, ModelInspection tokenizerFrom) {
-    HfTokenizerFiles tokenizer = ModelFormat.LLAMA2C.equals(tokenizerFrom.format())
+    HfTokenizerFiles tokenizer = tokenizerFrom.format() == ModelFormat.LLAMA2C
         ? Llama2cTokenizerConverter.convert(tokenizerFrom.tokenizer())
         : HfTokenizerFiles.read(tokenizerFrom.path());
     HfCheckpoint.write(dir, config, weights, tokenizer, null, null);

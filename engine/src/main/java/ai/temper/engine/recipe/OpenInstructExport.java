@@ -1,5 +1,6 @@
 package ai.temper.engine.recipe;
 
+import ai.temper.engine.Json;
 import ai.temper.engine.TemperException;
 import ai.temper.engine.data.StoryWorld;
 import ai.temper.engine.recipe.Recipe.Stage;
@@ -25,7 +26,7 @@ import java.util.Map;
  * stages. {@code ${home}} is the output folder; generate stages are run into it.
  */
 public final class OpenInstructExport {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.MAPPER;
 
   /** Temper field -> open-instruct flag where the names differ, per script. */
   static final Map<String, Map<String, String>> RENAMES = Map.of(

@@ -1,10 +1,10 @@
 package ai.temper.engine.recipe;
 
 import ai.temper.engine.FileErrors;
+import ai.temper.engine.Json;
 import ai.temper.engine.TemperException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -13,8 +13,8 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
 
@@ -27,7 +27,7 @@ import java.util.Set;
 public record Recipe(String name, Path file, String text, List<Stage> stages) {
   public static final Set<String> ALGORITHMS = Set.of("generate", "pretrain", "sft", "dpo",
       "rm", "ppo", "grpo", "eval");
-  static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+  static final ObjectMapper YAML = Json.YAML;
 
   /** One stage: its name, algorithm and the stage's YAML node. */
   public record Stage(String name, String algorithm, JsonNode node) {

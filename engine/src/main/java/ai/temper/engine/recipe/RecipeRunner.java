@@ -4,17 +4,18 @@ import ai.temper.engine.TemperException;
 import ai.temper.engine.Workbench;
 import ai.temper.engine.data.StoryWorld;
 import ai.temper.engine.eval.EvalSuite;
-import ai.temper.engine.eval.Evaluator;
 import ai.temper.engine.eval.Evaluator.Status;
 import ai.temper.engine.eval.Evaluator.SuiteOutcome;
 import ai.temper.engine.eval.Evaluator.TaskOutcome;
+import ai.temper.engine.eval.Evaluator;
 import ai.temper.engine.jobs.JobContext;
 import ai.temper.engine.recipe.Recipe.Stage;
 import ai.temper.engine.store.EvalRepository.Result;
-import ai.temper.engine.store.RecipeRepository;
 import ai.temper.engine.store.RecipeRepository.RecipeRow;
 import ai.temper.engine.store.RecipeRepository.StageRow;
+import ai.temper.engine.store.RecipeRepository;
 import ai.temper.engine.store.RunRepository.Run;
+import ai.temper.engine.store.RunStatus;
 import ai.temper.engine.train.TrainConfig;
 import ai.temper.engine.train.TrainKind;
 import ai.temper.engine.train.TrainListener;
@@ -156,7 +157,7 @@ public final class RecipeRunner {
       Run r = wb.db().runs().find(runId).orElse(null);
       if (r == null) {
         runId = null;
-      } else if (r.status().equals("SUCCEEDED")) {
+      } else if (r.status() == RunStatus.SUCCEEDED) {
         String ckpt = runs.latestCheckpoint(runId).map(Path::toString).orElseThrow(
             () -> new TemperException("run " + r.id() + " finished without a checkpoint"));
         log.accept(head + ": run " + r.id() + " had finished; " + ckpt);

@@ -12,17 +12,13 @@ import java.util.Optional;
  * is the API above it; this class only talks SQL.
  */
 public final class ModelRepository {
-  public static final String BASE = "base";
-  public static final String CHECKPOINT = "checkpoint";
-  public static final String ADAPTER = "adapter";
-
   /** One model's row. Nullable numbers are boxed. */
-  public record ModelRow(long id, String name, String kind, String path, String format,
+  public record ModelRow(long id, String name, ModelKind kind, String path, String format,
       String architecture, Long parameters, Long parentId, Long runId, Long step, String source,
       String config, String tokenizerPath, boolean owned, Long sizeBytes, Instant createdAt) {}
 
   /** What is stored for a new model (the id and time come from the database). */
-  public record NewModel(String name, String kind, String path, String format,
+  public record NewModel(String name, ModelKind kind, String path, String format,
       String architecture, Long parameters, Long parentId, Long runId, Long step, String source,
       String config, String tokenizerPath, boolean owned, Long sizeBytes) {}
 
@@ -41,7 +37,7 @@ public final class ModelRepository {
 
   public long insert(NewModel m) {
     return sql.insert("INSERT INTO models(" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-        + "?, ?, ?, ?)", m.name(), m.kind(), m.path(), m.format(), m.architecture(),
+        + "?, ?, ?, ?)", m.name(), m.kind().id(), m.path(), m.format(), m.architecture(),
         m.parameters(), m.parentId(), m.runId(), m.step(), m.source(), m.config(),
         m.tokenizerPath(), m.owned(), m.sizeBytes());
   }
@@ -128,7 +124,7 @@ public final class ModelRepository {
   }
 
   private static ModelRow row(ResultSet rs) throws SQLException {
-    return new ModelRow(rs.getLong("id"), rs.getString("name"), rs.getString("kind"),
+    return new ModelRow(rs.getLong("id"), rs.getString("name"), ModelKind.of(rs.getString("kind")),
         rs.getString("path"), rs.getString("format"), rs.getString("architecture"),
         nullableLong(rs, "parameters"), nullableLong(rs, "parent_id"),
         nullableLong(rs, "run_id"), nullableLong(rs, "step"), rs.getString("source"),

@@ -15,7 +15,7 @@ import java.util.Optional;
 /** Training runs: one row each, with the config they were started with. */
 public final class RunRepository {
   /** A run's row. */
-  public record Run(long id, String kind, String name, String status, String config,
+  public record Run(long id, String kind, String name, RunStatus status, String config,
       String baseModel, String datasets, String outputDir, Instant createdAt, Instant startedAt,
       Instant endedAt, String error) {}
 
@@ -38,10 +38,10 @@ public final class RunRepository {
   }
 
   /** Records how a run ended (kept aside for the next open when the disk is full). */
-  public void finish(long id, String status, String error) {
-    sql.finishOrDefer("runs", id, status, error, () -> sql.update(
+  public void finish(long id, RunStatus status, String error) {
+    sql.finishOrDefer("runs", id, status.name(), error, () -> sql.update(
         "UPDATE runs SET status = ?, ended_at = CURRENT_TIMESTAMP, error = ? WHERE id = ?",
-        status, error, id));
+        status.name(), error, id));
   }
 
   public void setOutputDir(long id, String outputDir) {
@@ -102,7 +102,7 @@ public final class RunRepository {
 
   private static Run row(ResultSet rs) throws SQLException {
     return new Run(rs.getLong("id"), rs.getString("kind"), rs.getString("name"),
-        rs.getString("status"), rs.getString("config"), rs.getString("base_model"),
+        RunStatus.valueOf(rs.getString("status")), rs.getString("config"), rs.getString("base_model"),
         rs.getString("datasets"), rs.getString("output_dir"), Sql.instant(rs, "created_at"),
         Sql.instant(rs, "started_at"), Sql.instant(rs, "ended_at"), rs.getString("error"));
   }

@@ -1,7 +1,8 @@
 package ai.temper.engine.tokenizer;
 
-import ai.temper.engine.FileErrors;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.temper.engine.FileErrors;
+import ai.temper.engine.Json;
 import ai.temper.engine.TemperException;
 import ai.temper.engine.model.hf.HfTokenizerFiles;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -32,7 +33,7 @@ import java.util.Set;
  * appended by encode.
  */
 public final class HfTokenizer implements Tokenizer {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.MAPPER;
 
   static {
     // DJL's tokenizer factory "calls home" (EC2 metadata address, then a telemetry URL)

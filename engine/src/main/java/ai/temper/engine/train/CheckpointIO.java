@@ -3,6 +3,7 @@ package ai.temper.engine.train;
 import ai.temper.engine.Faults;
 import ai.temper.engine.FileErrors;
 import ai.temper.engine.FileTrees;
+import ai.temper.engine.Json;
 import ai.temper.engine.TemperException;
 import ai.temper.engine.model.StateDict;
 import ai.temper.engine.model.Tensor;
@@ -13,7 +14,6 @@ import ai.temper.engine.model.hf.SafetensorsIndex;
 import ai.temper.engine.model.hf.SafetensorsWriter;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -41,7 +41,7 @@ public final class CheckpointIO {
   public static final String ADAPTER_CONFIG = "adapter_config.json";
   public static final String ADAPTER_WEIGHTS = "adapter_model.safetensors";
   public static final String REWARD_ARCHITECTURE = "LlamaForSequenceClassification";
-  static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  static final ObjectMapper JSON = Json.PRETTY;
 
   private CheckpointIO() {}
 

@@ -1,10 +1,11 @@
 package ai.temper.engine.train;
 
-import ai.temper.engine.FileErrors;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.temper.engine.Devices;
+import ai.temper.engine.FileErrors;
+import ai.temper.engine.Json;
 import ai.temper.engine.NoGrad;
 import ai.temper.engine.TemperException;
 import ai.temper.engine.TorchRuntime;
@@ -33,7 +34,7 @@ import java.util.Map;
  * template of the checkpoint, the head on the last non-pad token. For PPO and evaluation.
  */
 public final class RewardScorer implements AutoCloseable {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.MAPPER;
   private final TrainableModel model;
   private final HfTokenizer tokenizer;
   private final ChatEncoder chat;

@@ -197,7 +197,7 @@ final class RlTrainer {
           + rl.responseLength() + " exceeds max_seq_length " + config.maxSeqLength()
           + " or the model's positions");
     }
-    if (rl.beta() > 0) {
+    if (config.beta() > 0) {
       ctx.progress(-1, "loading the reference model");
       referenceBase = BaseModel.load(config, library);
     }
@@ -598,7 +598,7 @@ final class RlTrainer {
       double[] values = new double[n];
       for (int t = 0; t < n; t++) {
         double kl = s.refLogp == null ? 0 : RlMath.kl("kl1", s.oldLogp[t], s.refLogp[t], 1);
-        rewards[t] = -rl.beta() * kl;
+        rewards[t] = -config.beta() * kl;
         values[t] = s.values[t];
         sums.add("non_score_reward", rewards[t]);
       }
@@ -659,7 +659,7 @@ final class RlTrainer {
         // GRPO adds beta KL to the loss; PPO has it in the rewards already
         RlMath.TokenLoss tl = RlMath.tokenLoss(lp[0], nd.create(old),
             ref == null ? null : nd.create(ref), nd.create(adv), rl.clipLower(), rl.clipHigher(),
-            ppo ? 0 : rl.beta(), rl.klEstimator());
+            ppo ? 0 : config.beta(), rl.klEstimator());
         NDArray total = tl.loss().sum().div(Losses.scalar(lp[0], tokens));
         float pg = total.getFloat();
         if (ppo) {

@@ -1,17 +1,15 @@
 package ai.temper.engine.train;
 
-import ai.temper.engine.FileErrors;
-import static ai.temper.engine.train.ConfigField.Type.BOOL;
-import static ai.temper.engine.train.ConfigField.Type.CHOICE;
-import static ai.temper.engine.train.ConfigField.Type.DOUBLE;
-import static ai.temper.engine.train.ConfigField.Type.INT;
-import static ai.temper.engine.train.ConfigField.Type.MIXER;
-import static ai.temper.engine.train.ConfigField.Type.STRING;
-import static ai.temper.engine.train.ConfigField.Type.STRING_LIST;
+import static ai.temper.engine.train.TrainKind.DPO;
+import static ai.temper.engine.train.TrainKind.GRPO;
+import static ai.temper.engine.train.TrainKind.PPO;
+import static ai.temper.engine.train.TrainKind.PRETRAIN;
+import static ai.temper.engine.train.TrainKind.RM;
+import static ai.temper.engine.train.TrainKind.SFT;
 
+import ai.temper.engine.FileErrors;
 import ai.temper.engine.TemperException;
 import ai.temper.engine.train.ConfigField.BadValue;
-import ai.temper.engine.train.ConfigField.Type;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
@@ -25,20 +23,183 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiConsumer;
+import java.util.function.Function;
 
 /**
  * The settings of one training run, read from one YAML file with the field names open-instruct
  * and TRL use. Every field is typed and has a default; {@code --set key=value} overrides any of
  * them. Unknown and ill-typed fields are errors that name the field, file and line.
+ *
+ * <p>Each component annotated with {@link Setting} is one field: its Java type is the field's
+ * type, its name in snake_case the YAML name, and the annotation holds the default (and the
+ * defaults that differ by algorithm: open-instruct's per-script defaults, tiny-model minded),
+ * the algorithms it applies to, its group and its line of help. The reinforcement-learning
+ * fields are the components of {@link RlSettings} ({@link #rl()}). To add a field, add a
+ * component here (or to RlSettings); range checks the type cannot express go in
+ * {@link #validate()}, and a name constant below only if code refers to the field by name.
  */
-public final class TrainConfig {
+public record TrainConfig(
+    TrainKind kind,
+    // ---- Model ----
+    @Setting(nullable = true, group = "Model", doc = "Base model: a workbench model name, a Hugging Face"
+        + " directory or a llama2.c .bin file (empty for pretraining from scratch)")
+    String modelNameOrPath,
+    @Setting(nullable = true, group = "Model",
+        doc = "Tokenizer file or directory; empty uses the model's own")
+    String tokenizerName,
+    @Setting(nullable = true, kinds = {SFT, DPO, RM, GRPO, PPO}, group = "Model",
+        doc = "Chat template: a built-in name (open-instruct's: tulu, zephyr, olmo, tulu_thinker,"
+            + " ...; chatml, llama3), a .jinja file, or empty for the model's own (Tulu if it"
+            + " has none)")
+    String chatTemplateName,
+    @Setting(dflt = "false", kinds = {SFT, DPO, RM, GRPO, PPO}, group = "Model",
+        doc = "Put BOS first even when neither the template nor the tokenizer adds it (OLMo)")
+    boolean addBos,
+    @Setting(dflt = "small", kinds = PRETRAIN, group = "Model",
+        doc = "Size preset of a model created from scratch when model_name_or_path is empty"
+            + " (tiny: the stories260K shape, small: 15M, medium: 42M)")
+    String modelSize,
+    @Setting(dflt = "0.02", kinds = PRETRAIN, group = "Model",
+        doc = "Standard deviation of the normal initialisation of a model created from scratch")
+    double initializerRange,
+    // ---- Run ----
+    @Setting(nullable = true, group = "Run", doc = "A name for the run (shown in the Runs page)")
+    String runName,
+    @Setting(nullable = true, group = "Run",
+        doc = "Where checkpoints go; empty means <home>/checkpoints/run-<id>")
+    String outputDir,
+    @Setting(nullable = true, group = "Run",
+        doc = "Start from a checkpoint folder written by Temper (weights, optimizer, step), or"
+            + " true for the newest one in output_dir; a run's own checkpoints come first")
+    String resumeFromCheckpoint,
+    @Setting(dflt = "42", group = "Run",
+        doc = "Random seed for data order, dropout and initialisation: same seed, same run")
+    int seed,
+    // ---- Data ----
+    @Setting(group = "Data", doc = "Training data: workbench dataset names or JSONL paths, each"
+        + " with a fraction (0.5) or a count (500)")
+    DatasetMix datasetMixerList,
+    @Setting(nullable = true, group = "Data",
+        doc = "Held-out data in the same form; empty holds out eval_fraction of the training mix")
+    DatasetMix datasetMixerEvalList,
+    @Setting(dflt = "0.1", group = "Data",
+        doc = "Fraction of the training mix held out for evaluation when no eval list is given")
+    double evalFraction,
+    @Setting(dflt = "512", group = "Data",
+        doc = "Maximum tokens per sequence; longer examples are truncated and counted")
+    int maxSeqLength,
+    @Setting(nullable = true, kinds = {DPO, RM}, group = "Data",
+        doc = "Longest prompt of a pair in tokens; longer prompts lose their start (TRL)")
+    Integer maxPromptLength,
+    @Setting(dflt = "false", kinds = {PRETRAIN, SFT}, group = "Data",
+        doc = "Concatenate examples into full-length sequences instead of padding each one")
+    boolean packing,
+    // ---- Optimizer ----
+    @Setting(dflt = "2e-5", byKind = {"pretrain=5e-4", "dpo=5e-7", "rm=1e-5", "grpo=1e-6",
+        "ppo=1e-6"}, group = "Optimizer", doc = "Peak learning rate of AdamW")
+    double learningRate,
+    @Setting(dflt = "1", group = "Optimizer", doc = "Passes over the training data")
+    int numTrainEpochs,
+    @Setting(nullable = true, group = "Optimizer",
+        doc = "Optimizer steps to run; empty derives them from num_train_epochs")
+    Integer maxTrainSteps,
+    @Setting(name = TrainConfig.BATCH_SIZE, dflt = "8", group = "Optimizer",
+        doc = "Examples (pairs for dpo/rm) per forward pass")
+    int batchSize,
+    @Setting(name = TrainConfig.EVAL_BATCH_SIZE, dflt = "8", group = "Optimizer",
+        doc = "Examples per evaluation batch")
+    int evalBatchSize,
+    @Setting(dflt = "1", group = "Optimizer",
+        doc = "Forward passes whose gradients add up to one optimizer step")
+    int gradientAccumulationSteps,
+    @Setting(dflt = "0.0", byKind = "pretrain=0.1", group = "Optimizer",
+        doc = "Decoupled AdamW weight decay (never applied to biases and norm weights)")
+    double weightDecay,
+    @Setting(dflt = "0.9", group = "Optimizer", doc = "AdamW first-moment decay")
+    double adamBeta1,
+    @Setting(dflt = "0.999", group = "Optimizer", doc = "AdamW second-moment decay")
+    double adamBeta2,
+    @Setting(dflt = "1e-8", group = "Optimizer", doc = "AdamW denominator epsilon")
+    double adamEpsilon,
+    @Setting(dflt = "1.0", group = "Optimizer",
+        doc = "Clip the global gradient norm to this value (0 disables clipping)")
+    double maxGradNorm,
+    // ---- Schedule ----
+    @Setting(dflt = "linear", byKind = {"pretrain=cosine", "grpo=constant", "ppo=constant"},
+        choices = {"linear", "cosine", "constant"}, group = "Schedule",
+        doc = "Learning-rate decay after warmup: linear or cosine to zero, or constant")
+    String lrSchedulerType,
+    @Setting(dflt = "0.03", byKind = {"pretrain=0.05", "dpo=0.1", "grpo=0.0", "ppo=0.0"},
+        group = "Schedule",
+        doc = "Fraction of the steps over which the learning rate rises linearly from zero")
+    double warmupRatio,
+    @Setting(dflt = "0", group = "Schedule",
+        doc = "Warmup in steps; when positive it replaces warmup_ratio")
+    int warmupSteps,
+    // ---- Logging ----
+    @Setting(dflt = "1", group = "Logging", doc = "Log metrics every N optimizer steps")
+    int loggingSteps,
+    @Setting(dflt = "50", group = "Logging",
+        doc = "Evaluate on held-out data every N steps (0: only at the end)")
+    int evalSteps,
+    @Setting(dflt = "100", group = "Logging",
+        doc = "Save a checkpoint every N steps (0: only at the end)")
+    int saveSteps,
+    @Setting(nullable = true, group = "Logging",
+        doc = "Evaluation suite (built-in name or YAML file) run on each saved checkpoint")
+    String evalSuite,
+    @Setting(dflt = "false", group = "Logging",
+        doc = "Checkpoints hold the model (and adapter) only, no optimizer state: smaller, but a "
+            + "run cannot be resumed from them")
+    boolean saveOnlyModel,
+    // ---- DPO and reward model ----
+    @Setting(dflt = "0.1", byKind = {"grpo=0.05", "ppo=0.05"}, kinds = {DPO, GRPO, PPO},
+        group = "DPO", doc = "DPO temperature; for grpo/ppo the KL coefficient: strength of the"
+            + " pull towards the reference model")
+    double beta,
+    @Setting(dflt = "dpo", choices = {"dpo", "dpo_norm", "simpo", "ipo", "hinge", "robust", "wpo"},
+        kinds = DPO, group = "DPO", doc = "dpo (TRL's sigmoid), dpo_norm (length-normalised,"
+            + " Tulu 3), simpo (reference-free), ipo, hinge, robust (TRL) or wpo (open-instruct)")
+    String lossType,
+    @Setting(dflt = "0.0", kinds = DPO, group = "DPO",
+        doc = "Assumed fraction of flipped preference labels (conservative DPO)")
+    double labelSmoothing,
+    @Setting(dflt = "0.3", kinds = DPO, group = "DPO",
+        doc = "SimPO target margin gamma as a fraction of beta")
+    double simpoGammaBetaRatio,
+    @Setting(dflt = "0.0", kinds = RM, group = "Reward model",
+        doc = "Reward margin the chosen answer must exceed the rejected one by")
+    double margin,
+    @Setting(dflt = "0.0", kinds = RM, group = "Reward model",
+        doc = "Weight of mean((r_chosen + r_rejected)^2), which keeps rewards centred on zero")
+    double centerRewardsCoefficient,
+    // ---- reinforcement learning (grpo, ppo): open-instruct grpo_fast / ppo names ----
+    RlSettings rl,
+    // ---- LoRA ----
+    @Setting(dflt = "false", group = "LoRA", doc = "Train low-rank adapters instead of all weights")
+    boolean useLora,
+    @Setting(dflt = "8", group = "LoRA", doc = "Rank r of the adapters")
+    int loraRank,
+    @Setting(dflt = "16.0", group = "LoRA",
+        doc = "Adapter scale numerator: the update is (alpha / r) B A")
+    double loraAlpha,
+    @Setting(dflt = "0.0", group = "LoRA", doc = "Dropout on the adapters' input")
+    double loraDropout,
+    @Setting(dflt = TrainConfig.LORA_MODULE_NAMES, group = "LoRA",
+        doc = "Projections that get adapters (q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj,"
+            + " down_proj)")
+    List<String> loraTargetModules,
+    // where the values came from (for error messages) and what loading noticed
+    Origin origin) {
+
   // Field names, so code and tests do not repeat string literals.
   public static final String MODEL = "model_name_or_path";
   public static final String TOKENIZER = "tokenizer_name";
@@ -109,147 +270,16 @@ public final class TrainConfig {
   public static final String RESUME = "resume_from_checkpoint";
   public static final String EVAL_SUITE = "eval_suite";
 
-  public static final List<String> LORA_MODULES = List.of("q_proj", "k_proj", "v_proj",
-      "o_proj", "gate_proj", "up_proj", "down_proj", "qkv_proj", "gate_up_proj");
+  /** The projections LoRA can adapt (the default of lora_target_modules). */
+  static final String LORA_MODULE_NAMES =
+      "q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj,qkv_proj,gate_up_proj";
+  public static final List<String> LORA_MODULES = List.of(LORA_MODULE_NAMES.split(","));
 
-  private static final Set<TrainKind> PREFS = EnumSet.of(TrainKind.DPO, TrainKind.RM);
-  private static final Set<TrainKind> CHAT = EnumSet.of(TrainKind.SFT, TrainKind.DPO,
-      TrainKind.RM, TrainKind.GRPO, TrainKind.PPO);
-  private static final Set<TrainKind> RL = EnumSet.of(TrainKind.GRPO, TrainKind.PPO);
+  private static final Set<TrainKind> RL = EnumSet.of(GRPO, PPO);
 
-  private static final List<ConfigField> FIELDS = List.of(
-      f(MODEL, STRING, null, true, null, "Model",
-          "Base model: a workbench model name, a Hugging Face directory or a llama2.c .bin file"
-              + " (empty for pretraining from scratch)"),
-      f(TOKENIZER, STRING, null, true, null, "Model",
-          "Tokenizer file or directory; empty uses the model's own"),
-      f(CHAT_TEMPLATE, STRING, null, true, CHAT, "Model",
-          "Chat template: a built-in name (open-instruct's: tulu, zephyr, olmo, tulu_thinker,"
-              + " ...; chatml, llama3), a .jinja file, or empty for the model's own (Tulu if it"
-              + " has none)"),
-      f(ADD_BOS, BOOL, false, false, CHAT, "Model",
-          "Put BOS first even when neither the template nor the tokenizer adds it (OLMo)"),
-      f(MODEL_SIZE, STRING, "small", false, EnumSet.of(TrainKind.PRETRAIN), "Model",
-          "Size preset of a model created from scratch when model_name_or_path is empty"
-              + " (tiny: the stories260K shape, small: 15M, medium: 42M)"),
-      f(INIT_RANGE, DOUBLE, 0.02, false, EnumSet.of(TrainKind.PRETRAIN), "Model",
-          "Standard deviation of the normal initialisation of a model created from scratch"),
-      f(RUN_NAME, STRING, null, true, null, "Run", "A name for the run (shown in the Runs page)"),
-      f(OUTPUT_DIR, STRING, null, true, null, "Run",
-          "Where checkpoints go; empty means <home>/checkpoints/run-<id>"),
-      f(RESUME, STRING, null, true, null, "Run",
-          "Start from a checkpoint folder written by Temper (weights, optimizer, step), or"
-              + " true for the newest one in output_dir; a run's own checkpoints come first"),
-      f(SEED, INT, 42, false, null, "Run",
-          "Random seed for data order, dropout and initialisation: same seed, same run"),
-      f(MIXER_LIST, MIXER, new DatasetMix(List.of()), false, null, "Data",
-          "Training data: workbench dataset names or JSONL paths, each with a fraction (0.5)"
-              + " or a count (500)"),
-      f(EVAL_MIXER_LIST, MIXER, null, true, null, "Data",
-          "Held-out data in the same form; empty holds out eval_fraction of the training mix"),
-      f(EVAL_FRACTION, DOUBLE, 0.1, false, null, "Data",
-          "Fraction of the training mix held out for evaluation when no eval list is given"),
-      f(MAX_SEQ_LENGTH, INT, 512, false, null, "Data",
-          "Maximum tokens per sequence; longer examples are truncated and counted"),
-      f(MAX_PROMPT_LENGTH, INT, null, true, PREFS, "Data",
-          "Longest prompt of a pair in tokens; longer prompts lose their start (TRL)"),
-      f(PACKING, BOOL, false, false, EnumSet.of(TrainKind.PRETRAIN, TrainKind.SFT), "Data",
-          "Concatenate examples into full-length sequences instead of padding each one"),
-      f(LEARNING_RATE, DOUBLE, 2e-5, false, null, "Optimizer",
-          "Peak learning rate of AdamW"),
-      f(EPOCHS, INT, 1, false, null, "Optimizer", "Passes over the training data"),
-      f(MAX_TRAIN_STEPS, INT, null, true, null, "Optimizer",
-          "Optimizer steps to run; empty derives them from num_train_epochs"),
-      f(BATCH_SIZE, INT, 8, false, null, "Optimizer",
-          "Examples (pairs for dpo/rm) per forward pass"),
-      f(EVAL_BATCH_SIZE, INT, 8, false, null, "Optimizer", "Examples per evaluation batch"),
-      f(GRAD_ACCUM, INT, 1, false, null, "Optimizer",
-          "Forward passes whose gradients add up to one optimizer step"),
-      f(WEIGHT_DECAY, DOUBLE, 0.0, false, null, "Optimizer",
-          "Decoupled AdamW weight decay (never applied to biases and norm weights)"),
-      f(ADAM_BETA1, DOUBLE, 0.9, false, null, "Optimizer", "AdamW first-moment decay"),
-      f(ADAM_BETA2, DOUBLE, 0.999, false, null, "Optimizer", "AdamW second-moment decay"),
-      f(ADAM_EPSILON, DOUBLE, 1e-8, false, null, "Optimizer", "AdamW denominator epsilon"),
-      f(MAX_GRAD_NORM, DOUBLE, 1.0, false, null, "Optimizer",
-          "Clip the global gradient norm to this value (0 disables clipping)"),
-      choice(SCHEDULER, "linear", List.of("linear", "cosine", "constant"), null, "Schedule",
-          "Learning-rate decay after warmup: linear or cosine to zero, or constant"),
-      f(WARMUP_RATIO, DOUBLE, 0.03, false, null, "Schedule",
-          "Fraction of the steps over which the learning rate rises linearly from zero"),
-      f(WARMUP_STEPS, INT, 0, false, null, "Schedule",
-          "Warmup in steps; when positive it replaces warmup_ratio"),
-      f(LOGGING_STEPS, INT, 1, false, null, "Logging", "Log metrics every N optimizer steps"),
-      f(EVAL_STEPS, INT, 50, false, null, "Logging",
-          "Evaluate on held-out data every N steps (0: only at the end)"),
-      f(SAVE_STEPS, INT, 100, false, null, "Logging",
-          "Save a checkpoint every N steps (0: only at the end)"),
-      f(EVAL_SUITE, STRING, null, true, null, "Logging",
-          "Evaluation suite (built-in name or YAML file) run on each saved checkpoint"),
-      f(SAVE_ONLY_MODEL, BOOL, false, false, null, "Logging",
-          "Checkpoints hold the model (and adapter) only, no optimizer state: smaller, but a "
-              + "run cannot be resumed from them"),
-      f(BETA, DOUBLE, 0.1, false, EnumSet.of(TrainKind.DPO, TrainKind.GRPO, TrainKind.PPO),
-          "DPO", "DPO temperature; for grpo/ppo the KL coefficient: strength of the pull"
-              + " towards the reference model"),
-      choice(LOSS_TYPE, "dpo", List.of("dpo", "dpo_norm", "simpo", "ipo", "hinge", "robust",
-          "wpo"), EnumSet.of(TrainKind.DPO), "DPO", "dpo (TRL's sigmoid), dpo_norm (length-"
-              + "normalised, Tulu 3), simpo (reference-free), ipo, hinge, robust (TRL) or wpo"
-              + " (open-instruct)"),
-      f(LABEL_SMOOTHING, DOUBLE, 0.0, false, EnumSet.of(TrainKind.DPO), "DPO",
-          "Assumed fraction of flipped preference labels (conservative DPO)"),
-      f(SIMPO_RATIO, DOUBLE, 0.3, false, EnumSet.of(TrainKind.DPO), "DPO",
-          "SimPO target margin gamma as a fraction of beta"),
-      f(MARGIN, DOUBLE, 0.0, false, EnumSet.of(TrainKind.RM), "Reward model",
-          "Reward margin the chosen answer must exceed the rejected one by"),
-      f(CENTER_REWARDS, DOUBLE, 0.0, false, EnumSet.of(TrainKind.RM), "Reward model",
-          "Weight of mean((r_chosen + r_rejected)^2), which keeps rewards centred on zero"),
-      // ---- reinforcement learning (grpo, ppo) ----
-      f(RL_PROMPTS, INT, 8, false, RL, "RL",
-          "Prompts per rollout batch (one training step)"),
-      f(RL_SAMPLES, INT, 4, false, RL, "RL",
-          "Completions sampled per prompt (the GRPO group size; at least 2 for grpo)"),
-      f(RESPONSE_LENGTH, INT, 64, false, RL, "RL", "Generated tokens per completion at most"),
-      f(TEMPERATURE, DOUBLE, 1.0, false, RL, "RL", "Sampling temperature of the rollouts"),
-      f(STOP_STRINGS, STRING_LIST, List.of(), false, RL, "RL",
-          "Strings that end a completion (cut before them)"),
-      choice(KL_ESTIMATOR, "kl3", List.of("kl1", "kl2", "kl3", "kl4"), RL, "RL",
-          "KL estimator, d = logp - logp_ref: kl1 d, kl2 d^2/2, kl3 exp(-d)-1+d, kl4 ratio*d"),
-      f(CLIP_LOWER, DOUBLE, 0.2, false, RL, "RL", "Ratio clip below 1 (1 - clip_lower)"),
-      f(CLIP_HIGHER, DOUBLE, 0.2, false, RL, "RL",
-          "Ratio clip above 1 (1 + clip_higher; DAPO uses 0.28)"),
-      f(RL_EPOCHS, INT, 1, false, RL, "RL", "Passes over each rollout batch"),
-      f(RL_MINI_BATCHES, INT, 1, false, RL, "RL",
-          "Optimizer steps per pass over a rollout batch"),
-      choice(ADVANTAGE_NORM, "standard", List.of("standard", "centered"),
-          EnumSet.of(TrainKind.GRPO), "RL",
-          "GRPO advantages: (r - mean) / (std + 1e-8) per group, or r - mean"),
-      f(APPLY_VERIFIABLE, BOOL, true, false, RL, "RL",
-          "Reward verified answers (the row's verifier and ground truth)"),
-      f(VERIFICATION_REWARD, DOUBLE, 10.0, false, RL, "RL",
-          "Reward for a verified answer (times the verifier's score)"),
-      f(REWARD_MODEL, STRING, null, true, RL, "RL",
-          "A reward model checkpoint (temper train rm) whose score is added to the reward"),
-      f(NON_STOP_PENALTY, BOOL, false, false, RL, "RL",
-          "Give completions that hit response_length without EOS non_stop_penalty_value"),
-      f(NON_STOP_PENALTY_VALUE, DOUBLE, 0.0, false, RL, "RL",
-          "The reward of a completion without EOS when non_stop_penalty is on"),
-      f(VALUE_MODEL, STRING, null, true, EnumSet.of(TrainKind.PPO), "RL",
-          "Reward model checkpoint the value head starts from (default: reward_model_path)"),
-      f(VF_COEF, DOUBLE, 0.1, false, EnumSet.of(TrainKind.PPO), "RL", "Value loss weight"),
-      f(CLIPRANGE_VALUE, DOUBLE, 0.2, false, EnumSet.of(TrainKind.PPO), "RL",
-          "Value clip: V stays within V_old +- cliprange_value in the clipped term"),
-      f(GAMMA, DOUBLE, 1.0, false, EnumSet.of(TrainKind.PPO), "RL", "GAE discount"),
-      f(LAM, DOUBLE, 0.95, false, EnumSet.of(TrainKind.PPO), "RL", "GAE lambda"),
-      f(USE_LORA, BOOL, false, false, null, "LoRA",
-          "Train low-rank adapters instead of all weights"),
-      f(LORA_RANK, INT, 8, false, null, "LoRA", "Rank r of the adapters"),
-      f(LORA_ALPHA, DOUBLE, 16.0, false, null, "LoRA",
-          "Adapter scale numerator: the update is (alpha / r) B A"),
-      f(LORA_DROPOUT, DOUBLE, 0.0, false, null, "LoRA", "Dropout on the adapters' input"),
-      f(LORA_TARGETS, STRING_LIST, LORA_MODULES, false, null, "LoRA",
-          "Projections that get adapters (q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj,"
-              + " down_proj)"));
-
+  /** The fields: this record's annotated components and RlSettings'. */
+  private static final ConfigRecord<TrainConfig> RECORD = ConfigRecord.of(TrainConfig.class);
+  private static final List<ConfigField> FIELDS = RECORD.fields();
   private static final Map<String, ConfigField> BY_NAME = new LinkedHashMap<>();
 
   static {
@@ -258,37 +288,35 @@ public final class TrainConfig {
     }
   }
 
-  /** Defaults that differ by algorithm (open-instruct's per-script defaults, tiny-model minded). */
-  private static Map<String, Object> kindDefaults(TrainKind kind) {
-    return switch (kind) {
-      case PRETRAIN -> Map.of(LEARNING_RATE, 5e-4, WARMUP_RATIO, 0.05, SCHEDULER, "cosine",
-          WEIGHT_DECAY, 0.1);
-      case SFT -> Map.of();
-      case DPO -> Map.of(LEARNING_RATE, 5e-7, WARMUP_RATIO, 0.1);
-      case RM -> Map.of(LEARNING_RATE, 1e-5);
-      case GRPO -> Map.of(LEARNING_RATE, 1e-6, BETA, 0.05, SCHEDULER, "constant",
-          WARMUP_RATIO, 0.0);
-      case PPO -> Map.of(LEARNING_RATE, 1e-6, BETA, 0.05, SCHEDULER, "constant",
-          WARMUP_RATIO, 0.0, RL_EPOCHS, 4, NON_STOP_PENALTY, true, NON_STOP_PENALTY_VALUE,
-          -10.0);
-    };
-  }
-
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()
       .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
       .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES));
 
-  private final TrainKind kind;
-  private final Map<String, Object> values;
-  private List<String> notes = List.of();
-  /** The file the values were read from and each field's line there (for error messages). */
-  private String source;
-  private Map<String, Integer> lines = Map.of();
-  private boolean emptySource;
+  /**
+   * Where a config's values came from: the file ({@code source}, null for configs built in
+   * code), each field's line there, whether the file was empty, and what loading noticed but
+   * did not reject.
+   */
+  public record Origin(String source, Map<String, Integer> lines, boolean empty,
+      List<String> notes) {
+    static final Origin NONE = new Origin(null, Map.of(), false, List.of());
 
-  private TrainConfig(TrainKind kind, Map<String, Object> values) {
-    this.kind = kind;
-    this.values = Collections.unmodifiableMap(new LinkedHashMap<>(values));
+    public Origin {
+      lines = Map.copyOf(lines);
+      notes = List.copyOf(notes);
+    }
+  }
+
+  /** resume_from_checkpoint "false" means none, as an open-instruct config may write it. */
+  public TrainConfig {
+    if (resumeFromCheckpoint != null && resumeFromCheckpoint.equalsIgnoreCase("false")) {
+      resumeFromCheckpoint = null;
+    }
+    origin = origin == null ? Origin.NONE : origin;
+  }
+
+  private static TrainConfig bind(TrainKind kind, Map<String, Object> values, Origin origin) {
+    return RECORD.bind(values, component -> component.equals("kind") ? kind : origin);
   }
 
   /**
@@ -296,7 +324,7 @@ public final class TrainConfig {
    * no effect here, with the reason (file:line: ...). Empty for configs built in code.
    */
   public List<String> notes() {
-    return notes;
+    return origin.notes();
   }
 
   /** Every field, in the order the property sheet shows them. */
@@ -326,12 +354,7 @@ public final class TrainConfig {
 
   /** The default config of {@code kind}. */
   public static TrainConfig defaults(TrainKind kind) {
-    Map<String, Object> v = new LinkedHashMap<>();
-    for (ConfigField f : FIELDS) {
-      v.put(f.name(), f.defaultValue());
-    }
-    v.putAll(kindDefaults(kind));
-    return new TrainConfig(kind, v);
+    return bind(kind, RECORD.defaults(kind), Origin.NONE);
   }
 
   /** Reads a YAML file; errors name the file, line and field. */
@@ -349,18 +372,15 @@ public final class TrainConfig {
 
   /** Parses YAML text; {@code source} names it in errors. */
   public static TrainConfig parse(String yaml, String source, TrainKind kind) {
-    TrainConfig config = defaults(kind);
-    Map<String, Object> values = new LinkedHashMap<>(config.values);
+    Map<String, Object> values = RECORD.defaults(kind);
     Map<String, Integer> seen = new HashMap<>();
     Map<String, String> spelled = new HashMap<>();
     List<String> notes = new ArrayList<>();
     try (JsonParser p = YAML.getFactory().createParser(yaml)) {
       p.setCodec(YAML);
       JsonToken t = p.nextToken();
-      if (t == null) {
-        config.source = source; // an empty file: all defaults
-        config.emptySource = true;
-        return config;
+      if (t == null) { // an empty file: all defaults
+        return bind(kind, values, new Origin(source, Map.of(), true, List.of()));
       }
       if (t != JsonToken.START_OBJECT) {
         throw new TemperException(source + ":" + p.currentTokenLocation().getLineNr()
@@ -406,11 +426,8 @@ public final class TrainConfig {
     } catch (IOException e) {
       throw new TemperException(source + ": " + e.getMessage(), e);
     }
-    TrainConfig out = new TrainConfig(kind, values);
+    TrainConfig out = bind(kind, values, new Origin(source, seen, false, notes));
     out.validate(source, seen);
-    out.notes = List.copyOf(notes);
-    out.source = source;
-    out.lines = Map.copyOf(seen);
     return out;
   }
 
@@ -421,13 +438,9 @@ public final class TrainConfig {
     if (value == null && !f.nullable()) {
       throw new TemperException("Config field '" + name + "' must not be empty");
     }
-    Map<String, Object> v = new LinkedHashMap<>(values);
-    v.put(name, value);
-    TrainConfig c = new TrainConfig(kind, v);
-    c.source = source;
-    c.lines = lines;
-    c.emptySource = emptySource;
-    return c;
+    Map<String, Object> v = values();
+    v.put(f.name(), value);
+    return bind(kind, v, origin);
   }
 
   /**
@@ -456,7 +469,7 @@ public final class TrainConfig {
   /** Applies {@code key=value} overrides in order, then validates. */
   public TrainConfig withSets(List<String> assignments) {
     TrainConfig c = this;
-    java.util.Set<String> set = new java.util.HashSet<>();
+    Set<String> set = new HashSet<>();
     for (String a : assignments) {
       int eq = a.indexOf('=');
       if (eq <= 0) {
@@ -475,11 +488,11 @@ public final class TrainConfig {
         throw new TemperException("--set " + a + ": field '" + name + "': " + e.getMessage());
       }
     }
-    TrainConfig checked = c;
-    checked.validate(name -> set.contains(name) ? "--set: "
-        : checked.source == null ? ""
-        : checked.source + (checked.lines.containsKey(name) ? ":" + checked.lines.get(name) : "")
-            + (checked.emptySource ? " (the file is empty)" : "") + ": ");
+    Origin o = c.origin;
+    c.validate(name -> set.contains(name) ? "--set: "
+        : o.source() == null ? ""
+        : o.source() + (o.lines().containsKey(name) ? ":" + o.lines().get(name) : "")
+            + (o.empty() ? " (the file is empty)" : "") + ": ");
     return c;
   }
 
@@ -490,7 +503,7 @@ public final class TrainConfig {
    * null), becomes absolute; names that are no file (workbench datasets and models) stay.
    */
   public TrainConfig resolvePaths(Path configDir) {
-    Map<String, Object> v = new LinkedHashMap<>(values);
+    Map<String, Object> v = values();
     for (String f : List.of(MODEL, TOKENIZER, CHAT_TEMPLATE, EVAL_SUITE)) {
       String s = (String) v.get(f);
       if (s != null && !ai.temper.engine.chat.ChatTemplate.BUILTIN.contains(s)) {
@@ -511,7 +524,7 @@ public final class TrainConfig {
         v.put(f, new DatasetMix(entries));
       }
     }
-    return new TrainConfig(kind, v);
+    return bind(kind, v, origin);
   }
 
   private static String resolve(String name, Path configDir) {
@@ -540,99 +553,104 @@ public final class TrainConfig {
   }
 
   /** {@code whereOf} gives the prefix of a message about a field ("file:line: "). */
-  private void validate(java.util.function.Function<String, String> whereOf) {
-    java.util.function.BiConsumer<String, String> bad = (name, why) -> {
+  private void validate(Function<String, String> whereOf) {
+    BiConsumer<String, String> bad = (name, why) -> {
       throw new TemperException(whereOf.apply(name) + "field '" + name + "' " + why);
     };
-    for (String name : List.of(BATCH_SIZE, EVAL_BATCH_SIZE, GRAD_ACCUM, EPOCHS, MAX_SEQ_LENGTH,
-        LOGGING_STEPS, LORA_RANK)) {
-      if ((Integer) values.get(name) <= 0) {
-        bad.accept(name, "must be positive, got " + values.get(name));
-      }
-    }
-    if (maxTrainSteps() != null && maxTrainSteps() <= 0) {
+    positive(bad, Map.entry(BATCH_SIZE, batchSize), Map.entry(EVAL_BATCH_SIZE, evalBatchSize),
+        Map.entry(GRAD_ACCUM, gradientAccumulationSteps), Map.entry(EPOCHS, numTrainEpochs),
+        Map.entry(MAX_SEQ_LENGTH, maxSeqLength), Map.entry(LOGGING_STEPS, loggingSteps),
+        Map.entry(LORA_RANK, loraRank));
+    if (maxTrainSteps != null && maxTrainSteps <= 0) {
       bad.accept(MAX_TRAIN_STEPS, "must be positive");
     }
-    if (learningRate() <= 0) {
+    if (learningRate <= 0) {
       bad.accept(LEARNING_RATE, "must be positive");
     }
-    if (warmupRatio() < 0 || warmupRatio() >= 1) {
+    if (warmupRatio < 0 || warmupRatio >= 1) {
       bad.accept(WARMUP_RATIO, "must be in [0, 1)");
     }
-    if (evalFraction() < 0 || evalFraction() >= 1) {
+    if (evalFraction < 0 || evalFraction >= 1) {
       bad.accept(EVAL_FRACTION, "must be in [0, 1)");
     }
-    if (labelSmoothing() < 0 || labelSmoothing() >= 0.5) {
+    if (labelSmoothing < 0 || labelSmoothing >= 0.5) {
       bad.accept(LABEL_SMOOTHING, "must be in [0, 0.5)");
     }
-    if (loraDropout() < 0 || loraDropout() >= 1) {
+    if (loraDropout < 0 || loraDropout >= 1) {
       bad.accept(LORA_DROPOUT, "must be in [0, 1)");
     }
-    if (adamBeta1() < 0 || adamBeta1() >= 1) {
+    if (adamBeta1 < 0 || adamBeta1 >= 1) {
       bad.accept(ADAM_BETA1, "must be in [0, 1)");
     }
-    if (adamBeta2() < 0 || adamBeta2() >= 1) {
+    if (adamBeta2 < 0 || adamBeta2 >= 1) {
       bad.accept(ADAM_BETA2, "must be in [0, 1)");
     }
-    if (evalSteps() < 0) {
+    if (evalSteps < 0) {
       bad.accept(EVAL_STEPS, "must not be negative");
     }
-    if (saveSteps() < 0) {
+    if (saveSteps < 0) {
       bad.accept(SAVE_STEPS, "must not be negative");
     }
-    if (warmupSteps() < 0) {
+    if (warmupSteps < 0) {
       bad.accept(WARMUP_STEPS, "must not be negative");
     }
-    if (maxPromptLength() != null && maxPromptLength() <= 0) {
+    if (maxPromptLength != null && maxPromptLength <= 0) {
       bad.accept(MAX_PROMPT_LENGTH, "must be positive");
     }
-    for (String m : loraTargetModules()) {
+    for (String m : loraTargetModules) {
       if (!LORA_MODULES.contains(m)) {
         bad.accept(LORA_TARGETS, "has an unknown module '" + m + "' (choose from "
             + String.join(", ", LORA_MODULES) + ")");
       }
     }
-    if (useLora() && loraTargetModules().isEmpty()) {
+    if (useLora && loraTargetModules.isEmpty()) {
       bad.accept(LORA_TARGETS, "must name at least one module when use_lora is true");
     }
-    if (modelNameOrPath() == null && kind != TrainKind.PRETRAIN) {
+    if (modelNameOrPath == null && kind != PRETRAIN) {
       bad.accept(MODEL, "is required for " + kind.id()
           + " (only pretraining starts from scratch)");
     }
     if (RL.contains(kind)) {
-      for (String name : List.of(RL_PROMPTS, RL_SAMPLES, RESPONSE_LENGTH, RL_EPOCHS,
-          RL_MINI_BATCHES)) {
-        if ((Integer) values.get(name) <= 0) {
-          bad.accept(name, "must be positive, got " + values.get(name));
-        }
-      }
-      if (kind == TrainKind.GRPO && (Integer) values.get(RL_SAMPLES) < 2) {
+      positive(bad, Map.entry(RL_PROMPTS, rl.numUniquePromptsRollout()),
+          Map.entry(RL_SAMPLES, rl.numSamplesPerPromptRollout()),
+          Map.entry(RESPONSE_LENGTH, rl.responseLength()), Map.entry(RL_EPOCHS, rl.numEpochs()),
+          Map.entry(RL_MINI_BATCHES, rl.numMiniBatches()));
+      if (kind == GRPO && rl.numSamplesPerPromptRollout() < 2) {
         bad.accept(RL_SAMPLES, "must be at least 2 for grpo: advantages compare the samples of"
-            + " a prompt with each other (got " + values.get(RL_SAMPLES) + ")");
+            + " a prompt with each other (got " + rl.numSamplesPerPromptRollout() + ")");
       }
-      if ((Integer) values.get(RL_MINI_BATCHES)
-          > (Integer) values.get(RL_PROMPTS) * (Integer) values.get(RL_SAMPLES)) {
+      if (rl.numMiniBatches() > rl.rolloutSize()) {
         bad.accept(RL_MINI_BATCHES, "exceeds the completions per rollout batch");
       }
-      if ((Double) values.get(TEMPERATURE) <= 0) {
+      if (rl.temperature() <= 0) {
         bad.accept(TEMPERATURE, "must be positive: rollouts are sampled");
       }
-      if ((Double) values.get(CLIP_LOWER) < 0 || (Double) values.get(CLIP_LOWER) >= 1) {
+      if (rl.clipLower() < 0 || rl.clipLower() >= 1) {
         bad.accept(CLIP_LOWER, "must be in [0, 1)");
       }
-      if ((Double) values.get(CLIP_HIGHER) < 0) {
+      if (rl.clipHigher() < 0) {
         bad.accept(CLIP_HIGHER, "must not be negative");
       }
-      if (beta() < 0) {
+      if (beta < 0) {
         bad.accept(BETA, "must not be negative");
       }
-      if (!(Boolean) values.get(APPLY_VERIFIABLE) && values.get(REWARD_MODEL) == null) {
+      if (!rl.applyVerifiableReward() && rl.rewardModelPath() == null) {
         bad.accept(APPLY_VERIFIABLE, "is false and no reward_model_path is given: nothing "
             + "rewards the completions");
       }
     }
-    if (modelNameOrPath() == null && useLora()) {
+    if (modelNameOrPath == null && useLora) {
       bad.accept(USE_LORA, "needs a base model: a model created from scratch trains all weights");
+    }
+  }
+
+  @SafeVarargs
+  private static void positive(BiConsumer<String, String> bad,
+      Map.Entry<String, Integer>... fields) {
+    for (Map.Entry<String, Integer> f : fields) {
+      if (f.getValue() <= 0) {
+        bad.accept(f.getKey(), "must be positive, got " + f.getValue());
+      }
     }
   }
 
@@ -673,6 +691,7 @@ public final class TrainConfig {
 
   /** The config as YAML: every field that applies to the kind, defaults included. */
   public String toYaml() {
+    Map<String, Object> values = values();
     Map<String, Object> out = new LinkedHashMap<>();
     for (ConfigField f : FIELDS) {
       if (!f.appliesTo(kind)) {
@@ -688,235 +707,13 @@ public final class TrainConfig {
     }
   }
 
-  public TrainKind kind() {
-    return kind;
-  }
-
+  /** The value of a field by its name (or an alias of it). */
   public Object get(String name) {
-    field(name);
-    return values.get(name);
+    return values().get(field(name).name());
   }
 
-  /** All values by field name. */
+  /** All values by field name, in the order of {@link #fields()}; a copy. */
   public Map<String, Object> values() {
-    return values;
-  }
-
-  public String modelNameOrPath() {
-    return (String) values.get(MODEL);
-  }
-
-  public String tokenizerName() {
-    return (String) values.get(TOKENIZER);
-  }
-
-  public String chatTemplateName() {
-    return (String) values.get(CHAT_TEMPLATE);
-  }
-
-  public int warmupSteps() {
-    return (Integer) values.get(WARMUP_STEPS);
-  }
-
-  public Integer maxPromptLength() {
-    return (Integer) values.get(MAX_PROMPT_LENGTH);
-  }
-
-  public boolean addBos() {
-    return (Boolean) values.get(ADD_BOS);
-  }
-
-  /** resume_from_checkpoint: null, "true" (newest in output_dir) or a checkpoint folder. */
-  public String resumeFromCheckpoint() {
-    String s = (String) values.get(RESUME);
-    return s == null || s.equalsIgnoreCase("false") ? null : s;
-  }
-
-  public String modelSize() {
-    return (String) values.get(MODEL_SIZE);
-  }
-
-  public double initializerRange() {
-    return (Double) values.get(INIT_RANGE);
-  }
-
-  public String runName() {
-    return (String) values.get(RUN_NAME);
-  }
-
-  public String outputDir() {
-    return (String) values.get(OUTPUT_DIR);
-  }
-
-  /** The suite each saved checkpoint is evaluated on; null for none. */
-  public String evalSuite() {
-    return (String) values.get(EVAL_SUITE);
-  }
-
-  public int seed() {
-    return (Integer) values.get(SEED);
-  }
-
-  public DatasetMix datasetMixerList() {
-    return (DatasetMix) values.get(MIXER_LIST);
-  }
-
-  public DatasetMix datasetMixerEvalList() {
-    return (DatasetMix) values.get(EVAL_MIXER_LIST);
-  }
-
-  public double evalFraction() {
-    return (Double) values.get(EVAL_FRACTION);
-  }
-
-  public int maxSeqLength() {
-    return (Integer) values.get(MAX_SEQ_LENGTH);
-  }
-
-  public boolean saveOnlyModel() {
-    return (Boolean) values.get(SAVE_ONLY_MODEL);
-  }
-
-  public boolean packing() {
-    return (Boolean) values.get(PACKING);
-  }
-
-  public double learningRate() {
-    return (Double) values.get(LEARNING_RATE);
-  }
-
-  public int numTrainEpochs() {
-    return (Integer) values.get(EPOCHS);
-  }
-
-  public Integer maxTrainSteps() {
-    return (Integer) values.get(MAX_TRAIN_STEPS);
-  }
-
-  public int batchSize() {
-    return (Integer) values.get(BATCH_SIZE);
-  }
-
-  public int evalBatchSize() {
-    return (Integer) values.get(EVAL_BATCH_SIZE);
-  }
-
-  public int gradientAccumulationSteps() {
-    return (Integer) values.get(GRAD_ACCUM);
-  }
-
-  public double weightDecay() {
-    return (Double) values.get(WEIGHT_DECAY);
-  }
-
-  public double adamBeta1() {
-    return (Double) values.get(ADAM_BETA1);
-  }
-
-  public double adamBeta2() {
-    return (Double) values.get(ADAM_BETA2);
-  }
-
-  public double adamEpsilon() {
-    return (Double) values.get(ADAM_EPSILON);
-  }
-
-  public double maxGradNorm() {
-    return (Double) values.get(MAX_GRAD_NORM);
-  }
-
-  public String lrSchedulerType() {
-    return (String) values.get(SCHEDULER);
-  }
-
-  public double warmupRatio() {
-    return (Double) values.get(WARMUP_RATIO);
-  }
-
-  public int loggingSteps() {
-    return (Integer) values.get(LOGGING_STEPS);
-  }
-
-  public int evalSteps() {
-    return (Integer) values.get(EVAL_STEPS);
-  }
-
-  public int saveSteps() {
-    return (Integer) values.get(SAVE_STEPS);
-  }
-
-  public double beta() {
-    return (Double) values.get(BETA);
-  }
-
-  public String lossType() {
-    return (String) values.get(LOSS_TYPE);
-  }
-
-  public double labelSmoothing() {
-    return (Double) values.get(LABEL_SMOOTHING);
-  }
-
-  public double simpoGammaBetaRatio() {
-    return (Double) values.get(SIMPO_RATIO);
-  }
-
-  public double margin() {
-    return (Double) values.get(MARGIN);
-  }
-
-  public double centerRewardsCoefficient() {
-    return (Double) values.get(CENTER_REWARDS);
-  }
-
-  /** The reinforcement-learning settings (grpo, ppo). */
-  public RlSettings rl() {
-    return new RlSettings((Integer) values.get(RL_PROMPTS), (Integer) values.get(RL_SAMPLES),
-        (Integer) values.get(RESPONSE_LENGTH), (Double) values.get(TEMPERATURE),
-        stringList(STOP_STRINGS), (String) values.get(KL_ESTIMATOR),
-        (Double) values.get(CLIP_LOWER), (Double) values.get(CLIP_HIGHER),
-        (Integer) values.get(RL_EPOCHS), (Integer) values.get(RL_MINI_BATCHES),
-        (String) values.get(ADVANTAGE_NORM), (Boolean) values.get(APPLY_VERIFIABLE),
-        (Double) values.get(VERIFICATION_REWARD), (String) values.get(REWARD_MODEL),
-        (Boolean) values.get(NON_STOP_PENALTY), (Double) values.get(NON_STOP_PENALTY_VALUE),
-        (String) values.get(VALUE_MODEL), (Double) values.get(VF_COEF),
-        (Double) values.get(CLIPRANGE_VALUE), (Double) values.get(GAMMA),
-        (Double) values.get(LAM), beta());
-  }
-
-  @SuppressWarnings("unchecked")
-  private List<String> stringList(String name) {
-    return (List<String>) values.get(name);
-  }
-
-  public boolean useLora() {
-    return (Boolean) values.get(USE_LORA);
-  }
-
-  public int loraRank() {
-    return (Integer) values.get(LORA_RANK);
-  }
-
-  public double loraAlpha() {
-    return (Double) values.get(LORA_ALPHA);
-  }
-
-  public double loraDropout() {
-    return (Double) values.get(LORA_DROPOUT);
-  }
-
-  @SuppressWarnings("unchecked")
-  public List<String> loraTargetModules() {
-    return (List<String>) values.get(LORA_TARGETS);
-  }
-
-  private static ConfigField f(String name, Type type, Object dflt, boolean nullable,
-      Set<TrainKind> kinds, String group, String doc) {
-    return new ConfigField(name, type, dflt, nullable, null, kinds, group, doc);
-  }
-
-  private static ConfigField choice(String name, String dflt, List<String> choices,
-      Set<TrainKind> kinds, String group, String doc) {
-    return new ConfigField(name, CHOICE, dflt, false, choices, kinds, group, doc);
+    return RECORD.values(this);
   }
 }

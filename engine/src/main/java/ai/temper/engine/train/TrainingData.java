@@ -1,5 +1,6 @@
 package ai.temper.engine.train;
 
+import ai.temper.engine.Json;
 import ai.temper.engine.TemperException;
 import ai.temper.engine.data.DatasetKind;
 import ai.temper.engine.data.Datasets;
@@ -25,7 +26,7 @@ import java.util.Random;
  * examples.
  */
 public final class TrainingData {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.MAPPER;
 
   /**
    * The field each loaded example carries to say where it came from ("dataset 'hh' #12

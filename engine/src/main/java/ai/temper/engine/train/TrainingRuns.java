@@ -5,15 +5,24 @@ import ai.temper.engine.Workbench;
 import ai.temper.engine.jobs.JobContext;
 import ai.temper.engine.jobs.JobHandle;
 import ai.temper.engine.store.CheckpointRepository.CheckpointRow;
+import ai.temper.engine.store.MetricRepository.Metric;
+import ai.temper.engine.store.RolloutRepository.Rollout;
+import ai.temper.engine.store.RolloutRepository;
 import ai.temper.engine.store.RunRepository.Run;
+import ai.temper.engine.store.RunStatus;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.stream.Collectors;
 
 /**
  * Training runs of one workbench, for the GUI and the command line alike: {@link #create} a
@@ -139,7 +148,7 @@ public final class TrainingRuns {
    */
   public TrainResult run(long runId, JobContext ctx) {
     Run r = find(runId);
-    if (r.status().equals("SUCCEEDED")) {
+    if (r.status() == RunStatus.SUCCEEDED) {
       throw new TemperException("Run " + runId + " has already finished"
           + latestCheckpoint(runId).map(p -> "; its final checkpoint is " + p).orElse(""));
     }
@@ -152,7 +161,7 @@ public final class TrainingRuns {
       Path outputDir = Path.of(r.outputDir());
       Path resume = latestCheckpoint(runId).orElse(resumeFromConfig(config, outputDir));
       workbench.db().runs().markRunning(runId);
-      ctx.onAbandon(() -> workbench.db().runs().finish(runId, "CANCELLED",
+      ctx.onAbandon(() -> workbench.db().runs().finish(runId, RunStatus.CANCELLED,
           "stopped at shutdown while it could not check for cancellation"));
       try {
         List<TrainListener> all = new java.util.ArrayList<>(listeners);
@@ -163,16 +172,16 @@ public final class TrainingRuns {
         TrainResult result = config.kind() == TrainKind.GRPO || config.kind() == TrainKind.PPO
             ? new RlTrainer(runId, config, outputDir, workbench, all, ctx).run(resume)
             : new Trainer(runId, config, outputDir, workbench, all, ctx).run(resume);
-        workbench.db().runs().finish(runId, "SUCCEEDED", null);
+        workbench.db().runs().finish(runId, RunStatus.SUCCEEDED, null);
         return result;
       } catch (CancellationException e) {
-        workbench.db().runs().finish(runId, "CANCELLED", null);
+        workbench.db().runs().finish(runId, RunStatus.CANCELLED, null);
         throw e;
       } catch (TemperException e) {
-        workbench.db().runs().finish(runId, "FAILED", e.getMessage());
+        workbench.db().runs().finish(runId, RunStatus.FAILED, e.getMessage());
         throw e;
       } catch (RuntimeException | Error e) {
-        workbench.db().runs().finish(runId, "FAILED", e.toString());
+        workbench.db().runs().finish(runId, RunStatus.FAILED, e.toString());
         throw e;
       }
     } finally {
@@ -224,8 +233,55 @@ public final class TrainingRuns {
     return registered;
   }
 
-  private Run find(long runId) {
+  /** The run with this id, or an error naming it. */
+  public Run find(long runId) {
     return workbench.db().runs().find(runId)
         .orElseThrow(() -> new TemperException("No run with id " + runId + "."));
+  }
+
+  /** Every run, newest first. */
+  public List<Run> list() {
+    return workbench.db().runs().list();
+  }
+
+  /** The runs of some kinds, newest first. */
+  public List<Run> list(TrainKind... kinds) {
+    Set<String> ids = Arrays.stream(kinds).map(TrainKind::id).collect(Collectors.toSet());
+    return list().stream().filter(r -> ids.contains(r.kind())).toList();
+  }
+
+  public List<String> tags(long runId) {
+    return workbench.db().runs().tags(runId);
+  }
+
+  /** The tags of every run that has some. */
+  public Map<Long, List<String>> allTags() {
+    return workbench.db().runs().allTags();
+  }
+
+  /** Renames a run and replaces its tags, in one call. */
+  public void describe(long runId, String name, Collection<String> tags) {
+    workbench.db().runs().rename(runId, name);
+    workbench.db().runs().setTags(runId, tags);
+  }
+
+  /** The names of the metrics a run logged, sorted. */
+  public List<String> metricNames(long runId) {
+    return workbench.db().metrics().names(runId);
+  }
+
+  /** One metric of a run, by step. */
+  public List<Metric> metric(long runId, String name) {
+    return workbench.db().metrics().series(runId, name);
+  }
+
+  /** The checkpoints a run registered, by step. */
+  public List<CheckpointRow> checkpoints(long runId) {
+    return workbench.db().checkpoints().forRun(runId);
+  }
+
+  /** The newest {@code limit} stored rollouts of an RL run. */
+  public List<Rollout> rollouts(long runId, int limit) {
+    return new RolloutRepository(workbench.db().sql()).recent(runId, limit);
   }
 }

@@ -1,5 +1,6 @@
 package ai.temper.engine.verify;
 
+import ai.temper.engine.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.ArrayList;
@@ -61,7 +62,7 @@ final class Constraints {
     }
   }
 
-  static final ObjectMapper JSON = new ObjectMapper();
+  static final ObjectMapper JSON = Json.MAPPER;
   static final Map<String, Spec> OLD = new LinkedHashMap<>();
   static final Map<String, Spec> GOOGLE = new LinkedHashMap<>();
 

@@ -1,16 +1,16 @@
 package ai.temper.engine.vpl;
 
+import ai.temper.engine.Json;
 import ai.temper.engine.TemperException;
-import ai.temper.engine.train.ConfigField;
 import ai.temper.engine.train.ConfigField.BadValue;
 import ai.temper.engine.train.ConfigField.Type;
+import ai.temper.engine.train.ConfigField;
 import ai.temper.engine.train.DatasetMix;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -70,7 +70,7 @@ public final class VplConfig {
     return new ConfigField(name, type, def, nullable, null, null, "VPL", doc);
   }
 
-  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+  private static final ObjectMapper YAML = Json.YAML;
 
   private final Map<String, Object> values;
 

@@ -1,6 +1,7 @@
 package ai.temper.engine.vpl;
 
 import ai.djl.ndarray.NDList;
+import ai.temper.engine.Json;
 import ai.temper.engine.TemperException;
 import ai.temper.engine.Workbench;
 import ai.temper.engine.data.Embedder;
@@ -8,6 +9,7 @@ import ai.temper.engine.data.HashedTfIdfEmbedder;
 import ai.temper.engine.data.ModelEmbedder;
 import ai.temper.engine.jobs.JobContext;
 import ai.temper.engine.store.MetricRepository.Metric;
+import ai.temper.engine.store.RunStatus;
 import ai.temper.engine.train.TrainingData;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -30,7 +32,7 @@ import java.util.function.Consumer;
  */
 public final class VplRuns {
   public static final String KIND = "vpl";
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.MAPPER;
 
   /** A finished run: its id, its checkpoint folder and the per-annotator results. */
   public record Outcome(long runId, Path checkpoint, List<Vpl.AnnotatorResult> annotators,
@@ -102,7 +104,7 @@ public final class VplRuns {
         log.accept(String.format("held-out accuracy per annotator: VPL %.3f, Bradley-Terry "
             + "%.3f (mean over %d annotators); saved %s", summary.get("eval_accuracy"),
             summary.get("eval_accuracy_baseline"), results.size(), dir));
-        db.runs().finish(runId, "SUCCEEDED", null);
+        db.runs().finish(runId, RunStatus.SUCCEEDED, null);
         keep.accept(vpl);
         return new Outcome(runId, dir, results, summary);
       } catch (RuntimeException e) {
@@ -110,10 +112,10 @@ public final class VplRuns {
         throw e;
       }
     } catch (CancellationException e) {
-      db.runs().finish(runId, "CANCELLED", null);
+      db.runs().finish(runId, RunStatus.CANCELLED, null);
       throw e;
     } catch (RuntimeException e) {
-      db.runs().finish(runId, "FAILED", e.getMessage());
+      db.runs().finish(runId, RunStatus.FAILED, e.getMessage());
       throw e;
     }
   }

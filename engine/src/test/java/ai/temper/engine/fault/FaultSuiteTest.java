@@ -19,6 +19,7 @@ import ai.temper.engine.store.AnnotationRepository.LabelRow;
 import ai.temper.engine.store.AnnotationRepository.NewPair;
 import ai.temper.engine.store.MetricRepository.Metric;
 import ai.temper.engine.store.RunRepository.Run;
+import ai.temper.engine.store.RunStatus;
 import ai.temper.engine.train.CheckpointIO;
 import ai.temper.engine.train.TrainConfig;
 import ai.temper.engine.train.TrainKind;
@@ -209,7 +210,7 @@ class FaultSuiteTest {
     try (Workbench wb = Workbench.open(trainHome)) { // the database opens
       TrainingRuns runs = new TrainingRuns(wb);
       Run killed = wb.db().runs().list().get(0);
-      assertThat(killed.status()).isEqualTo("INTERRUPTED");
+      assertThat(killed.status()).isEqualTo(RunStatus.INTERRUPTED);
       Path out = Path.of(killed.outputDir());
       // no half-written checkpoint is visible: each step-N is whole
       List<Path> steps = stepDirs(out);
@@ -230,7 +231,7 @@ class FaultSuiteTest {
             .isCloseTo(reference.get(i), within(1e-6));
       }
       assertThat(wb.db().runs().find(killed.id()).orElseThrow().status())
-          .isEqualTo("SUCCEEDED");
+          .isEqualTo(RunStatus.SUCCEEDED);
       // nothing left over; the checkpoint rows and folders agree
       try (Stream<Path> s = Files.list(out)) {
         assertThat(s.map(p -> p.getFileName().toString()))

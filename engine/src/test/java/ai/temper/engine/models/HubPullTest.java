@@ -11,6 +11,7 @@ import ai.temper.engine.model.LlamaConfig;
 import ai.temper.engine.models.hub.FakeHub;
 import ai.temper.engine.models.hub.HubClient;
 import ai.temper.engine.models.hub.HubIntegrityException;
+import ai.temper.engine.store.ModelKind;
 import ai.temper.engine.store.ModelRepository.ModelRow;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -89,7 +90,7 @@ class HubPullTest {
 
     assertThat(m.name()).isEqualTo(REPO);
     assertThat(m.source()).isEqualTo("hub:" + REPO + "@" + SHA);
-    assertThat(m.kind()).isEqualTo("base");
+    assertThat(m.kind()).isEqualTo(ModelKind.BASE);
     assertThat(m.parameters()).isEqualTo(CONFIG.parameterCount()).isEqualTo(260_032L);
     assertThat(m.owned()).isTrue();
     Path dir = Path.of(m.path());

@@ -7,12 +7,13 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import ai.temper.engine.TemperException;
 import ai.temper.engine.Workbench;
 import ai.temper.engine.jobs.JobContext;
-import ai.temper.engine.model.LlamaConfig;
 import ai.temper.engine.model.Checkpoint;
+import ai.temper.engine.model.LlamaConfig;
 import ai.temper.engine.model.ModelLoader;
 import ai.temper.engine.model.StateDict;
 import ai.temper.engine.models.ModelLibrary.CreateOptions;
 import ai.temper.engine.models.ModelLibrary.ImportOptions;
+import ai.temper.engine.store.ModelKind;
 import ai.temper.engine.store.ModelRepository.ModelRow;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -51,7 +52,7 @@ class ModelLibraryTest {
     ModelRow m = library.importLocal(TestModels.STORIES, ImportOptions.byReference(),
         JobContext.none());
     assertThat(m.name()).isEqualTo("stories260K");
-    assertThat(m.kind()).isEqualTo("base");
+    assertThat(m.kind()).isEqualTo(ModelKind.BASE);
     assertThat(m.format()).isEqualTo("llama2c");
     assertThat(m.parameters()).isEqualTo(260_032L);
     assertThat(m.owned()).isFalse();
@@ -188,11 +189,11 @@ class ModelLibraryTest {
 
     assertThat(c1.name()).isEqualTo("tulu-sft/step-100");
     assertThat(c3.name()).isEqualTo("run-" + dpo + "/step-50");
-    assertThat(c1.kind()).isEqualTo("checkpoint");
+    assertThat(c1.kind()).isEqualTo(ModelKind.CHECKPOINT);
     assertThat(c1.parentId()).isEqualTo(base.id());
     assertThat(c1.runId()).isEqualTo(sft);
     assertThat(c1.step()).isEqualTo(100L);
-    assertThat(lora.kind()).isEqualTo("adapter");
+    assertThat(lora.kind()).isEqualTo(ModelKind.ADAPTER);
     assertThat(lora.format()).isEqualTo("peft");
     assertThat(lora.parameters()).isEqualTo(2L * 8 * 64);
     // the run's checkpoints rows point at the library entries
@@ -234,7 +235,7 @@ class ModelLibraryTest {
         TestModels.TINY, false), ImportOptions.byReference(), JobContext.none());
     ModelRow a = library.importLocal(TestModels.adapterFolder(disk.resolve("a"), "SmolBase", 4,
         64), ImportOptions.byReference(), JobContext.none());
-    assertThat(a.kind()).isEqualTo("adapter");
+    assertThat(a.kind()).isEqualTo(ModelKind.ADAPTER);
     assertThat(a.parentId()).isEqualTo(base.id());
   }
 
@@ -276,7 +277,7 @@ class ModelLibraryTest {
     ModelRow m = library.create(new CreateOptions(ModelPreset.TINY, "stories260K", null, 7),
         JobContext.none());
     assertThat(m.name()).isEqualTo("tiny-scratch");
-    assertThat(m.kind()).isEqualTo("base");
+    assertThat(m.kind()).isEqualTo(ModelKind.BASE);
     assertThat(m.format()).isEqualTo("hf");
     assertThat(m.owned()).isTrue();
     assertThat(m.parameters()).isEqualTo(260_032L);

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import ai.temper.engine.Workbench;
 import ai.temper.engine.jobs.JobContext;
+import ai.temper.engine.store.RunStatus;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CancellationException;
@@ -60,12 +61,12 @@ class ResumeTest {
       long stopped = runs.create(c);
       assertThatThrownBy(() -> runs.run(stopped, cancelAfter(4)))
           .isInstanceOf(CancellationException.class);
-      assertThat(wb.db().runs().find(stopped).orElseThrow().status()).isEqualTo("CANCELLED");
+      assertThat(wb.db().runs().find(stopped).orElseThrow().status()).isEqualTo(RunStatus.CANCELLED);
       assertThat(runs.latestCheckpoint(stopped).orElseThrow().getFileName().toString())
           .isEqualTo("step-4");
       TrainResult resumed = runs.run(stopped, JobContext.none());
       assertThat(resumed.steps()).isEqualTo(7);
-      assertThat(wb.db().runs().find(stopped).orElseThrow().status()).isEqualTo("SUCCEEDED");
+      assertThat(wb.db().runs().find(stopped).orElseThrow().status()).isEqualTo(RunStatus.SUCCEEDED);
 
       List<Double> a = TrainFixtures.series(wb, straight, "loss");
       List<Double> b = TrainFixtures.series(wb, stopped, "loss");

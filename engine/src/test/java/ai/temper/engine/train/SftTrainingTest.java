@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ai.temper.engine.Workbench;
 import ai.temper.engine.jobs.JobContext;
 import ai.temper.engine.models.ModelLibrary;
+import ai.temper.engine.store.RunStatus;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
@@ -48,7 +49,7 @@ class SftTrainingTest {
       assertThat(entry.parentId()).isEqualTo(baseId);
       assertThat(entry.step()).isEqualTo(12L);
       assertThat(Path.of(entry.path())).isEqualTo(r.checkpoint());
-      assertThat(wb.db().runs().find(r.runId()).orElseThrow().status()).isEqualTo("SUCCEEDED");
+      assertThat(wb.db().runs().find(r.runId()).orElseThrow().status()).isEqualTo(RunStatus.SUCCEEDED);
     }
   }
 }

@@ -1,14 +1,15 @@
 package ai.temper.views.annotate;
 
+import ai.temper.engine.Json;
 import ai.temper.engine.TemperException;
 import ai.temper.engine.Workbench;
 import ai.temper.engine.annotate.Agreement;
-import ai.temper.engine.annotate.Annotations;
 import ai.temper.engine.annotate.Annotations.Item;
+import ai.temper.engine.annotate.Annotations;
 import ai.temper.engine.annotate.Bundles;
-import ai.temper.engine.annotate.ChatSessions;
 import ai.temper.engine.annotate.Choice;
 import ai.temper.engine.annotate.PairSources;
+import ai.temper.engine.data.DatasetKind;
 import ai.temper.engine.data.HashedTfIdfEmbedder;
 import ai.temper.engine.generate.SamplingParams;
 import ai.temper.engine.store.AnnotationRepository.LabelRow;
@@ -16,12 +17,12 @@ import ai.temper.engine.store.AnnotationRepository.NewPair;
 import ai.temper.engine.store.AnnotationRepository.PairRow;
 import ai.temper.engine.store.AnnotationRepository.SessionRow;
 import ai.temper.engine.store.AnnotationRepository.SessionSummary;
+import ai.temper.engine.store.DatasetRepository.DatasetInfo;
 import ai.temper.engine.vpl.Vpl;
 import ai.temper.engine.vpl.VplConfig;
 import ai.temper.views.common.BackgroundTask;
 import ai.temper.views.common.Lifecycle;
 import ai.temper.views.common.TaskExecutor;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -107,7 +108,7 @@ public final class AnnotateViewModel implements Lifecycle {
   public AnnotateViewModel(Workbench workbench, TaskExecutor tasks, LongSupplier clock) {
     this.workbench = workbench;
     this.tasks = tasks;
-    this.annotations = new Annotations(workbench.db());
+    this.annotations = workbench.annotations();
     this.clock = clock;
   }
 
@@ -133,14 +134,9 @@ public final class AnnotateViewModel implements Lifecycle {
   /** Reloads the sessions (bringing Chat's new verdicts in) and the preference datasets. */
   public CompletableFuture<List<SessionSummary>> refresh() {
     return BackgroundTask.wrap(() -> {
-      ChatSessions.sync(workbench.db());
-      List<String> prefs = new ArrayList<>();
-      workbench.db().datasets().list().forEach(d -> {
-        if (d.kind().equals("preference")) {
-          prefs.add(d.name());
-        }
-      });
-      datasetsLoaded = prefs;
+      annotations.syncChatVerdicts();
+      datasetsLoaded = workbench.datasets().list(DatasetKind.PREFERENCE).stream()
+          .map(DatasetInfo::name).toList();
       return annotations.sessions();
     }).onSuccess(list -> {
       SessionSummary current = session.get();
@@ -362,15 +358,14 @@ public final class AnnotateViewModel implements Lifecycle {
   /** Creates a session (generating answers when models are the source) as a job. */
   public CompletableFuture<SessionRow> createSession(SessionSpec spec) {
     return BackgroundTask.job("labels-session", "Create session " + spec.name(), ctx -> {
-      ObjectNode settings = new ObjectMapper().createObjectNode();
+      ObjectNode settings = Json.object();
       List<NewPair> pairs;
       String kind = spec.source();
       if (kind.equals("dataset")) {
         settings.put("dataset", spec.dataset());
-        pairs = PairSources.fromDataset(workbench.db(), spec.dataset(), spec.limit());
+        pairs = annotations.pairsFromDataset(spec.dataset(), spec.limit());
       } else {
-        List<String> prompts = PairSources.prompts(workbench.db(), spec.prompts(),
-            spec.limit());
+        List<String> prompts = annotations.prompts(spec.prompts(), spec.limit());
         Path tok = blank(spec.tokenizer()) ? null : Path.of(spec.tokenizer());
         PairSources.ModelRef a = new PairSources.ModelRef(Path.of(spec.modelA()), tok);
         PairSources.ModelRef b = kind.equals("sampled") || blank(spec.modelB()) ? a
@@ -405,7 +400,7 @@ public final class AnnotateViewModel implements Lifecycle {
     }
     return BackgroundTask.wrap(() -> {
       lastWrite.join();
-      return new Bundles(workbench.db()).write(s, who, out);
+      return annotations.bundles().write(s, who, out);
     }).onSuccess(n -> status.set("Bundle for " + who + " (" + n + " pairs) written to " + out))
         .onFailure(this::fail).executeWith(tasks).future();
   }
@@ -413,7 +408,7 @@ public final class AnnotateViewModel implements Lifecycle {
   /** Opens an annotator's bundle (this home gets the session) or merges a returned one. */
   public CompletableFuture<String> openBundle(Path file) {
     return BackgroundTask.wrap(() -> {
-      Bundles b = new Bundles(workbench.db());
+      Bundles b = annotations.bundles();
       try {
         Bundles.MergeResult m = b.merge(file, null);
         return m.session() + ": merged " + m.added() + " labels of " + m.annotator() + " ("

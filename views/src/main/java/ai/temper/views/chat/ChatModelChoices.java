@@ -4,9 +4,10 @@ import ai.temper.engine.Workbench;
 import ai.temper.engine.chat.ChatEngine;
 import ai.temper.engine.chat.ModelCache;
 import ai.temper.engine.models.ModelLibrary;
-import ai.temper.engine.store.ModelRepository;
+import ai.temper.engine.store.ModelKind;
 import ai.temper.engine.store.ModelRepository.ModelRow;
 import ai.temper.engine.store.RunRepository.Run;
+import ai.temper.engine.store.RunStatus;
 import ai.temper.views.chat.ChatViewModel.ModelChoice;
 import ai.temper.views.common.BackgroundTask;
 import java.nio.file.Path;
@@ -37,13 +38,13 @@ final class ChatModelChoices {
   static List<ModelChoice> discover(Workbench workbench, ModelLibrary library) {
     List<ModelChoice> choices = new ArrayList<>();
     for (ModelRow m : library.list()) {
-      if (!m.kind().equals(ModelRepository.ADAPTER)) {
+      if (m.kind() != ModelKind.ADAPTER) {
         choices.add(new ModelChoice(m.name(), Path.of(m.path()),
             m.tokenizerPath() == null ? null : Path.of(m.tokenizerPath())));
       }
     }
-    for (Run r : workbench.db().runs().list()) {
-      if ("RUNNING".equals(r.status()) && r.outputDir() != null) {
+    for (Run r : workbench.runs().list()) {
+      if (r.status() == RunStatus.RUNNING && r.outputDir() != null) {
         choices.add(new ModelChoice("Run " + (r.name() == null ? "#" + r.id() : r.name())
             + " (newest checkpoint)", Path.of(r.outputDir()), null));
       }

@@ -32,8 +32,7 @@ final class ChatPreferences {
 
   /** Off the FX thread: the workbench's preference datasets. */
   List<DatasetInfo> load() {
-    return workbench.db().datasets().list().stream()
-        .filter(d -> d.kind().equalsIgnoreCase(DatasetKind.PREFERENCE.id())).toList();
+    return workbench.datasets().list(DatasetKind.PREFERENCE);
   }
 
   /** Shows {@code list}, keeping the dataset picked when it is still there. */
@@ -77,7 +76,7 @@ final class ChatPreferences {
   void create(String name) {
     String n = name == null ? "" : name.strip();
     actions.step(() -> {
-      long id = ChatConversation.createPreferenceDataset(workbench.db(), n);
+      long id = workbench.chats().createPreferenceDataset(n);
       return Map.entry(id, load());
     }, e -> {
       show(e.getValue());

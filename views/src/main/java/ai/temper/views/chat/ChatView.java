@@ -4,6 +4,7 @@ import ai.temper.engine.chat.Verdict;
 import ai.temper.engine.store.ConversationRepository.Summary;
 import ai.temper.engine.store.DatasetRepository.DatasetInfo;
 import ai.temper.views.chat.ChatViewModel.ModelChoice;
+import ai.temper.views.common.UiExecutor;
 import java.io.File;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
@@ -125,7 +126,7 @@ public final class ChatView extends BorderPane {
           && !java.util.Objects.equals(now.id(), model.conversationIdProperty().get())) {
         model.open(now.id());
         if (model.generatingProperty().get()) {
-          javafx.application.Platform.runLater(this::selectCurrent); // refused: keep the open one
+          UiExecutor.afterThisEvent().execute(this::selectCurrent); // refused: keep the open one
         }
       }
     });

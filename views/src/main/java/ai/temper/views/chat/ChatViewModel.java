@@ -173,7 +173,7 @@ public final class ChatViewModel implements Lifecycle {
   /** Reloads the model choices, the saved conversations and the preference datasets. */
   public CompletableFuture<Lists> refresh() {
     return actions.read(() -> new Lists(ChatModelChoices.discover(workbench, library),
-        workbench.db().conversations().list(), preferences.load()), lists -> {
+        workbench.chats().list(), preferences.load()), lists -> {
           choices.show(lists.models());
           conversations.setAll(lists.conversations());
           preferences.show(lists.datasets());
@@ -185,7 +185,7 @@ public final class ChatViewModel implements Lifecycle {
       List<DatasetInfo> datasets) {}
 
   private void refreshConversations() {
-    actions.read(() -> workbench.db().conversations().list(), conversations::setAll);
+    actions.read(() -> workbench.chats().list(), conversations::setAll);
   }
 
   /**
@@ -219,7 +219,7 @@ public final class ChatViewModel implements Lifecycle {
       actions.error.set("Stop the reply before opening another conversation.");
       return;
     }
-    actions.step(() -> ChatConversation.open(workbench.db(), id), c -> {
+    actions.step(() -> workbench.chats().open(id), c -> {
       conversation = c;
       conversationId.set(c.id());
       Setup s = c.setup();
@@ -246,7 +246,7 @@ public final class ChatViewModel implements Lifecycle {
     if (Objects.equals(conversationId.get(), id)) {
       newConversation();
     }
-    actions.step(() -> workbench.db().conversations().delete(id),
+    actions.step(() -> workbench.chats().delete(id),
         deleted -> refreshConversations());
   }
 
@@ -400,7 +400,7 @@ public final class ChatViewModel implements Lifecycle {
         req.right() == null ? null : str(req.right().tokenizer()), req.systemPrompt(),
         req.settings().toJson());
     if (c == null) {
-      return ChatConversation.start(workbench.db(), s);
+      return workbench.chats().start(s);
     }
     if (!s.equals(c.setup())) {
       c.updateSetup(s);

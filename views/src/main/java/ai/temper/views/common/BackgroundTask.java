@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * errors back on it (after JabRef's {@code BackgroundTask}):
  *
  * <pre>{@code
- * BackgroundTask.wrap(() -> workbench.db().datasets().list())
+ * BackgroundTask.wrap(() -> workbench.datasets().list())
  *     .onRunning(() -> loading.set(true))
  *     .onSuccess(datasets::setAll)
  *     .onFailure(e -> status.set(e.getMessage()))

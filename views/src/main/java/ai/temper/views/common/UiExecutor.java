@@ -22,6 +22,14 @@ public interface UiExecutor extends Executor {
     };
   }
 
+  /**
+   * The FX thread after the event being handled: for a view that must undo a selection the
+   * control is still making (a change listener cannot veto it while it runs).
+   */
+  static UiExecutor afterThisEvent() {
+    return Platform::runLater;
+  }
+
   /** Runs on the calling thread: for tests, which then need no toolkit. */
   static UiExecutor direct() {
     return Runnable::run;

@@ -5,12 +5,10 @@ import ai.temper.engine.Workbench;
 import ai.temper.engine.data.DatasetImporter;
 import ai.temper.engine.data.DatasetImporter.ImportFailedException;
 import ai.temper.engine.data.DatasetStatistics;
-import ai.temper.engine.data.Datasets;
+import ai.temper.engine.data.DatasetLibrary;
 import ai.temper.engine.data.LengthMeasure;
 import ai.temper.engine.data.RowError;
-import ai.temper.engine.store.DatasetRepository;
 import ai.temper.engine.store.DatasetRepository.DatasetInfo;
-import ai.temper.engine.store.DatasetRepository.StoredExample;
 import ai.temper.views.common.BackgroundTask;
 import ai.temper.views.common.Lifecycle;
 import ai.temper.views.common.TaskExecutor;
@@ -165,7 +163,7 @@ public final class DatasetsViewModel implements Lifecycle {
 
   /** Reloads the list of datasets, keeping the selection by name when it still exists. */
   public CompletableFuture<Void> refreshDatasets() {
-    return query(BackgroundTask.wrap(() -> workbench.db().datasets().list()).onSuccess(list -> {
+    return query(BackgroundTask.wrap(() -> workbench.datasets().list()).onSuccess(list -> {
       String keep = selectedDataset.get() == null ? null : selectedDataset.get().name();
       datasets.setAll(list);
       if (keep != null) {
@@ -232,11 +230,11 @@ public final class DatasetsViewModel implements Lifecycle {
     String countKey = d.id() + "\u0000" + q;
     boolean needCount = !countKey.equals(countedFor);
     pageLoad = BackgroundTask.wrap(() -> {
-      DatasetRepository repo = workbench.db().datasets();
-      long count = needCount ? repo.countMatches(d.id(), q) : -1;
+      DatasetLibrary library = workbench.datasets();
+      long count = needCount ? library.countMatches(d, q) : -1;
       List<ExampleRow> rows = new ArrayList<>();
-      for (StoredExample e : repo.search(d.id(), q, offset, size)) {
-        rows.add(ExampleRow.of(e.idx(), e.sourceLine(), Datasets.parse(d, e)));
+      for (DatasetLibrary.Match m : library.search(d, q, offset, size)) {
+        rows.add(ExampleRow.of(m.stored().idx(), m.stored().sourceLine(), m.example()));
       }
       return new Page(count, rows);
     }).onRunning(() -> loading.set(true)).onSuccess(p -> {
@@ -266,7 +264,7 @@ public final class DatasetsViewModel implements Lifecycle {
     DatasetImporter.Options options = new DatasetImporter.Options(m.nameProperty().get().strip(),
         m.formatProperty().get(), m.onErrorProperty().get());
     importTask = BackgroundTask.job("dataset-import", "Import " + file.getFileName(),
-        ctx -> new DatasetImporter(workbench.db()).importFile(file, options, ctx))
+        ctx -> workbench.datasets().importFile(file, options, ctx))
         .onRunning(() -> {
           m.runningProperty().set(true);
           m.messageProperty().set("starting");
@@ -319,7 +317,7 @@ public final class DatasetsViewModel implements Lifecycle {
       return CompletableFuture.completedFuture(null);
     }
     return BackgroundTask.job("dataset-stats", "Statistics of " + d.name(),
-        ctx -> DatasetStatistics.compute(workbench.db(), d.name(), LengthMeasure.words(), ctx))
+        ctx -> workbench.datasets().statistics(d.name(), LengthMeasure.words(), ctx))
         .onRunning(() -> statisticsRunning.set(true))
         .onSuccess(s -> {
           if (selectedDataset.get() != null && selectedDataset.get().id() == d.id()) {
@@ -337,7 +335,7 @@ public final class DatasetsViewModel implements Lifecycle {
     if (d == null) {
       return CompletableFuture.completedFuture(null);
     }
-    return query(BackgroundTask.wrap(() -> workbench.db().datasets().delete(d.id()))
+    return query(BackgroundTask.wrap(() -> workbench.datasets().delete(d.id()))
         .onSuccess(deleted -> {
           selectedDataset.set(null);
           status.set("Deleted " + d.name());

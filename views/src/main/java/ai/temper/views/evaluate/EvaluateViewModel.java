@@ -101,11 +101,11 @@ public final class EvaluateViewModel implements Lifecycle {
   public CompletableFuture<ResultTable> refresh() {
     return BackgroundTask.wrap(() -> {
       List<String> models = new ArrayList<>();
-      workbench.db().models().list().forEach(m -> models.add(m.name()));
+      workbench.models().list().forEach(m -> models.add(m.name()));
       // the home's suites (the starter world's) before the built-in ones
       homeSuites = StarterSamples.suites(workbench.home()).stream().map(Path::toString)
           .toList();
-      return Map.entry(models, ResultTable.of(workbench.db().evals().list()));
+      return Map.entry(models, workbench.evaluations().table());
     }).onSuccess(r -> {
       modelChoices.setAll(r.getKey());
       List<String> suites = new ArrayList<>(homeSuites);
@@ -135,7 +135,7 @@ public final class EvaluateViewModel implements Lifecycle {
     Evaluator.Options o = Evaluator.Options.defaults().withIncludeUnseen(includeUnseen)
         .withLimit(limit);
     evaluation = BackgroundTask.job("eval", "Evaluate " + model + " on " + suite,
-        ctx -> new Evaluator(workbench).run(model.strip(), EvalSuite.resolve(suite.strip()), o,
+        ctx -> workbench.evaluations().run(model.strip(), EvalSuite.resolve(suite.strip()), o,
             ctx))
         .onRunning(() -> {
           running.set(true);
@@ -281,10 +281,7 @@ public final class EvaluateViewModel implements Lifecycle {
     }
     long ra = a.cells().get(t).id();
     Long rb = b == null || b.cells().get(t) == null ? null : b.cells().get(t).id();
-    drillLoad = BackgroundTask.wrap(() -> ResultTable.compare(
-        workbench.db().evals().instances(ra),
-        rb == null ? List.of() : workbench.db().evals().instances(rb),
-        rb == null ? Filter.ALL : f))
+    drillLoad = BackgroundTask.wrap(() -> workbench.evaluations().compare(ra, rb, f))
         .onSuccess(pairs::setAll).onCancelled(() -> {})
         .onFailure(e -> error.set(e.getMessage())).executeWith(tasks);
     return drillLoad.future();

@@ -3,6 +3,7 @@ package ai.temper.views.models;
 import ai.temper.engine.models.LineageNode;
 import ai.temper.engine.models.ModelPreset;
 import ai.temper.engine.models.Sizes;
+import ai.temper.engine.store.ModelKind;
 import ai.temper.engine.store.ModelRepository.ModelRow;
 import java.io.File;
 import java.nio.file.Path;
@@ -382,7 +383,7 @@ public final class ModelsView extends BorderPane {
     ComboBox<String> tokenizer = new ComboBox<>();
     tokenizer.setId("models-create-tokenizer");
     tokenizer.setEditable(true);
-    model.models().stream().filter(m -> !"adapter".equals(m.kind()))
+    model.models().stream().filter(m -> m.kind() != ModelKind.ADAPTER)
         .forEach(m -> tokenizer.getItems().add(m.name()));
     model.models().stream().filter(m -> m.name().startsWith("stories")).findFirst()
         .ifPresentOrElse(m -> tokenizer.setValue(m.name()), () -> {

@@ -1,10 +1,10 @@
 package ai.temper.views.rollouts;
 
 import ai.temper.engine.Workbench;
-import ai.temper.engine.store.RolloutRepository;
 import ai.temper.engine.store.RolloutRepository.Rollout;
 import ai.temper.engine.store.RolloutRepository.TokenDetail;
 import ai.temper.engine.store.RunRepository.Run;
+import ai.temper.engine.train.TrainKind;
 import ai.temper.views.common.BackgroundTask;
 import ai.temper.views.common.Lifecycle;
 import ai.temper.views.common.TaskExecutor;
@@ -64,8 +64,7 @@ public final class RolloutsViewModel implements Lifecycle {
 
   /** Reloads the RL runs; keeps the chosen run when it is still there, else picks the newest. */
   public CompletableFuture<List<Run>> refresh() {
-    return BackgroundTask.wrap(() -> workbench.db().runs().list().stream()
-            .filter(r -> r.kind().equals("grpo") || r.kind().equals("ppo")).toList())
+    return BackgroundTask.wrap(() -> workbench.runs().list(TrainKind.GRPO, TrainKind.PPO))
         .onSuccess(list -> {
           Run keep = run.get();
           runs.setAll(list);
@@ -88,7 +87,7 @@ public final class RolloutsViewModel implements Lifecycle {
       return CompletableFuture.completedFuture(List.of());
     }
     int n = limit.get();
-    return BackgroundTask.wrap(() -> new RolloutRepository(workbench.db().sql()).recent(r.id(), n))
+    return BackgroundTask.wrap(() -> workbench.runs().rollouts(r.id(), n))
         .onSuccess(list -> {
           rollouts.setAll(list);
           summary.set(summarise(list));

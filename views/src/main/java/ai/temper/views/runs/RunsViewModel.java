@@ -4,6 +4,7 @@ import ai.temper.engine.Workbench;
 import ai.temper.engine.store.CheckpointRepository.CheckpointRow;
 import ai.temper.engine.store.MetricRepository.Metric;
 import ai.temper.engine.store.RunRepository.Run;
+import ai.temper.engine.store.RunStatus;
 import ai.temper.views.common.BackgroundTask;
 import ai.temper.views.common.Lifecycle;
 import ai.temper.views.common.LineChartPane.Point;
@@ -14,10 +15,10 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.time.format.FormatStyle;
-import java.util.Locale;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
@@ -125,8 +126,8 @@ public final class RunsViewModel implements Lifecycle {
    * picked (the view selects them again through {@link #setReselect}), so their curves stay.
    */
   public CompletableFuture<List<Run>> refresh() {
-    return BackgroundTask.wrap(() -> Map.entry(workbench.db().runs().list(),
-        workbench.db().runs().allTags())).onSuccess(result -> {
+    return BackgroundTask.wrap(() -> Map.entry(workbench.runs().list(),
+        workbench.runs().allTags())).onSuccess(result -> {
           List<Long> ids = showNext != null ? List.of(showNext)
               : picked.stream().map(Run::id).toList();
           showNext = null;
@@ -186,8 +187,8 @@ public final class RunsViewModel implements Lifecycle {
     }
     long id = picked.get(0).id();
     detailLoad = BackgroundTask.wrap(() -> new Details(
-        workbench.db().runs().find(id).orElseThrow(), workbench.db().runs().tags(id),
-        workbench.db().checkpoints().forRun(id))).onSuccess(d -> {
+        workbench.runs().find(id), workbench.runs().tags(id),
+        workbench.runs().checkpoints(id))).onSuccess(d -> {
           details.set(d);
           name.set(d.run().name() == null ? "" : d.run().name());
           tags.set(String.join(", ", d.tags()));
@@ -210,8 +211,7 @@ public final class RunsViewModel implements Lifecycle {
     List<String> t = List.of((tags.get() == null ? "" : tags.get()).split(","));
     long id = d.run().id();
     return BackgroundTask.wrap(() -> {
-      workbench.db().runs().rename(id, n);
-      workbench.db().runs().setTags(id, t);
+      workbench.runs().describe(id, n, t);
     }).onSuccess(v -> error.set("")).onFailure(e -> error.set(e.getMessage()))
         .executeWith(tasks).future().thenCompose(v -> refresh());
   }
@@ -248,9 +248,9 @@ public final class RunsViewModel implements Lifecycle {
       TreeSet<String> names = new TreeSet<>();
       Map<String, List<Point>> out = new LinkedHashMap<>();
       for (Run r : chosen) {
-        names.addAll(workbench.db().metrics().names(r.id()));
+        names.addAll(workbench.runs().metricNames(r.id()));
         List<Point> pts = new ArrayList<>();
-        for (Metric m : workbench.db().metrics().series(r.id(), name)) {
+        for (Metric m : workbench.runs().metric(r.id(), name)) {
           pts.add(new Point(m.step(), m.value()));
         }
         out.put("#" + r.id() + " " + (r.name() == null ? r.kind() : r.name()), pts);
@@ -306,9 +306,9 @@ public final class RunsViewModel implements Lifecycle {
   public void resumePicked() {
     if (picked.isEmpty()) {
       error.set("Pick a run to resume");
-    } else if (picked.get(0).status().equals("SUCCEEDED")) {
+    } else if (picked.get(0).status() == RunStatus.SUCCEEDED) {
       error.set("Run " + picked.get(0).id() + " has finished; nothing to resume");
-    } else if (picked.get(0).status().equals("RUNNING")) {
+    } else if (picked.get(0).status() == RunStatus.RUNNING) {
       error.set("Run " + picked.get(0).id() + " is training now");
     } else {
       error.set("");

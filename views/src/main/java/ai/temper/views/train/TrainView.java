@@ -2,6 +2,7 @@ package ai.temper.views.train;
 
 import ai.temper.engine.train.TrainKind;
 import ai.temper.views.common.LineChartPane;
+import ai.temper.views.common.UiExecutor;
 import ai.temper.views.train.TrainViewModel.MetricPoint;
 import java.io.File;
 import java.util.List;
@@ -101,7 +102,8 @@ public final class TrainView extends BorderPane {
     library.setOnAction(e -> {
       if (library.getValue() != null) {
         model.modelProperty().set(library.getValue());
-        javafx.application.Platform.runLater(() -> library.getSelectionModel().clearSelection());
+        UiExecutor.afterThisEvent().execute(
+            () -> library.getSelectionModel().clearSelection());
       }
     });
 

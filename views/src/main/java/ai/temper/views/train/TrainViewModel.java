@@ -2,8 +2,9 @@ package ai.temper.views.train;
 
 import ai.temper.engine.TemperException;
 import ai.temper.engine.Workbench;
+import ai.temper.engine.data.DatasetKind;
 import ai.temper.engine.jobs.JobHandle;
-import ai.temper.engine.store.ModelRepository;
+import ai.temper.engine.store.ModelKind;
 import ai.temper.engine.train.ConfigField;
 import ai.temper.engine.train.ConfigField.BadValue;
 import ai.temper.engine.train.TrainConfig;
@@ -124,12 +125,12 @@ public final class TrainViewModel implements Lifecycle {
    */
   public CompletableFuture<Void> refresh() {
     String wanted = kind.get().datasetKind();
-    CompletableFuture<List<String>> datasets = BackgroundTask.wrap(() -> workbench.db()
-        .datasets().list().stream().filter(d -> d.kind().equals(wanted)).map(d -> d.name())
-        .toList()).onSuccess(datasetNames::setAll).onFailure(e -> error.set(e.getMessage()))
+    CompletableFuture<List<String>> datasets = BackgroundTask.wrap(() -> workbench
+        .datasets().list(DatasetKind.of(wanted)).stream().map(d -> d.name()).toList())
+        .onSuccess(datasetNames::setAll).onFailure(e -> error.set(e.getMessage()))
         .executeWith(tasks).future();
     CompletableFuture<List<String>> models = BackgroundTask.wrap(() -> workbench.models()
-        .list().stream().filter(m -> !m.kind().equals(ModelRepository.ADAPTER))
+        .list().stream().filter(m -> m.kind() != ModelKind.ADAPTER)
         .map(m -> m.name()).toList()).onSuccess(modelNames::setAll)
         .onFailure(e -> error.set(e.getMessage())).executeWith(tasks).future();
     return CompletableFuture.allOf(datasets, models);
@@ -245,8 +246,8 @@ public final class TrainViewModel implements Lifecycle {
     // a resumed run's curves start with the steps it logged before
     BackgroundTask.wrap(() -> {
       List<MetricPoint> before = new java.util.ArrayList<>();
-      for (String name : workbench.db().metrics().names(id)) {
-        for (var m : workbench.db().metrics().series(id, name)) {
+      for (String name : workbench.runs().metricNames(id)) {
+        for (var m : workbench.runs().metric(id, name)) {
           before.add(new MetricPoint(name, (int) m.step(), m.value()));
         }
       }

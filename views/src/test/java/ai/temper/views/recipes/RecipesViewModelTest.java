@@ -74,7 +74,7 @@ class RecipesViewModelTest {
       assertThat(model.log()).anyMatch(l -> l.contains("done before, skipped"));
       awaitStages(model, s -> s.get(1).status() == Status.DONE);
       assertThat(model.stages().get(0).runId()).isEqualTo(pretrain.runId());
-      assertThat(wb.db().runs().list()).hasSize(1);
+      assertThat(wb.runs().list()).hasSize(1);
       assertThat(model.selectedProperty().get().latest().status()).isEqualTo("DONE");
     }
   }

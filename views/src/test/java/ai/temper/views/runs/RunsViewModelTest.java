@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ai.temper.engine.Workbench;
 import ai.temper.engine.store.MetricRepository.Metric;
 import ai.temper.engine.store.RunRepository.Run;
+import ai.temper.engine.store.RunStatus;
 import ai.temper.views.common.LineChartPane.Point;
 import ai.temper.views.common.TaskExecutor;
 import java.nio.file.Path;
@@ -85,7 +86,7 @@ class RunsViewModelTest {
 
   @Test
   void detailsShowAFailedRunsReasonAndCheckpointsAndSaveNameAndTags() throws Exception {
-    workbench.db().runs().finish(dpo, "FAILED", "dataset_mixer_list: 'hh' is missing");
+    workbench.db().runs().finish(dpo, RunStatus.FAILED, "dataset_mixer_list: 'hh' is missing");
     workbench.db().checkpoints().add(dpo, 5, "/tmp/run-2/step-5");
     model.refresh().get(30, TimeUnit.SECONDS);
     Run failed = model.runs().stream().filter(r -> r.id() == dpo).findFirst().orElseThrow();

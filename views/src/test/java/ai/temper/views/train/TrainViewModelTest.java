@@ -8,6 +8,7 @@ import ai.temper.engine.Workbench;
 import ai.temper.engine.data.DataFormat;
 import ai.temper.engine.data.DatasetImporter;
 import ai.temper.engine.jobs.JobContext;
+import ai.temper.engine.store.RunStatus;
 import ai.temper.engine.train.TrainKind;
 import ai.temper.views.common.TaskExecutor;
 import java.nio.file.Files;
@@ -87,6 +88,6 @@ class TrainViewModelTest {
     assertThat(model.statusProperty().get()).startsWith("Run " + model.runIdProperty().get()
         + " finished");
     assertThat(workbench.db().runs().find(model.runIdProperty().get()).orElseThrow().status())
-        .isEqualTo("SUCCEEDED");
+        .isEqualTo(RunStatus.SUCCEEDED);
   }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.temper.engine.TorchRuntime;
 import ai.temper.engine.Workbench;
+import ai.temper.engine.store.RunStatus;
 import ai.temper.engine.train.TrainKind;
 import ai.temper.views.runs.RunsViewModel;
 import java.nio.file.Files;
@@ -146,7 +147,7 @@ class TrainViewTest {
     waitUntil(() -> !model.runningProperty().get());
     assertThat(model.statusProperty().get()).contains("cancelled");
     long id = model.runIdProperty().get();
-    assertThat(workbench.db().runs().find(id).orElseThrow().status()).isEqualTo("CANCELLED");
+    assertThat(workbench.db().runs().find(id).orElseThrow().status()).isEqualTo(RunStatus.CANCELLED);
     RunsViewModel runs = new RunsViewModel(workbench);
     robot.interact(() -> runs.picked().setAll(workbench.db().runs().find(id).orElseThrow()));
     assertThat(runs.pickedCheckpoint()).isPresent();

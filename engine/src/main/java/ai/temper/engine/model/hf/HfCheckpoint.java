@@ -2,6 +2,7 @@ package ai.temper.engine.model.hf;
 
 import ai.temper.engine.Faults;
 import ai.temper.engine.FileErrors;
+import ai.temper.engine.Json;
 import ai.temper.engine.TemperException;
 import ai.temper.engine.model.Checkpoint;
 import ai.temper.engine.model.LlamaConfig;
@@ -11,7 +12,6 @@ import ai.temper.engine.model.Tensor;
 import ai.temper.engine.tokenizer.HfTokenizer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.DirectoryNotEmptyException;
@@ -36,8 +36,7 @@ public final class HfCheckpoint {
   public static final String GENERATION_CONFIG = "generation_config.json";
   /** Shard size when writing: large models get several files, as transformers writes them. */
   public static final long MAX_SHARD_BYTES = 4L << 30;
-  private static final ObjectMapper JSON = new ObjectMapper()
-      .enable(SerializationFeature.INDENT_OUTPUT);
+  private static final ObjectMapper JSON = Json.PRETTY;
 
   private HfCheckpoint() {}
 

@@ -1,10 +1,10 @@
 package ai.temper.engine.model.hf;
 
 import ai.temper.engine.FileErrors;
+import ai.temper.engine.Json;
 import ai.temper.engine.TemperException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -22,7 +22,7 @@ public record HfTokenizerFiles(String tokenizerJson, ObjectNode tokenizerConfig,
   public static final String TOKENIZER_CONFIG = "tokenizer_config.json";
   public static final String SPECIAL_TOKENS_MAP = "special_tokens_map.json";
   public static final String CHAT_TEMPLATE_FILE = "chat_template.jinja";
-  static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  static final ObjectMapper JSON = Json.PRETTY;
 
   public HfTokenizerFiles {
     if (tokenizerJson == null) {

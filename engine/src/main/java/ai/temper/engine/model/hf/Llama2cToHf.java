@@ -1,16 +1,17 @@
 package ai.temper.engine.model.hf;
 
+import ai.temper.engine.Json;
 import ai.temper.engine.TemperException;
 import ai.temper.engine.model.Checkpoint;
 import ai.temper.engine.model.LlamaConfig;
+import ai.temper.engine.model.ModelFormat;
 import ai.temper.engine.model.ModelLoader;
 import ai.temper.engine.tokenizer.Llama2cTokenizer;
 import ai.temper.engine.tokenizer.Tokenizer;
-import java.util.ArrayList;
-import java.util.List;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * A llama2.c checkpoint (already in HF names and rotate-half layout, as the llama2.c reader
@@ -25,7 +26,7 @@ public final class Llama2cToHf {
    * tokenizer.bin / tok&lt;vocab&gt;.bin beside it) and writes it to {@code out}.
    */
   public static void convert(Path bin, Path tokenizerOrNull, Path out, DType dtype) {
-    if (ModelLoader.detect(bin) != ModelLoader.Format.LLAMA2C) {
+    if (ModelLoader.detect(bin) != ModelFormat.LLAMA2C) {
       throw new TemperException(bin + ": not a llama2.c checkpoint");
     }
     Checkpoint ck = ModelLoader.readCheckpoint(bin, tokenizerOrNull);
@@ -57,7 +58,7 @@ public final class Llama2cToHf {
     LlamaConfig c = source.config();
     HfTokenizerFiles tok = Llama2cTokenizerConverter.convert(vocab, source.source());
     tok.tokenizerConfig().put("model_max_length", c.maxPositionEmbeddings());
-    ObjectNode gen = new ObjectMapper().createObjectNode();
+    ObjectNode gen = Json.object();
     gen.put("bos_token_id", Llama2cVocab.BOS);
     gen.putArray("eos_token_id").add(Llama2cVocab.EOS).add(Llama2cVocab.BOS);
     gen.put("pad_token_id", Llama2cVocab.EOS);

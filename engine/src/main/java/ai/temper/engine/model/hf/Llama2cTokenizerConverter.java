@@ -1,5 +1,6 @@
 package ai.temper.engine.model.hf;
 
+import ai.temper.engine.Json;
 import ai.temper.engine.TemperException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -34,7 +35,7 @@ import java.util.Set;
  */
 public final class Llama2cTokenizerConverter {
   static final String SPACE = "\u2581";
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.MAPPER;
 
   private Llama2cTokenizerConverter() {}
 

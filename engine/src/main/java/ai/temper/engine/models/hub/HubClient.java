@@ -1,6 +1,7 @@
 package ai.temper.engine.models.hub;
 
 import ai.temper.engine.Faults;
+import ai.temper.engine.Json;
 import ai.temper.engine.TemperException;
 import ai.temper.engine.jobs.JobContext;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -54,7 +55,7 @@ public final class HubClient {
   public static final String PARTIAL_SUFFIX = ".incomplete";
 
   private static final Logger LOG = LoggerFactory.getLogger(HubClient.class);
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.MAPPER;
   private static final String USER_AGENT = "temper (java.net.http)";
   private static final Pattern REPO_ID =
       Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)?");
