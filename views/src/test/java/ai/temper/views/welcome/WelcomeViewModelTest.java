@@ -73,7 +73,7 @@ class WelcomeViewModelTest {
       assertThat(name).startsWith("starter-base/pretrain/step-2");
       assertThat(wb.models().find(name)).isPresent();
       assertThat(wb.runs().list()).singleElement()
-          .satisfies(r -> assertThat(r.status()).isEqualTo("SUCCEEDED"));
+          .satisfies(r -> assertThat(r.status().name()).isEqualTo("SUCCEEDED"));
 
       List<String> asked = new ArrayList<>();
       model.setOnDownload(asked::add);
