@@ -182,7 +182,7 @@ public final class RecipesView extends BorderPane {
     // shown: the list has the focus, so the arrows pick a recipe and Ctrl+R runs it
     sceneProperty().addListener((obs, old, scene) -> {
       if (scene != null) {
-        javafx.application.Platform.runLater(list::requestFocus);
+        ai.temper.views.common.UiExecutor.afterThisEvent().execute(list::requestFocus);
       }
     });
   }
