@@ -17,7 +17,7 @@ public final class Main {
     if (System.getenv("OPT_OUT_TRACKING") == null) {
       System.setProperty("OPT_OUT_TRACKING", "true");
     }
-    // only global options (--home DIR, --device D), or none: the GUI
+    // only global options (--home DIR, --device D, --precision P), or none: the GUI
     java.nio.file.Path home = null;
     boolean gui = args.length % 2 == 0;
     for (int i = 0; gui && i < args.length; i += 2) {
@@ -26,6 +26,14 @@ public final class Main {
         case "--device" -> {
           try {
             Devices.select(args[i + 1]);
+          } catch (TemperException e) {
+            System.err.println("temper: " + e.getMessage());
+            System.exit(2);
+          }
+        }
+        case "--precision" -> {
+          try {
+            ai.temper.engine.Precision.select(args[i + 1]);
           } catch (TemperException e) {
             System.err.println("temper: " + e.getMessage());
             System.exit(2);

@@ -4,10 +4,13 @@ import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.engine.StandardCapabilities;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.LibUtils;
 import ai.djl.util.cuda.CudaUtils;
 import java.lang.management.ManagementFactory;
 import java.util.Locale;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The one device choice of the engine. Every tensor Temper makes comes from a manager opened
@@ -24,9 +27,12 @@ import java.util.Locale;
 public final class Devices {
   public static final String ENV = "TEMPER_DEVICE";
   public static final String PROPERTY = "temper.device";
+  private static final Logger LOG = LoggerFactory.getLogger(Devices.class);
 
   private static String requested;
   private static Device resolved;
+  /** Why auto did not take the GPU of a CUDA libtorch, or null. */
+  private static String autoFallback;
 
   private Devices() {}
 
@@ -43,6 +49,7 @@ public final class Devices {
     }
     requested = spec;
     resolved = null;
+    autoFallback = null;
   }
 
   /** The device in force (resolving {@code auto} against the loaded libtorch on first use). */
@@ -50,6 +57,7 @@ public final class Devices {
     if (resolved == null) {
       String spec = requested != null ? requested : fromEnvironment();
       resolved = resolve(spec == null ? "auto" : spec);
+      announce();
     }
     return resolved;
   }
@@ -80,10 +88,21 @@ public final class Devices {
     String s = spec.trim().toLowerCase(Locale.ROOT);
     Engine engine = engine();
     int gpus = engine.getGpuCount();
+    boolean cudaBuild = engine.hasCapability(StandardCapabilities.CUDA);
     switch (s) {
       case "auto":
         if (gpus > 0) {
-          return Device.gpu(0);
+          Device gpu = Device.gpu(0);
+          String failure = probe(gpu);
+          if (failure == null) {
+            return gpu;
+          }
+          autoFallback = failure;
+          return Device.cpu();
+        }
+        if (cudaBuild) {
+          autoFallback = "this CUDA libtorch sees no usable GPU: " + cudaAdvice(cudaProblem());
+          return Device.cpu();
         }
         if (mpsPossible(engine)) {
           return Device.of("mps", -1);
@@ -101,6 +120,11 @@ public final class Devices {
       default:
         if (s.equals("cuda") || s.equals("gpu") || s.matches("(cuda|gpu):\\d+")) {
           int index = s.indexOf(':') < 0 ? 0 : Integer.parseInt(s.substring(s.indexOf(':') + 1));
+          if (gpus == 0 && cudaBuild) {
+            throw new TemperException("--device " + spec + ": the loaded libtorch ("
+                + describeLibtorch() + ") is a CUDA build but sees no usable GPU: "
+                + cudaAdvice(cudaProblem()) + "; or use --device cpu");
+          }
           if (gpus == 0) {
             throw new TemperException("--device " + spec + ": the loaded libtorch ("
                 + describeLibtorch() + ") sees no CUDA GPU; install a CUDA libtorch "
@@ -110,7 +134,12 @@ public final class Devices {
             throw new TemperException("--device " + spec + ": there are " + gpus
                 + " GPU(s), numbered 0.." + (gpus - 1));
           }
-          return Device.gpu(index);
+          Device gpu = Device.gpu(index);
+          String failure = probe(gpu);
+          if (failure != null) {
+            throw new TemperException("--device " + spec + ": " + failure + "; or use --device cpu");
+          }
+          return gpu;
         }
         throw new TemperException("--device '" + spec
             + "': expected auto, cpu, cuda, cuda:N or mps");
@@ -132,6 +161,70 @@ public final class Devices {
               ? "; the CUDA libtorch and the NVIDIA driver may disagree: set PYTORCH_FLAVOR=cpu "
                   + "or install a libtorch built for this driver"
               : ""));
+    }
+  }
+
+  /**
+   * Runs one small computation on {@code gpu} and reads it back: null when that works, else
+   * what went wrong with advice. A CUDA libtorch can load and count the GPU and still fail at
+   * the first kernel (a driver older than its CUDA, a GPU architecture it has no kernels for).
+   */
+  static String probe(Device gpu) {
+    try (NDManager m = NDManager.newBaseManager(gpu)) {
+      float v = m.ones(new Shape(4)).add(1f).sum().getFloat();
+      return v == 8f ? null : "a test computation on " + name(gpu) + " gave " + v + ", not 8";
+    } catch (RuntimeException | LinkageError e) {
+      String why = e.getMessage() == null ? e.getClass().getSimpleName() : firstLine(e.getMessage());
+      return "libtorch cannot compute on " + name(gpu) + ": " + cudaAdvice(why);
+    }
+  }
+
+  /** What the CUDA runtime says about GPU 0 when it counts none (null: nothing to say). */
+  private static String cudaProblem() {
+    try {
+      CudaUtils.getComputeCapability(0);
+      return null;
+    } catch (IllegalStateException e) {
+      return "no CUDA runtime library (libcudart) was found";
+    } catch (RuntimeException | LinkageError e) {
+      return e.getMessage() == null ? e.getClass().getSimpleName() : firstLine(e.getMessage());
+    }
+  }
+
+  /** A CUDA error message with what to do about it. */
+  static String cudaAdvice(String error) {
+    String e = error == null ? "CUDA reports no device" : error;
+    String lower = e.toLowerCase(Locale.ROOT);
+    if (lower.contains("driver")) {
+      return e + ": the NVIDIA driver is older than the CUDA this libtorch was built for; "
+          + "update the driver, or use a libtorch built for the driver's CUDA (PYTORCH_FLAVOR="
+          + "cu1xx or PYTORCH_LIBRARY_PATH, see the README)";
+    }
+    if (lower.contains("no kernel image") || lower.contains("not compatible")
+        || lower.contains("sm_")) {
+      return e + ": this libtorch has no kernels for this GPU's architecture; use a libtorch "
+          + "built for it (a newer CUDA flavour, see the README)";
+    }
+    if (lower.contains("no cuda-capable device") || lower.contains("no device")) {
+      return e + ": no NVIDIA GPU is visible (check nvidia-smi and CUDA_VISIBLE_DEVICES)";
+    }
+    return e;
+  }
+
+  /**
+   * Says at start-up which libtorch was loaded, why, and the device: in the log always, on
+   * stderr (the default log level) when it is not the bundled CPU build on the CPU, or when
+   * auto could not use a CUDA libtorch's GPU.
+   */
+  private static void announce() {
+    String line = describeLibtorch() + "; device " + name(resolved) + " (--device "
+        + requested() + ")";
+    if (autoFallback != null) {
+      LOG.warn("{}: {}", line, autoFallback);
+    } else if (libtorchSource().startsWith("PYTORCH_") || !isCpu()) {
+      LOG.warn("{}", line);
+    } else {
+      LOG.info("{}", line);
     }
   }
 
@@ -174,7 +267,8 @@ public final class Devices {
       memory = (total > 0 ? gib(total) + " system memory, " : "")
           + gib(Runtime.getRuntime().maxMemory()) + " Java heap limit";
     }
-    return "device " + name(device) + " (--device " + requested() + "), " + memory;
+    return "device " + name(device) + " (--device " + requested() + "), " + memory
+        + (autoFallback == null ? "" : "; not the GPU: " + autoFallback);
   }
 
   /** cpu, cuda:0, mps: the spelling --device takes. */

@@ -99,4 +99,16 @@ class DevicePlacementTest {
         .isInstanceOf(TemperException.class)
         .hasMessageContaining("--device cuda:3").hasMessageContaining("no CUDA GPU");
   }
+
+  @Test
+  void cudaErrorsComeWithWhatToDo() {
+    // the CUDA runtime's own words for a driver older than libtorch's CUDA (error 35) and for
+    // a GPU newer than libtorch's kernels
+    assertThat(Devices.cudaAdvice("CUDA API call failed: CUDA driver version is insufficient "
+        + "for CUDA runtime version (35)")).contains("older than the CUDA this libtorch was "
+        + "built for").contains("PYTORCH_FLAVOR");
+    assertThat(Devices.cudaAdvice("CUDA error: no kernel image is available for execution on "
+        + "the device")).contains("no kernels for this GPU's architecture");
+    assertThat(Devices.cudaAdvice(null)).contains("no device");
+  }
 }

@@ -1,6 +1,5 @@
 package ai.temper.app.cli;
 
-import ai.temper.engine.TorchRuntime;
 import ai.temper.engine.Workbench;
 import ai.temper.engine.model.ModelLoader;
 import ai.temper.engine.train.RlBenchmark;
@@ -14,6 +13,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -26,13 +26,7 @@ import picocli.CommandLine.Option;
     description = "GRPO rollout tokens/s and step time (generation / scoring / training), and "
         + "the ratio to batched decoding at the same batch.")
 public final class BenchRlCommand implements Callable<Integer> {
-  @Option(names = "--model", paramLabel = "PATH",
-      defaultValue = "../shared/models/stories260K/stories260K.bin",
-      description = "Real model to measure (default ${DEFAULT-VALUE}); 'none' to skip.")
-  String model;
-
-  @Option(names = "--no-random-15m", description = "Skip the random stories15M-shape model.")
-  boolean skipRandom;
+  @Mixin BenchModels models;
 
   @Option(names = "--prompts", defaultValue = "8", description = "Prompts per step (default 8).")
   int prompts;
@@ -49,41 +43,60 @@ public final class BenchRlCommand implements Callable<Integer> {
       description = "Measured steps after one warm-up step (median; default 3).")
   int steps;
 
-  @Option(names = "--threads", paramLabel = "N",
-      description = "libtorch intra-op threads (default: $TEMPER_THREADS, else every core).")
-  Integer threads;
+  @Option(names = "--runc", paramLabel = "PATH",
+      description = "llama2.c's run binary (gcc -Ofast -march=native run.c -lm -o run): its "
+          + "single-stream tok/s on the same 15M-shape file, and the 8 x 16 rollout rate over "
+          + "it.")
+  Path runc;
+
+  @Mixin ThreadsOption threads;
 
   @Override
   public Integer call() throws Exception {
-    int n = TorchRuntime.configure(threads);
+    if (runc != null && !Files.isExecutable(runc)) {
+      System.err.println("--runc: " + runc + " is not an executable file");
+      return 2;
+    }
+    int n = threads.apply();
     String before = BenchTrainCommand.loadAverage();
     Path scratch = Files.createTempDirectory("temper-bench-rl");
     List<Result> results = new ArrayList<>();
+    Double runcRate = null;
+    int runcPositions = 0;
     try (Workbench wb = Workbench.open(scratch.resolve("home"))) {
-      List<String[]> models = new ArrayList<>();
-      if (!model.equals("none")) {
-        models.add(new String[] {Path.of(model).getFileName().toString()
-            .replaceFirst("\\.bin$", ""), model});
+      List<String[]> measured = new ArrayList<>();
+      Path real = models.real();
+      if (real != null) {
+        measured.add(new String[] {models.realName(), real.toString()});
       }
-      if (!skipRandom) {
+      Path random = null;
+      if (models.random()) {
         Path tok = null;
-        if (!model.equals("none") && Files.isRegularFile(Path.of(model))) {
-          Path p = Path.of(model);
+        if (real != null && Files.isRegularFile(real)) {
+          Path p = real;
           tok = ModelLoader.siblingTokenizer(p, ModelLoader.readCheckpoint(p, null).config());
         }
         if (tok == null) {
-          System.err.println("no tokenizer for the random 15M-shape model: skipping it");
+          System.err.println("no llama2.c tokenizer beside --model for the random 15M-shape "
+              + "model: skipping it");
         } else {
-          System.err.println("creating a random stories15M-shape model (one pretraining step)");
-          models.add(new String[] {"random-15M-shape",
-              RlBenchmark.random15m(wb, tok, scratch.resolve("random")).toString()});
+          System.err.println("writing a random stories15M-shape model (llama2.c format)");
+          random = RlBenchmark.random15m(tok, scratch.resolve("random"));
+          measured.add(new String[] {"random-15M-shape", random.toString()});
         }
       }
-      for (String[] m : models) {
+      for (String[] m : measured) {
         for (int g : groups) {
           System.err.printf("%s: %d prompts x %d%n", m[0], prompts, g);
-          results.add(RlBenchmark.run(wb, m[0], Path.of(m[1]),
-              scratch.resolve(m[0] + "-" + g), prompts, g, responseLength, steps));
+          Result r = RlBenchmark.run(wb, m[0], Path.of(m[1]),
+              scratch.resolve(m[0] + "-" + g), prompts, g, responseLength, steps);
+          results.add(r);
+          if (m[1].equals(String.valueOf(random)) && runc != null && runcRate == null) {
+            runcPositions = r.promptLength() + responseLength;
+            System.err.printf("llama2.c run.c single-stream on the same file, %d positions%n",
+                runcPositions);
+            runcRate = RlBenchmark.runC(runc, random, runcPositions, 3);
+          }
         }
       }
     } finally {
@@ -95,18 +108,37 @@ public final class BenchRlCommand implements Callable<Integer> {
         + " %d threads, %d cores, load average %s before, %s after; median of %d steps after "
         + "1 warm-up%n", responseLength, n, Runtime.getRuntime().availableProcessors(), before,
         BenchTrainCommand.loadAverage(), steps);
-    Table t = new Table("MODEL", "PARAMS", "BATCH", "ROLLOUT TOK/S", "DECODE TOK/S", "RATIO",
-        "GEN S", "SCORE S", "TRAIN S");
+    System.out.println("# DECODE: raw batched decoding of the same prompts x group (greedy, EOS "
+        + "ignored, response_length tokens each, prefill timed); CPU: per CPU second of the "
+        + "process");
+    Table t = new Table("MODEL", "PARAMS", "BATCH", "MEAN LEN", "ROLLOUT TOK/S", "DECODE TOK/S",
+        "RATIO", "CPU RATIO", "GEN S", "SCORE S", "TRAIN S");
     for (Result r : results) {
       t.add(r.model(), r.parameters(), r.prompts() + "x" + r.group(),
+          String.format(Locale.ROOT, "%.1f", r.meanResponseLength()),
           String.format(Locale.ROOT, "%.0f", r.rolloutTokensPerSecond()),
           String.format(Locale.ROOT, "%.0f", r.decodeTokensPerSecond()),
           String.format(Locale.ROOT, "%.2f", r.ratio()),
+          String.format(Locale.ROOT, "%.2f", r.cpuRatio()),
           String.format(Locale.ROOT, "%.2f", r.generationSeconds()),
           String.format(Locale.ROOT, "%.3f", r.scoringSeconds()),
           String.format(Locale.ROOT, "%.2f", r.trainingSeconds()));
     }
     t.print(System.out);
+    if (runcRate == null) {
+      System.out.println("# llama2.c reference not run" + (runc == null
+          ? " (give --runc PATH to llama2.c's run, built with gcc -Ofast -march=native)"
+          : " (no random 15M-shape model)"));
+    } else {
+      System.out.printf(Locale.ROOT, "# llama2.c run.c, one thread, same 15M-shape file, %d "
+          + "positions from BOS: %.1f tok/s (median of 3)%n", runcPositions, runcRate);
+      for (Result r : results) {
+        if (r.model().equals("random-15M-shape")) {
+          System.out.printf(Locale.ROOT, "# rollouts %dx%d over run.c single-stream: %.2fx%n",
+              r.prompts(), r.group(), r.rolloutTokensPerSecond() / runcRate);
+        }
+      }
+    }
     return 0;
   }
 }

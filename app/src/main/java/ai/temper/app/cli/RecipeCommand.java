@@ -1,6 +1,5 @@
 package ai.temper.app.cli;
 
-import ai.temper.engine.TorchRuntime;
 import ai.temper.engine.Workbench;
 import ai.temper.engine.recipe.Recipe;
 import ai.temper.engine.recipe.RecipeRunner;
@@ -10,6 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
@@ -32,14 +32,12 @@ public final class RecipeCommand {
     @ParentCommand RecipeCommand parent;
     @Parameters(paramLabel = "FILE.yaml", description = "The recipe.") Path file;
 
-    @Option(names = "--threads", paramLabel = "N",
-        description = "libtorch intra-op threads (default: $TEMPER_THREADS, else every core).")
-    Integer threads;
+    @Mixin ThreadsOption threads;
 
     @Override
     public Integer call() throws Exception {
       Recipe recipe = Recipe.load(file);
-      TorchRuntime.configure(threads);
+      threads.apply();
       Workbench wb = parent.root.workbench();
       RecipeRunner runner = new RecipeRunner(wb, line -> System.err.println(line));
       RecipeRunner.Outcome o = ConsoleProgress.run(wb.jobs(), "recipe",
@@ -51,23 +49,34 @@ public final class RecipeCommand {
 
   @Command(name = "export", mixinStandardHelpOptions = true,
       description = "Write a recipe for a cluster trainer: datasets as JSONL, flags mapped to "
-          + "its names, a launch script (open-instruct only for now).")
+          + "its names, a launch script (open-instruct or TRL).")
   static final class Export implements Callable<Integer> {
     @Parameters(paramLabel = "FILE.yaml", description = "The recipe.") Path file;
 
-    @Option(names = "--target", required = true, paramLabel = "open-instruct",
-        description = "The trainer: open-instruct.") String target;
+    @Option(names = "--target", required = true, paramLabel = "open-instruct|trl",
+        description = "The trainer: open-instruct or trl.") String target;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Folder.")
     Path out;
 
     @Override
     public Integer call() throws Exception {
-      if (!target.equals("open-instruct")) {
-        throw new IllegalArgumentException("--target: '" + target + "' is not supported yet "
-            + "(open-instruct is)");
+      if (!target.equals("open-instruct") && !target.equals("trl")) {
+        throw new IllegalArgumentException("--target: '" + target + "' is not supported "
+            + "(open-instruct or trl)");
       }
       Recipe recipe = Recipe.load(file);
+      if (target.equals("trl")) {
+        var t = ai.temper.engine.recipe.TrlExport.write(recipe, out);
+        for (var c : t.commands()) {
+          System.err.println(c.stage() + ": trl " + c.command() + ", " + c.flags().size()
+              + " flags" + (c.notCarried().isEmpty() ? "" : "; not carried: "
+                  + String.join(", ", c.notCarried())));
+        }
+        t.datasets().forEach(System.out::println);
+        System.out.println(t.launchScript());
+        return 0;
+      }
       var r = ai.temper.engine.recipe.OpenInstructExport.write(recipe, out);
       for (var c : r.commands()) {
         System.err.println(c.stage() + ": " + c.script() + ", " + c.flags().size() + " flags"

@@ -1,6 +1,7 @@
 package ai.temper.app.cli;
 
 import ai.temper.engine.Devices;
+import ai.temper.engine.Precision;
 import ai.temper.engine.Workbench;
 import java.nio.file.Path;
 import picocli.CommandLine.Command;
@@ -53,6 +54,16 @@ public final class TemperCommand {
           + "cuda, cuda:N or mps. Default: $TEMPER_DEVICE, else auto.")
   void device(String spec) {
     Devices.select(spec);
+  }
+
+  /** Every command takes it; training runs resolve it against their config and device. */
+  @Option(names = "--precision", paramLabel = "auto|fp32|fp16|bf16", scope = ScopeType.INHERIT,
+      description = "Compute precision of training (float32 master weights and AdamW state "
+          + "always): auto (fp16 with loss scaling on a CUDA GPU, else fp32), fp32, fp16; bf16 "
+          + "is refused (DJL has no bfloat16). Wins over a config's bf16/fp16. Default: "
+          + "$TEMPER_PRECISION, else auto.")
+  void precision(String spec) {
+    Precision.select(spec);
   }
 
   /** The home chosen on the command line, from the environment, or the default. */

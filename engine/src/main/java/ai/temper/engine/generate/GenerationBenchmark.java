@@ -50,13 +50,33 @@ public final class GenerationBenchmark {
   /** Runs {@code positions} positions per row (BOS included) for {@code batch} rows. */
   public Result measure(String name, LlamaModel model, boolean kvCache, int batch,
       int positions) {
-    Generator g = new Generator(model, null).kvCache(kvCache).maxBatch(batch);
     List<int[]> prompts = new ArrayList<>();
     int bos = Math.max(0, model.config().bosTokenId());
     for (int i = 0; i < batch; i++) {
       prompts.add(new int[] {bos});
     }
     SamplingParams p = SamplingParams.greedy(0).withMaxLength(positions).withIgnoreEos(true);
+    return measure(name, model, kvCache, prompts, p, positions);
+  }
+
+  /**
+   * Decodes {@code newTokens} tokens after each of {@code prompts} (one batch, greedy, EOS
+   * ignored): the raw batched decoding of given prompts, e.g. a GRPO step's, prefill included
+   * in the time, only new tokens counted.
+   */
+  public Result measure(String name, LlamaModel model, List<int[]> prompts, int newTokens) {
+    int longest = 0;
+    for (int[] p : prompts) {
+      longest = Math.max(longest, p.length);
+    }
+    return measure(name, model, true, prompts, SamplingParams.greedy(newTokens)
+        .withIgnoreEos(true), longest + newTokens);
+  }
+
+  private Result measure(String name, LlamaModel model, boolean kvCache, List<int[]> prompts,
+      SamplingParams p, int positions) {
+    int batch = prompts.size();
+    Generator g = new Generator(model, null).kvCache(kvCache).maxBatch(batch);
     long warmEnd = System.nanoTime() + (long) (warmupSeconds * 1e9);
     for (int i = 0; i < warmup || System.nanoTime() < warmEnd; i++) {
       g.generateIds(prompts, p, TokenListener.NONE);

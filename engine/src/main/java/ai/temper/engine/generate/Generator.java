@@ -12,6 +12,7 @@ import ai.temper.engine.model.DecodeSession;
 import ai.temper.engine.model.LlamaConfig;
 import ai.temper.engine.model.LlamaModel;
 import ai.temper.engine.tokenizer.Tokenizer;
+import java.nio.IntBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -95,7 +96,7 @@ public final class Generator {
     synchronized (model) {
       for (int from = 0; from < prompts.size(); from += maxBatch) {
         List<int[]> chunk = prompts.subList(from, Math.min(prompts.size(), from + maxBatch));
-        Batch batch = new Batch(chunk, from, params, listener, seed);
+        DecodeBatch batch = new DecodeBatch(chunk, from, params, listener, seed);
         int before = JniUtils.getNumThreads();
         try {
           out.addAll(batch.run());
@@ -120,8 +121,8 @@ public final class Generator {
     }
   }
 
-  /** One decoding batch. */
-  private final class Batch {
+  /** Prompts decoded together, step by step (the training batch is train.Batch). */
+  private final class DecodeBatch {
     private final Row[] rows;
     private final SamplingParams params;
     private final TokenListener listener;
@@ -132,7 +133,7 @@ public final class Generator {
     private final ThreadTuner tuner;
     private int threadsNow;
 
-    Batch(List<int[]> prompts, int offset, SamplingParams params, TokenListener listener,
+    DecodeBatch(List<int[]> prompts, int offset, SamplingParams params, TokenListener listener,
         long seed) {
       this.params = params;
       this.listener = listener;
@@ -211,21 +212,51 @@ public final class Generator {
 
     private void decode(int steps) {
       int b = rows.length;
-      int[][] tokens = new int[b][maxPrompt];
-      boolean[][] real = new boolean[b][maxPrompt];
+      int capacity = maxPrompt + steps;
+      // rows with equal prompts (a GRPO group) share one prefill: a prefix cache
+      int[] source = new int[b];
+      List<int[]> unique = new ArrayList<>();
+      Map<IntBuffer, Integer> seen = new HashMap<>();
       for (int i = 0; i < b; i++) {
         int[] p = rows[i].prompt;
+        source[i] = seen.computeIfAbsent(IntBuffer.wrap(p), k -> {
+          unique.add(p);
+          return unique.size() - 1;
+        });
+      }
+      boolean share = kvCache && unique.size() < b && model.fastDecodes(capacity);
+      List<int[]> prefilled = new ArrayList<>();
+      if (share) {
+        prefilled.addAll(unique);
+      } else {
+        for (Row r : rows) {
+          prefilled.add(r.prompt);
+        }
+      }
+      int n = prefilled.size();
+      int[][] tokens = new int[n][maxPrompt];
+      boolean[][] real = new boolean[n][maxPrompt];
+      for (int i = 0; i < n; i++) {
+        int[] p = prefilled.get(i);
         int padding = maxPrompt - p.length;
         Arrays.fill(tokens[i], 0, padding, pad);
         System.arraycopy(p, 0, tokens[i], padding, p.length);
         Arrays.fill(real[i], padding, maxPrompt, true);
       }
       useThreads(tuner.preferred()); // the prefill is not timed: it is no typical step
+      DecodeSession pooled = kvCache ? model.pooledSession(b, capacity) : null;
+      DecodeSession session = pooled;
       try (NDManager manager = Devices.newManager()) {
-        DecodeSession session = kvCache ? model.pooledSession(b, maxPrompt + steps) : null;
         List<int[]> history = new ArrayList<>(); // no-cache mode: every fed column
         NDArray logits;
-        if (session != null) {
+        if (session != null && share) {
+          try (DecodeSession first = model.newSession(n, maxPrompt)) {
+            NDArray once = first.prefill(tokens, real, manager, false);
+            session.copyRows(first, source);
+            logits = DecodeSession.selectRows(once, source, manager);
+            once.close();
+          }
+        } else if (session != null) {
           logits = session.prefill(tokens, real, manager, false);
         } else {
           for (int t = 0; t < maxPrompt; t++) {
@@ -237,28 +268,61 @@ public final class Generator {
           }
           logits = fullForwardLogits(history, real, manager);
         }
-        while (true) {
+        int[] live = new int[b]; // session row -> row
+        for (int i = 0; i < b; i++) {
+          live[i] = i;
+        }
+        for (int done = 0; ; done++) {
           int[] next;
           try (NDManager step = manager.newSubManager()) {
             logits.attach(step); // freed with what pick() derives from it
-            next = pick(logits);
+            next = pick(logits, live, step);
           }
-          boolean any = false;
-          for (int i = 0; i < b; i++) {
-            if (rows[i].finish == null) {
-              rows[i].accept(next[i]);
+          int alive = 0;
+          for (int k = 0; k < live.length; k++) {
+            Row r = rows[live[k]];
+            if (r.finish == null) {
+              r.accept(next[k]);
             }
-            any |= rows[i].finish == null;
-            if (rows[i].finish != null) {
-              next[i] = pad;
+            if (r.finish == null) {
+              alive++;
+            } else {
+              next[k] = pad;
             }
           }
-          if (!any) {
+          if (alive == 0) {
             return;
+          }
+          // finished rows leave the batch once a quarter of it is done and steps remain
+          if (session != null && alive <= live.length * 3 / 4 && steps - done > 4
+              && model.fastDecodes(capacity)) {
+            int[] keep = new int[alive];
+            int[] fed = new int[alive];
+            int[] rowsLeft = new int[alive];
+            for (int k = 0, j = 0; k < live.length; k++) {
+              if (rows[live[k]].finish == null) {
+                keep[j] = k;
+                fed[j] = next[k];
+                rowsLeft[j++] = live[k];
+              }
+            }
+            DecodeSession smaller = model.newSession(alive, capacity);
+            if (smaller.canCopyRows(session)) {
+              smaller.copyRows(session, keep);
+              if (session != pooled) {
+                session.close();
+              }
+              session = smaller;
+              next = fed;
+              live = rowsLeft;
+            } else {
+              smaller.close();
+            }
           }
           if (session != null) {
             int[] fed = next;
-            logits = timed(() -> session.step(fed, manager));
+            DecodeSession s = session;
+            logits = timed(() -> s.step(fed, manager));
           } else {
             history.add(next);
             logits = timed(() -> {
@@ -269,6 +333,10 @@ public final class Generator {
               }
             });
           }
+        }
+      } finally {
+        if (session != null && session != pooled) {
+          session.close();
         }
       }
     }
@@ -292,8 +360,15 @@ public final class Generator {
       return model.logits(hidden.get(new NDIndex(":, -1, :")));
     }
 
-    private int[] pick(NDArray logits) {
-      int b = rows.length;
+    /**
+     * The next token of each session row ({@code live[k]} is its row). Without top-k/top-p
+     * the draw happens on the tensor side: each row's own seeded generator gives one uniform
+     * u, and the token is the first whose cumulative probability exceeds u times the row's
+     * total (inverse-CDF sampling, as the Java sampler draws), so only B floats go in and B ids
+     * come out instead of B x vocab probabilities.
+     */
+    private int[] pick(NDArray logits, int[] live, NDManager nd) {
+      int b = live.length;
       int[] next = new int[b];
       if (params.isGreedy()) {
         long[] ids = logits.argMax(1).toLongArray();
@@ -303,11 +378,24 @@ public final class Generator {
         return next;
       }
       NDArray scaled = params.temperature() == 1.0 ? logits : logits.div(params.temperature());
-      float[] probs = scaled.softmax(1).toFloatArray();
       int vocab = (int) logits.getShape().get(1);
+      if (!sampler.cuts(vocab)) {
+        float[] u = new float[b];
+        for (int i = 0; i < b; i++) {
+          u[i] = rows[live[i]].finish == null ? (float) rows[live[i]].rng.nextDouble() : 0f;
+        }
+        NDArray cdf = scaled.softmax(1).cumSum(1);
+        NDArray threshold = cdf.get(new NDIndex(":, -1:")).mul(nd.create(u, new Shape(b, 1)));
+        long[] ids = cdf.lte(threshold).sum(new int[] {1}).toLongArray();
+        for (int i = 0; i < b; i++) {
+          next[i] = (int) Math.min(ids[i], vocab - 1);
+        }
+        return next;
+      }
+      float[] probs = scaled.softmax(1).toFloatArray();
       for (int i = 0; i < b; i++) {
-        if (rows[i].finish == null) {
-          next[i] = sampler.sample(probs, i * vocab, vocab, rows[i].rng);
+        if (rows[live[i]].finish == null) {
+          next[i] = sampler.sample(probs, i * vocab, vocab, rows[live[i]].rng);
         }
       }
       return next;

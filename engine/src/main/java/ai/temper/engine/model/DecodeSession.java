@@ -329,6 +329,81 @@ public final class DecodeSession implements AutoCloseable {
   }
 
   /**
+   * Whether {@link #copyRows} can fill this session from {@code src}: both run the fast
+   * decoder on the same weights, and {@code src}'s slots fit.
+   */
+  public boolean canCopyRows(DecodeSession src) {
+    return forward == null && src.forward == null && src.w == w && !closed && !src.closed
+        && src.length <= capacity;
+  }
+
+  /**
+   * Makes this (empty or used) session's row b a copy of row {@code source[b]} of {@code src}:
+   * its cache slots, which of them are real, and its next position. Rows then decode on their
+   * own. GRPO's groups share a prompt, so the prompt is prefilled once per group and copied
+   * (a prefix cache), and finished rows are dropped by copying the live ones to a smaller
+   * session. Logits computed in {@code src} are copied by the caller ({@link #selectRows}).
+   */
+  public void copyRows(DecodeSession src, int[] source) {
+    checkOpen();
+    src.checkOpen();
+    if (!canCopyRows(src) || source.length != batch) {
+      throw new IllegalArgumentException("cannot copy " + source.length + " rows of a "
+          + src.batch + "-row session into this " + batch + "-row one");
+    }
+    int t = src.length;
+    reset();
+    if (t == 0) {
+      return;
+    }
+    long[] idx = new long[batch];
+    for (int b = 0; b < batch; b++) {
+      if (source[b] < 0 || source[b] >= src.batch) {
+        throw new IllegalArgumentException("row " + source[b] + " is not a row of the source");
+      }
+      idx[b] = source[b];
+      System.arraycopy(src.valid[source[b]], 0, valid[b], 0, t);
+      nextPos[b] = src.nextPos[source[b]];
+      for (int j = 0; j < t; j++) {
+        padded |= !valid[b][j];
+      }
+    }
+    length = t;
+    try (NDScope scope = new NDScope()) {
+      PtNDArray rows = (PtNDArray) manager.create(idx);
+      long[] step5 = {1, 1, 1, 1, 1};
+      for (int l = 0; l < cache.length; l++) {
+        // the source's slots [0, t) as one row per sequence, gathered like embedding rows
+        PtNDArray part = JniUtils.reshape(JniUtils.slice(src.cache5[l], 4, 0, t, 1),
+            new long[] {src.batch, -1});
+        PtNDArray picked = JniUtils.reshape(JniUtils.embedding(rows, part, false),
+            new long[] {batch, kvHeads, 2, headDim, t});
+        JniUtils.indexSet(cache5[l], picked, new long[] {0, 0, 0, 0, 0},
+            new long[] {batch, kvHeads, 2, headDim, t}, step5);
+      }
+    }
+    if (padded) {
+      writeMask();
+    }
+  }
+
+  /** Rows {@code source[b]} of a (rows, ...) array, attached to {@code out}. */
+  public static NDArray selectRows(NDArray a, int[] source, NDManager out) {
+    long[] idx = new long[source.length];
+    for (int b = 0; b < source.length; b++) {
+      idx[b] = source[b];
+    }
+    try (NDScope scope = new NDScope()) {
+      PtNDArray rows = (PtNDArray) a.getManager().create(idx);
+      PtNDArray flat = JniUtils.reshape((PtNDArray) a, new long[] {a.getShape().get(0), -1});
+      Shape s = a.getShape();
+      long[] shape = s.getShape().clone();
+      shape[0] = source.length;
+      return keep(JniUtils.reshape(JniUtils.embedding(rows, flat, false), shape), out);
+    }
+  }
+
+  /**
    * Appends one token per row (all real) and returns the logits (B, vocab) of that slot,
    * attached to {@code out}.
    */

@@ -153,4 +153,52 @@ public final class Llama2cCheckpoint {
     }
     return new Tensor(w.shape(), out);
   }
+
+  /**
+   * Writes a model of shape {@code c} with random weights (N(0, 0.02), norm gains 1) in the
+   * llama2.c legacy format that run.c reads: the 7-int header (vocab_size negative when the
+   * output head is not tied), the weights in run.c's order, the unused RoPE tables, and
+   * lm_head when untied. For benchmarks against run.c on the same file.
+   */
+  public static void writeRandom(Path file, LlamaConfig c, long seed) {
+    int d = c.hiddenSize();
+    int layers = c.numHiddenLayers();
+    long kv = c.kvDim();
+    long f = c.intermediateSize();
+    long[] counts = {(long) c.vocabSize() * d, (long) layers * d, (long) layers * d * d,
+        layers * kv * d, layers * kv * d, (long) layers * d * d, (long) layers * d,
+        layers * f * d, layers * d * f, layers * f * d, d,
+        (long) c.maxPositionEmbeddings() * c.headDim(),
+        c.tieWordEmbeddings() ? 0 : (long) c.vocabSize() * d};
+    boolean[] gains = {false, true, false, false, false, false, true, false, false, false,
+        true, false, false};
+    java.util.Random rng = new java.util.Random(seed);
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE,
+        StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+      java.nio.ByteBuffer header = java.nio.ByteBuffer.allocate(HEADER_BYTES)
+          .order(ByteOrder.LITTLE_ENDIAN);
+      header.putInt(d).putInt(c.intermediateSize()).putInt(layers)
+          .putInt(c.numAttentionHeads()).putInt(c.numKeyValueHeads())
+          .putInt(c.tieWordEmbeddings() ? c.vocabSize() : -c.vocabSize())
+          .putInt(c.maxPositionEmbeddings()).flip();
+      ch.write(header);
+      java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(1 << 20)
+          .order(ByteOrder.LITTLE_ENDIAN);
+      for (int k = 0; k < counts.length; k++) {
+        for (long i = 0; i < counts[k]; i++) {
+          buf.putFloat(gains[k] ? 1f : k == 11 ? 0f : (float) (0.02 * rng.nextGaussian()));
+          if (!buf.hasRemaining()) {
+            buf.flip();
+            ch.write(buf);
+            buf.clear();
+          }
+        }
+      }
+      buf.flip();
+      ch.write(buf);
+    } catch (IOException e) {
+      throw new TemperException(file + ": cannot write llama2.c checkpoint: " + e.getMessage(),
+          e);
+    }
+  }
 }

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
@@ -43,6 +44,11 @@ public final class LlamaModel implements AutoCloseable {
   private final Rope localRope;
   private FastWeights fast;
   private DecodeSession pooled;
+  private boolean gradientCheckpointing;
+  /** float32 scratch arrays by shape, for widening float16 weights outside training. */
+  private final Map<Shape, NDArray> scratch = new java.util.HashMap<>();
+  /** The type of the forward's matrix products (float32: the exact path); see {@link #linear}. */
+  private DataType computeType = DataType.FLOAT32;
 
   private LlamaModel(LlamaConfig config, NDManager manager, Map<String, NDArray> params) {
     this.config = config;
@@ -70,7 +76,7 @@ public final class LlamaModel implements AutoCloseable {
     try {
       for (Map.Entry<String, long[]> e : parameterShapes(config).entrySet()) {
         Tensor t = weights.require(e.getKey(), source, e.getValue());
-        NDArray a = m.create(t.data(), new Shape(t.shape()));
+        NDArray a = WeightArrays.create(m, t);
         a.setName(e.getKey());
         p.put(e.getKey(), a);
       }
@@ -174,6 +180,19 @@ public final class LlamaModel implements AutoCloseable {
     return config;
   }
 
+  /**
+   * gradient_checkpointing: while gradients are recorded, {@link #hiddenStates} keeps only each
+   * decoder layer's input and {@link #backwardCheckpointed} recomputes the layers one at a time
+   * during the backward pass, so activations of one layer, not all, are alive at once.
+   */
+  public void setGradientCheckpointing(boolean on) {
+    this.gradientCheckpointing = on;
+  }
+
+  public boolean gradientCheckpointing() {
+    return gradientCheckpointing;
+  }
+
   /** The manager that owns the parameters. */
   public NDManager manager() {
     return manager;
@@ -215,12 +234,72 @@ public final class LlamaModel implements AutoCloseable {
     StateDict sd = new StateDict();
     for (Map.Entry<String, NDArray> e : params.entrySet()) {
       NDArray a = e.getValue();
-      sd.put(e.getKey(), new Tensor(a.getShape().getShape(), a.toFloatArray()));
+      sd.put(e.getKey(), new Tensor(a.getShape().getShape(), floats(a)));
     }
     return sd;
   }
 
+  /** An array's values as float32 (a float16 weight is widened on the way out). */
+  public static float[] floats(NDArray a) {
+    if (a.getDataType() == DataType.FLOAT32) {
+      return a.toFloatArray();
+    }
+    try (NDArray wide = a.toType(DataType.FLOAT32, true)) {
+      return wide.toFloatArray();
+    }
+  }
+
+  /** Whether some weight is kept in float16 (see {@link WeightArrays}). */
+  public boolean halfWeights() {
+    for (NDArray a : params.values()) {
+      if (a.getDataType() == DataType.FLOAT16) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Widens every float16 weight to float32 in place of the original (full training updates
+   * the weights themselves, which needs float32 values and gradients).
+   */
+  public void widenToFloat32() {
+    releaseInference();
+    scratch.values().forEach(NDArray::close);
+    scratch.clear();
+    for (Map.Entry<String, NDArray> e : params.entrySet()) {
+      NDArray a = e.getValue();
+      if (a.getDataType() != DataType.FLOAT32) {
+        NDArray wide;
+        try (ai.temper.engine.NoGrad ng = ai.temper.engine.NoGrad.enter()) {
+          wide = a.toType(DataType.FLOAT32, true);
+        }
+        NDScope.unregister(wide);
+        wide.attach(manager);
+        wide.setName(e.getKey());
+        a.close();
+        e.setValue(wide);
+      }
+    }
+  }
+
   // ---------------------------------------------------------------- training / scoring path
+
+  /**
+   * The type the matrix products of {@link #forward} / {@link #hiddenStates} run in: float32
+   * (the default, exact), or float16 for mixed-precision training. The parameters stay as they
+   * are (float32 master weights); each product casts its operands and widens its result back,
+   * through casts autograd records, so gradients arrive on the parameters in float32. Norms,
+   * softmax, residuals and the loss stay float32, as under PyTorch's autocast. Decoding
+   * sessions ignore it.
+   */
+  public void setComputeType(DataType type) {
+    computeType = type == null ? DataType.FLOAT32 : type;
+  }
+
+  public DataType computeType() {
+    return computeType;
+  }
 
   /**
    * Logits (B, T, vocab) for token ids (B, T). {@code attentionMask} (B, T) marks real tokens
@@ -234,7 +313,8 @@ public final class LlamaModel implements AutoCloseable {
   /** The output head applied to hidden states (..., hidden) -> (..., vocab). */
   public NDArray logits(NDArray hidden) {
     String head = config.tieWordEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight";
-    NDArray logits = linear(hidden, head, null);
+    NDArray logits = parameter(head).getDataType() == DataType.FLOAT32 ? linear(hidden, head, null)
+        : chunkedHead(hidden, parameter(head));
     double cap = config.variant().finalSoftcap();
     return cap > 0 ? softcap(logits, cap) : logits;
   }
@@ -360,6 +440,9 @@ public final class LlamaModel implements AutoCloseable {
     NDArray x = ids.getNDArrayInternal()
         .embedding(ids, parameter("model.embed_tokens.weight"), SparseFormat.DENSE)
         .singletonOrThrow();
+    if (x.getDataType() != DataType.FLOAT32) {
+      x = x.toType(DataType.FLOAT32, false);
+    }
     if (config.variant().scaleEmbeddings()) {
       // Gemma: embeddings times sqrt(hidden_size), rounded to the activations' dtype
       x = x.mul(scalar(x, (float) Math.sqrt(config.hiddenSize())));
@@ -484,13 +567,14 @@ public final class LlamaModel implements AutoCloseable {
     // operand into a temporary tensor over a Java buffer and frees it right after the op, but
     // autograd keeps it for mul's backward, which then reads freed memory (wrong gradients)
     double scalar = v.queryPreAttnScalar() > 0 ? v.queryPreAttnScalar() : hd;
-    NDArray scores = qg.matMul(k.transpose(0, 1, 3, 2)).mul(scalar(qg, (float) (1 / Math.sqrt(scalar))));
+    NDArray scores = product(qg, k.transpose(0, 1, 3, 2))
+        .mul(scalar(qg, (float) (1 / Math.sqrt(scalar))));
     if (v.attnSoftcap() > 0) {
       scores = softcap(scores, v.attnSoftcap());
     }
     scores = scores.reshape(b, kvHeads, groups, t, s).add(step.bias(sliding));
     NDArray probs = scores.softmax(-1).reshape(b, kvHeads, groups * t, s);
-    NDArray out = probs.matMul(val).reshape(b, heads, t, hd).transpose(0, 2, 1, 3)
+    NDArray out = product(probs, val).reshape(b, heads, t, hd).transpose(0, 2, 1, 3)
         .reshape(b, t, (long) heads * hd);
     return linear(out, p + "self_attn.o_proj.weight", p + "self_attn.o_proj.bias");
   }
@@ -554,9 +638,93 @@ public final class LlamaModel implements AutoCloseable {
   /** x W^T (+ b), plus the adapter on that weight if one is set. */
   private NDArray linear(NDArray x, String weight, String biasName) {
     NDArray bias = biasName == null ? null : params.get(biasName);
-    NDArray y = x.getNDArrayInternal().linear(x, parameter(weight), bias).singletonOrThrow();
+    NDArray w = widened(parameter(weight), x);
+    NDArray y;
+    if (computeType == DataType.FLOAT32) {
+      y = x.getNDArrayInternal().linear(x, w, bias).singletonOrThrow();
+    } else {
+      NDManager m = x.getManager();
+      NDArray xc = cast(x, computeType, m);
+      y = cast(xc.getNDArrayInternal().linear(xc, cast(w, computeType, m),
+          bias == null ? null : cast(bias, computeType, m)).singletonOrThrow(), DataType.FLOAT32, m);
+    }
     LinearAdapter a = adapters.get(weight);
     return a == null ? y : y.add(a.forward(x));
+  }
+
+  /** Rows of the output head widened at a time: a float32 copy of at most 32 MB. */
+  static final long HEAD_CHUNK_BYTES = 32L << 20;
+
+  /**
+   * The output head over a float16 matrix, a block of vocabulary rows at a time, so that no
+   * float32 copy of the whole (vocab, hidden) matrix is ever made.
+   */
+  private NDArray chunkedHead(NDArray hidden, NDArray w) {
+    long vocab = w.getShape().get(0);
+    long d = w.getShape().get(1);
+    long rows = Math.max(1, HEAD_CHUNK_BYTES / (d * Float.BYTES));
+    NDList parts = new NDList();
+    for (long r = 0; r < vocab; r += rows) {
+      long end = Math.min(vocab, r + rows);
+      NDArray block = ai.djl.pytorch.jni.JniUtils.slice((ai.djl.pytorch.engine.PtNDArray) w, 0,
+          r, end, 1);
+      NDScope.unregister(block);
+      block.attach(hidden.getManager());
+      parts.add(hidden.getNDArrayInternal().linear(hidden, widened(block, hidden), null)
+          .singletonOrThrow());
+    }
+    return parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts, -1);
+  }
+
+  /**
+   * A float16 weight as float32, just in time: when gradients flow through {@code input} a
+   * fresh copy that autograd keeps until the backward pass (with gradient checkpointing, one
+   * layer's worth); otherwise a reused scratch array per shape, so inference holds one
+   * layer's float32 copy at most. Float32 weights pass through.
+   */
+  private NDArray widened(NDArray w, NDArray input) {
+    if (w.getDataType() == DataType.FLOAT32) {
+      return w;
+    }
+    if (ai.djl.pytorch.jni.JniUtils.isGradMode() && input.hasGradient()) {
+      // the backward pass of x W^T needs W: a scratch array overwritten later would corrupt it
+      NDArray wide = w.toType(DataType.FLOAT32, true);
+      wide.attach(input.getManager());
+      return wide;
+    }
+    Shape s = w.getShape();
+    NDArray buf = scratch.get(s);
+    if (buf == null) {
+      buf = manager.zeros(s);
+      NDScope.unregister(buf);
+      scratch.put(s, buf);
+    }
+    buf.set(ALL, w);
+    return buf;
+  }
+
+  private static final ai.djl.ndarray.index.NDIndex ALL = new ai.djl.ndarray.index.NDIndex(":");
+
+  /** a b (batched), in the compute type, widened back to float32. */
+  private NDArray product(NDArray a, NDArray b) {
+    if (computeType == DataType.FLOAT32) {
+      return a.matMul(b);
+    }
+    NDManager m = a.getManager();
+    return cast(cast(a, computeType, m).matMul(cast(b, computeType, m)), DataType.FLOAT32, m);
+  }
+
+  /**
+   * {@code a} as {@code type}, in manager {@code m}, as an op autograd records: DJL's
+   * {@code toType} runs under libtorch's no-grad guard (no gradient would flow back through
+   * it), so the value is added in place into zeros of the new type, which autograd follows
+   * and whose backward hands the gradient back in {@code a}'s type.
+   */
+  static NDArray cast(NDArray a, DataType type, NDManager m) {
+    if (a.getDataType() == type) {
+      return a;
+    }
+    return m.zeros(a.getShape(), type).addi(a);
   }
 
   /** cos and sin (B, 1, T, rotary dims) at each token's position. */
@@ -629,7 +797,7 @@ public final class LlamaModel implements AutoCloseable {
    */
   public boolean fastDecodes(int capacity) {
     DecoderVariant v = config.variant();
-    return v.fastDecodable() && (!v.hasSlidingLayers() || capacity <= v.slidingWindow())
+    return v.fastDecodable() && !halfWeights() && (!v.hasSlidingLayers() || capacity <= v.slidingWindow())
         && capacity <= rope.singleTableUpTo();
   }
 
@@ -676,6 +844,7 @@ public final class LlamaModel implements AutoCloseable {
   @Override
   public void close() {
     releaseInference();
+    scratch.clear();
     manager.close();
   }
 }

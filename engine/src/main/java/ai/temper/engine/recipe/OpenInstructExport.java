@@ -75,6 +75,12 @@ public final class OpenInstructExport {
     List<Command> commands = new ArrayList<>();
     List<Path> datasets = new ArrayList<>();
     String previous = null;
+    if (recipe.base() != null) {
+      sh.append("# the recipe's base (a Temper library model): export it as a Hugging Face "
+          + "folder first\n# (temper convert), then point BASE_MODEL at it\nBASE_MODEL=${"
+          + "BASE_MODEL:-").append(recipe.base()).append("}\n");
+      previous = "$BASE_MODEL";
+    }
     for (Stage s : recipe.stages()) {
       String a = s.algorithm();
       if (a.equals("generate")) {
@@ -142,7 +148,7 @@ public final class OpenInstructExport {
     return new Result(launch, commands, datasets);
   }
 
-  private static JsonNode configNode(Recipe recipe, Stage s, String home) throws IOException {
+  static JsonNode configNode(Recipe recipe, Stage s, String home) throws IOException {
     JsonNode c = s.node().get("config");
     String text = c.isTextual()
         ? Files.readString(recipe.dir().resolve(c.asText()), StandardCharsets.UTF_8)

@@ -22,9 +22,11 @@ import java.util.Set;
  * A recipe file: a name and stages run in order, each naming its algorithm. Training stages
  * ({@code pretrain, sft, dpo, rm, ppo, grpo}) carry a {@code config} (an inline mapping of the
  * algorithm's fields, or a YAML file relative to the recipe); {@code eval} stages name a
- * {@code suite}; a {@code generate} stage writes the starter story world. See README.
+ * {@code suite}; a {@code generate} stage writes the starter story world. An optional
+ * {@code base} names the model the first training stage (and any eval stage before it) starts
+ * from: a library model's name or a path. See README.
  */
-public record Recipe(String name, Path file, String text, List<Stage> stages) {
+public record Recipe(String name, Path file, String text, String base, List<Stage> stages) {
   public static final Set<String> ALGORITHMS = Set.of("generate", "pretrain", "sft", "dpo",
       "rm", "ppo", "grpo", "eval");
   static final ObjectMapper YAML = Json.YAML;
@@ -92,7 +94,13 @@ public record Recipe(String name, Path file, String text, List<Stage> stages) {
     }
     Path p = file.getFileName();
     String name = root.path("name").asText(p == null ? "recipe" : p.toString());
-    return new Recipe(name, file, text, List.copyOf(stages));
+    JsonNode baseNode = root.get("base");
+    if (baseNode != null && !(baseNode.isTextual() && !baseNode.asText().isBlank())) {
+      throw new TemperException(file + ": field 'base' must be a model's name in the library "
+          + "or a path");
+    }
+    return new Recipe(name, file, text, baseNode == null ? null : baseNode.asText().strip(),
+        List.copyOf(stages));
   }
 
   public Path dir() {

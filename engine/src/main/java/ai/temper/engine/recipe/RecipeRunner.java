@@ -88,7 +88,7 @@ public final class RecipeRunner {
     }
     List<StageRow> rows = repo.stages(id);
     Map<String, String> checkpoints = new LinkedHashMap<>();
-    String current = null;
+    String current = recipe.base() == null ? null : substitute(recipe.base(), checkpoints);
     int n = recipe.stages().size();
     for (int i = 0; i < n; i++) {
       Stage stage = recipe.stages().get(i);
@@ -272,7 +272,7 @@ public final class RecipeRunner {
     }
     repo.stageRunning(row.id(), null);
     log.accept(head + ": evaluating " + model + " on " + suite.name());
-    SuiteOutcome r = new Evaluator(wb).run(model, suite, o, ctx);
+    SuiteOutcome r = wb.evaluations().run(model, suite, o, ctx);
     List<String> ids = new ArrayList<>();
     for (TaskOutcome t : r.tasks()) {
       if (t.status() == Status.FAILED) {

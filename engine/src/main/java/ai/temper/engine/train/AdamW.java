@@ -1,7 +1,6 @@
 package ai.temper.engine.train;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.pytorch.engine.PtNDArray;
@@ -9,11 +8,12 @@ import ai.djl.pytorch.jni.JniUtils;
 import ai.temper.engine.Devices;
 import ai.temper.engine.NoGrad;
 import ai.temper.engine.TemperException;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.file.Files;
+import ai.temper.engine.model.Tensor;
+import ai.temper.engine.model.hf.DType;
+import ai.temper.engine.model.hf.SafetensorsFile;
+import ai.temper.engine.model.hf.SafetensorsWriter;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -73,6 +73,16 @@ public final class AdamW implements AutoCloseable {
    * {@code torch.nn.utils.clip_grad_norm_} does.
    */
   public double clipGradNorm(double maxNorm) {
+    return clipGradNorm(maxNorm, 1);
+  }
+
+  /**
+   * As {@link #clipGradNorm(double)} for gradients of a loss multiplied by {@code lossScale}
+   * (fp16 loss scaling): they are divided by it in the same pass as the clipping, and the norm
+   * returned is that of the unscaled gradients. When the gradients hold an inf or NaN (an
+   * overflow) they are left as they are and NaN is returned: the caller skips the step.
+   */
+  public double clipGradNorm(double maxNorm, double lossScale) {
     try (NoGrad ng = NoGrad.enter(); NDScope scope = new NDScope()) {
       NDArray total = null;
       for (NDArray p : params.values()) {
@@ -80,11 +90,18 @@ public final class AdamW implements AutoCloseable {
         NDArray sq = g.square().sum();
         total = total == null ? sq : total.addi(sq);
       }
-      double norm = total == null ? 0 : Math.sqrt(total.getFloat());
+      double scaled = total == null ? 0 : Math.sqrt(total.getFloat());
+      if (!Double.isFinite(scaled)) {
+        return Double.NaN;
+      }
+      double norm = scaled / lossScale;
+      double coef = 1 / lossScale;
       if (maxNorm > 0 && norm > maxNorm) {
-        float coef = (float) (maxNorm / (norm + 1e-6));
+        coef *= maxNorm / (norm + 1e-6);
+      }
+      if (coef != 1) {
         for (NDArray p : params.values()) {
-          p.getGradient().muli(coef);
+          p.getGradient().muli((float) coef);
         }
       }
       return norm;
@@ -117,6 +134,13 @@ public final class AdamW implements AutoCloseable {
     }
   }
 
+  /** Every first and second moment (float32 whatever the compute precision). */
+  java.util.List<NDArray> moments() {
+    java.util.List<NDArray> out = new java.util.ArrayList<>(expAvg.values());
+    out.addAll(expAvgSq.values());
+    return out;
+  }
+
   /** Clears every gradient before the next accumulation. */
   public void zeroGrad() {
     for (NDArray p : params.values()) {
@@ -124,50 +148,41 @@ public final class AdamW implements AutoCloseable {
     }
   }
 
-  /** Writes the moments (safetensors, "exp_avg.NAME" / "exp_avg_sq.NAME"). */
+  /**
+   * Writes the moments as float32 safetensors ("exp_avg.NAME" / "exp_avg_sq.NAME") with the
+   * writer the model weights use. Checkpoints written before through DJL's NDList encoding
+   * are safetensors files too, and {@link #load} reads both with the one reader.
+   */
   public void save(Path file) {
-    NDList list = new NDList();
+    Map<String, Tensor> moments = new LinkedHashMap<>();
     for (String name : params.keySet()) {
-      NDArray m = expAvg.get(name);
-      NDArray v = expAvgSq.get(name);
-      m.setName("exp_avg." + name);
-      v.setName("exp_avg_sq." + name);
-      list.add(m);
-      list.add(v);
+      moments.put("exp_avg." + name, tensor(expAvg.get(name)));
+      moments.put("exp_avg_sq." + name, tensor(expAvgSq.get(name)));
     }
-    try (OutputStream out = Files.newOutputStream(file)) {
-      list.encode(out, NDList.Encoding.SAFETENSORS);
-    } catch (IOException e) {
-      throw new TemperException("Cannot write optimizer state " + file + ": " + e.getMessage(), e);
-    }
+    SafetensorsWriter.write(file, moments, DType.F32); // its errors name the file
   }
 
   /** Reads moments saved by {@link #save} and the number of steps they belong to. */
   public void load(Path file, long steps) {
-    try (InputStream in = Files.newInputStream(file);
-        NDManager tmp = Devices.newManager()) {
-      NDList list = NDList.decode(tmp, in);
-      Map<String, NDArray> byName = new LinkedHashMap<>();
-      for (NDArray a : list) {
-        byName.put(a.getName(), a);
-      }
-      for (String name : params.keySet()) {
-        copy(byName, "exp_avg." + name, expAvg.get(name), file);
-        copy(byName, "exp_avg_sq." + name, expAvgSq.get(name), file);
-      }
-    } catch (IOException e) {
-      throw new TemperException("Cannot read optimizer state " + file + ": " + e.getMessage(), e);
+    Map<String, Tensor> saved = SafetensorsFile.readAll(file); // its errors name the file
+    for (String name : params.keySet()) {
+      copy(saved, "exp_avg." + name, expAvg.get(name), file);
+      copy(saved, "exp_avg_sq." + name, expAvgSq.get(name), file);
     }
     this.step = steps;
   }
 
-  private static void copy(Map<String, NDArray> saved, String name, NDArray into, Path file) {
-    NDArray a = saved.get(name);
-    if (a == null || !a.getShape().equals(into.getShape())) {
+  private static Tensor tensor(NDArray a) {
+    return new Tensor(a.getShape().getShape(), a.toFloatArray());
+  }
+
+  private static void copy(Map<String, Tensor> saved, String name, NDArray into, Path file) {
+    Tensor t = saved.get(name);
+    if (t == null || !Arrays.equals(t.shape(), into.getShape().getShape())) {
       throw new TemperException(file + ": optimizer state '" + name + "' is missing or has "
           + "another shape than the model's parameter");
     }
-    into.set(a.toFloatArray());
+    into.set(t.data());
   }
 
   @Override

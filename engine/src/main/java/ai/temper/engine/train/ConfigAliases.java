@@ -59,8 +59,8 @@ public final class ConfigAliases {
     alias("dataset_mixer", TrainConfig.MIXER_LIST, "open-instruct (older scripts)",
         "{name: amount} becomes [name, amount, ...]");
 
-    ignore("hardware and precision settings: Temper trains in float32 on the CPU",
-        "use_flash_attn", "attn_implementation", "bf16", "fp16", "tf32", "torch_dtype", "dtype",
+    ignore("hardware and precision settings: the device is --device, the compute precision "
+        + "--precision or bf16 / fp16", "use_flash_attn", "attn_implementation", "tf32", "torch_dtype", "dtype",
         "gradient_checkpointing", "gradient_checkpointing_kwargs", "use_liger_kernel",
         "use_liger", "use_8bit_optimizer", "low_cpu_mem_usage", "fused_optimizer",
         "deepspeed", "fsdp", "fsdp_config", "ddp_timeout", "ddp_find_unused_parameters",

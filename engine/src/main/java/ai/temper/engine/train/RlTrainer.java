@@ -412,9 +412,11 @@ final class RlTrainer {
     JniUtils.setSeed(config.seed() * 1_000_003L + step);
     Map<String, Double> m = new LinkedHashMap<>();
     long t0 = System.nanoTime();
+    long c0 = processCpuNanos();
     List<Sample> samples = rollout(promptsOf(step), rl.numSamplesPerPromptRollout(),
         config.seed() * 1_000_003L + step);
     long t1 = System.nanoTime();
+    long generationCpu = processCpuNanos() - c0;
     ctx.checkCancelled();
     MetricSums sums = new MetricSums();
     score(samples, sums);
@@ -449,11 +451,21 @@ final class RlTrainer {
       tokens += s.completion.length;
     }
     m.put("rollout_tokens_per_s", tokens / Math.max(1e-9, (t1 - t0) / 1e9));
+    if (generationCpu > 0) {
+      // CPU time of the whole process: on a shared machine it moves less than wall time
+      m.put("rollout_tokens_per_cpu_s", tokens / (generationCpu / 1e9));
+    }
     m.put("time/generation", (t1 - t0) / 1e9);
     m.put("time/scoring", (t2 - t1) / 1e9);
     m.put("time/training", (t3 - t2) / 1e9);
     m.put("epoch", (double) step * rl.numUniquePromptsRollout() / trainPrompts.size());
     return m;
+  }
+
+  private static long processCpuNanos() {
+    var os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+    return os instanceof com.sun.management.OperatingSystemMXBean sun
+        ? sun.getProcessCpuTime() : 0;
   }
 
   /** Samples {@code perPrompt} completions of each prompt (consecutive rows per prompt). */
@@ -762,6 +774,9 @@ final class RlTrainer {
           s.completion.length, detail.toString()));
     }
     rollouts.add(rows);
+    for (TrainListener l : listeners) {
+      l.onRollouts(runId, step, rows.size());
+    }
   }
 
   private static double round(double v) {

@@ -132,6 +132,14 @@ public record TrainConfig(
     @Setting(dflt = "1.0", group = "Optimizer",
         doc = "Clip the global gradient norm to this value (0 disables clipping)")
     double maxGradNorm,
+    @Setting(dflt = "false", kinds = {PRETRAIN, SFT, DPO, RM}, group = "Optimizer",
+        doc = "Compute in bfloat16 where possible: DJL 0.36 has no bfloat16 type, so Temper computes"
+            + " in what --precision auto picks and says so in the run's log")
+    boolean bf16,
+    @Setting(dflt = "false", kinds = {PRETRAIN, SFT, DPO, RM}, group = "Optimizer",
+        doc = "Matrix products in float16 with dynamic loss scaling, float32 master weights and "
+            + "AdamW state; false: --precision decides (auto: fp16 on a CUDA GPU, else fp32)")
+    boolean fp16,
     // ---- Schedule ----
     @Setting(dflt = "linear", byKind = {"pretrain=cosine", "grpo=constant", "ppo=constant"},
         choices = {"linear", "cosine", "constant"}, group = "Schedule",
@@ -269,6 +277,8 @@ public record TrainConfig(
   public static final String ADD_BOS = "add_bos";
   public static final String RESUME = "resume_from_checkpoint";
   public static final String EVAL_SUITE = "eval_suite";
+  public static final String BF16 = "bf16";
+  public static final String FP16 = "fp16";
 
   /** The projections LoRA can adapt (the default of lora_target_modules). */
   static final String LORA_MODULE_NAMES =
@@ -566,6 +576,13 @@ public record TrainConfig(
     }
     if (learningRate <= 0) {
       bad.accept(LEARNING_RATE, "must be positive");
+    }
+    if (bf16 && fp16) {
+      bad.accept(FP16, "and bf16 cannot both be true");
+    }
+    if (fp16 && RL.contains(kind)) {
+      bad.accept(FP16, "is not available for " + kind.id() + ": rollouts are scored in "
+          + "float32, so grpo and ppo train in float32");
     }
     if (warmupRatio < 0 || warmupRatio >= 1) {
       bad.accept(WARMUP_RATIO, "must be in [0, 1)");

@@ -11,6 +11,9 @@ public interface TrainListener {
   /** Metrics logged at {@code step} (0: before the first step) of {@code totalSteps}. */
   default void onMetrics(long runId, int step, int totalSteps, Map<String, Double> metrics) {}
 
+  /** A reinforcement-learning step stored its {@code count} rollouts (before its metrics). */
+  default void onRollouts(long runId, int step, int count) {}
+
   /** A checkpoint was written. */
   default void onCheckpoint(long runId, int step, Path dir) {}
 

@@ -159,6 +159,9 @@ public final class TrainableModel implements AutoCloseable {
         out.put(peftName(e.getKey(), "B"), e.getValue().b());
       }
     } else {
+      if (model.halfWeights()) {
+        model.widenToFloat32(); // full training updates the weights: float32 values and moments
+      }
       out.putAll(model.parameters());
     }
     if (score != null) {
@@ -210,7 +213,7 @@ public final class TrainableModel implements AutoCloseable {
     for (var e : model.parameters().entrySet()) {
       LinearAdapter a = lora.get(e.getKey());
       NDArray w = e.getValue();
-      float[] v = w.toFloatArray();
+      float[] v = LlamaModel.floats(w);
       if (a != null) {
         try (NDArray delta = a.weightDelta()) {
           float[] dv = delta.toFloatArray();

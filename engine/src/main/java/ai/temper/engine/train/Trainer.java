@@ -9,6 +9,7 @@ import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import ai.temper.engine.Devices;
 import ai.temper.engine.NoGrad;
+import ai.temper.engine.Precision;
 import ai.temper.engine.TemperException;
 import ai.temper.engine.Workbench;
 import ai.temper.engine.jobs.JobContext;
@@ -55,6 +56,9 @@ final class Trainer {
   private TrainableModel model;
   private Objective objective;
   private AdamW optimizer;
+  private Precision precision;
+  /** fp16's dynamic loss scaling; null in fp32. */
+  private LossScaler scaler;
   private StepPlan plan;
   private int step;
   private int savedStep = -1;
@@ -102,9 +106,16 @@ final class Trainer {
       log("removed " + swept + " unfinished checkpoint folder" + (swept == 1 ? "" : "s")
           + " left by an interrupted run");
     }
+    precision = Precision.forTraining(config.bf16(), config.fp16(), Devices.current());
+    scaler = precision.scalesLoss() ? new LossScaler() : null;
     ctx.progress(-1, "loading " + (config.modelNameOrPath() == null ? "a new model"
         : config.modelNameOrPath()));
     base = BaseModel.load(config, library);
+    base.model().setComputeType(precision.computeType());
+    String bf16Note = Precision.bf16Note(config.bf16(), precision);
+    if (bf16Note != null) {
+      log(bf16Note);
+    }
     model = new TrainableModel(base.model());
     if (config.kind() == TrainKind.RM) {
       model.addScoreHead(config.seed(), 0.02, null);
@@ -142,7 +153,9 @@ final class Trainer {
     int total = plan.totalSteps();
     log(trainableSummary() + "; " + total + " steps of " + config.batchSize() + " x "
         + config.gradientAccumulationSteps() + " items (" + plan.stepsPerEpoch()
-        + " per epoch)");
+        + " per epoch); on " + Devices.name(Devices.current()) + " in " + precision.id()
+        + (precision == Precision.FP32 ? "" : " (float32 master weights and AdamW state"
+            + (scaler != null ? ", dynamic loss scaling from " + scaler.scale() : "") + ")"));
     if (step == 0 && objective.evalSize() > 0) {
       evaluate();
     }
@@ -283,6 +296,9 @@ final class Trainer {
           + "would not continue where it stopped");
     }
     model.loadTrainable(CheckpointIO.trainableWeights(dir, model.hasLora()), dir.toString());
+    if (scaler != null && state.has("loss_scale")) {
+      scaler.restore(state.get("loss_scale").asDouble(), state.path("loss_scale_good_steps").asInt());
+    }
     log("resuming from " + dir + " (step " + step + " of " + plan.totalSteps() + ")");
   }
 
@@ -291,19 +307,33 @@ final class Trainer {
     // dropout and any other sampling draw from libtorch's generator, seeded per step
     JniUtils.setSeed(config.seed() * 1_000_003L + step);
     Map<String, Double> m = step(objective, optimizer, plan.microBatches(step), lr,
-        config.maxGradNorm(), step);
+        config.maxGradNorm(), step, scaler);
     m.put("epoch", plan.epochProgress(step));
+    if (m.getOrDefault("skipped_step", 0.0) > 0) {
+      log("step " + step + ": fp16 gradients overflowed, update skipped; loss scale now "
+          + scaler.scale());
+    }
     return m;
+  }
+
+  static Map<String, Double> step(Objective objective, AdamW optimizer, List<int[]> micro,
+      double lr, double maxGradNorm, int step) {
+    return step(objective, optimizer, micro, lr, maxGradNorm, step, null);
   }
 
   /**
    * One optimizer step: each micro-batch's loss (divided by their number) back-propagated
    * inside its own scope and gradient collector, then global-norm clipping and AdamW. Returns
    * loss, the objective's metrics, learning_rate, grad_norm and tokens_per_s.
+   *
+   * <p>With a {@code scaler} (fp16) the loss is multiplied by its scale before backward and the
+   * gradients divided by it while clipping; when they overflowed, the update is skipped (AdamW
+   * takes no step, grad_norm is NaN, skipped_step 1) and the scale halves. Adds loss_scale.
    */
   static Map<String, Double> step(Objective objective, AdamW optimizer, List<int[]> micro,
-      double lr, double maxGradNorm, int step) {
+      double lr, double maxGradNorm, int step, LossScaler scaler) {
     long start = System.nanoTime();
+    double lossScale = scaler == null ? 1 : scaler.scale();
     MetricSums sums = new MetricSums();
     long tokens = 0;
     for (int[] items : micro) {
@@ -316,12 +346,24 @@ final class Trainer {
               + ": lower learning_rate or check the data");
         }
         sums.add("loss", value);
-        gc.backward(micro.size() == 1 ? loss : loss.div(Losses.scalar(loss, micro.size())));
+        NDArray scaled = micro.size() == 1 ? loss : loss.div(Losses.scalar(loss, micro.size()));
+        gc.backward(scaler == null ? scaled : scaled.mul(Losses.scalar(loss, lossScale)));
       }
       tokens += objective.tokens(items);
     }
-    double gradNorm = optimizer.clipGradNorm(maxGradNorm);
-    optimizer.step(lr);
+    double gradNorm = scaler == null ? optimizer.clipGradNorm(maxGradNorm)
+        : optimizer.clipGradNorm(maxGradNorm, lossScale);
+    boolean finite = Double.isFinite(gradNorm);
+    if (scaler != null) {
+      scaler.update(finite);
+    } else if (!finite) {
+      optimizer.zeroGrad();
+      throw new TemperException("Gradients became non-finite at step " + step
+          + ": lower learning_rate or check the data");
+    }
+    if (finite) {
+      optimizer.step(lr);
+    }
     optimizer.zeroGrad();
     double seconds = (System.nanoTime() - start) / 1e9;
     Map<String, Double> m = new LinkedHashMap<>();
@@ -330,6 +372,10 @@ final class Trainer {
     m.put("learning_rate", lr);
     m.put("grad_norm", gradNorm);
     m.put("tokens_per_s", tokens / seconds);
+    if (scaler != null) {
+      m.put("loss_scale", lossScale);
+      m.put("skipped_step", finite ? 0.0 : 1.0);
+    }
     return m;
   }
 
@@ -356,6 +402,11 @@ final class Trainer {
         + "seed * 1000003 + e; step k takes micro-batches (k - 1) % steps_per_epoch");
     state.put("rng", "libtorch's generator is seeded with seed * 1000003 + step before each step");
     state.put("train_items", objective.size());
+    state.put("precision", precision.id());
+    if (scaler != null) {
+      state.put("loss_scale", scaler.scale());
+      state.put("loss_scale_good_steps", scaler.goodSteps());
+    }
     state.put("steps_per_epoch", plan.stepsPerEpoch());
     lastCheckpoint = CheckpointIO.save(outputDir, step, model, base, optimizer, state, config);
     savedStep = step;

@@ -16,42 +16,18 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CancellationException;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** GRPO runs on stories260K: the first step, stored rollouts, resumption, bad configs. */
+@ExtendWith(RlFixtures.OnStories.class)
 class GrpoRunTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   @TempDir Path home;
 
-  @BeforeAll
-  static void setUp() {
-    TrainFixtures.assumeStories();
-    TrainFixtures.oneThread();
-  }
-
-  /**
-   * Story prompts asking for three words stories260K says now and then (Google IFEval layout,
-   * the score is the fraction present), so the rewards of a group differ.
-   */
   private Path prompts() throws Exception {
-    List<String> rows = new ArrayList<>();
-    String[] words = {"Lily", "Tim", "ball", "happy", "park", "dog", "play", "sun", "mom"};
-    for (int i = 0; i < 12; i++) {
-      String a = words[i % 9];
-      String b = words[(i + 3) % 9];
-      String c = words[(i + 5) % 9];
-      rows.add("{\"messages\": [{\"role\": \"user\", \"content\": \"Tell a story with " + a
-          + ", " + b + " and " + c + ".\"}], \"ground_truth\": \"{\\\"instruction_id\\\": "
-          + "[\\\"keywords:existence\\\", \\\"keywords:existence\\\", "
-          + "\\\"keywords:existence\\\"], \\\"kwargs\\\": [{\\\"keywords\\\": [\\\"" + a
-          + "\\\"]}, {\\\"keywords\\\": [\\\"" + b + "\\\"]}, {\\\"keywords\\\": [\\\"" + c
-          + "\\\"]}]}\", \"dataset\": \"ifeval\"}");
-    }
-    Path f = home.resolve("prompts.jsonl");
-    Files.write(f, rows);
-    return f;
+    return RlFixtures.keywordPrompts(home.resolve("prompts.jsonl"), 12);
   }
 
   private TrainConfig config(Path data, String... more) {
@@ -120,7 +96,7 @@ class GrpoRunTest {
     try (Workbench wb = Workbench.open(home)) {
       TrainConfig c = config(data, "max_train_steps=4", "save_steps=2", "use_lora=true",
           "lora_rank=4");
-      TrainingRuns runs = new TrainingRuns(wb);
+      TrainingRuns runs = wb.runs();
       long straight = runs.create(c);
       runs.run(straight, JobContext.none());
       long stopped = runs.create(c);

@@ -1,6 +1,7 @@
 package ai.temper.views.recipes;
 
 import ai.temper.engine.recipe.RecipeBook.Entry;
+import ai.temper.views.common.UiExecutor;
 import ai.temper.views.recipes.RecipesViewModel.StageItem;
 import ai.temper.views.recipes.RecipesViewModel.Status;
 import java.io.File;
@@ -182,7 +183,7 @@ public final class RecipesView extends BorderPane {
     // shown: the list has the focus, so the arrows pick a recipe and Ctrl+R runs it
     sceneProperty().addListener((obs, old, scene) -> {
       if (scene != null) {
-        ai.temper.views.common.UiExecutor.afterThisEvent().execute(list::requestFocus);
+        UiExecutor.afterThisEvent().execute(list::requestFocus);
       }
     });
   }

@@ -5,6 +5,7 @@ import ai.temper.engine.store.RolloutRepository.Rollout;
 import ai.temper.engine.store.RolloutRepository.TokenDetail;
 import ai.temper.engine.store.RunRepository.Run;
 import ai.temper.engine.train.TrainKind;
+import ai.temper.engine.train.TrainListener;
 import ai.temper.views.common.BackgroundTask;
 import ai.temper.views.common.Lifecycle;
 import ai.temper.views.common.TaskExecutor;
@@ -26,6 +27,9 @@ import javafx.collections.ObservableList;
  * The Rollouts page: the reinforcement-learning runs (grpo, ppo), the newest rollouts of the
  * chosen run with reward and verdict, and the chosen rollout's completion token by token,
  * each token with a colour weight: its advantage, or its policy-vs-reference log-ratio.
+ * While the page is shown it follows the runs: each step a run stores reloads the chosen
+ * run's rollouts (at most one load at a time; steps that land meanwhile fold into one more
+ * load), and a run it has not listed yet reloads the run list.
  */
 public final class RolloutsViewModel implements Lifecycle {
   /** One coloured token: its text and a signed weight in [-1, 1] (0 is neutral). */
@@ -43,6 +47,12 @@ public final class RolloutsViewModel implements Lifecycle {
   private final IntegerProperty limit = new SimpleIntegerProperty(200);
   private final StringProperty summary = new SimpleStringProperty("");
   private final StringProperty error = new SimpleStringProperty("");
+  private final TrainListener listener;
+  private volatile boolean active;
+  /** A load is running; another was asked for meanwhile (guarded by this). */
+  private boolean loading;
+  private boolean reloadAfter;
+  private CompletableFuture<List<Rollout>> lastLoad = CompletableFuture.completedFuture(List.of());
 
   public RolloutsViewModel(Workbench workbench) {
     this(workbench, TaskExecutor.fx(workbench.jobs()));
@@ -55,11 +65,48 @@ public final class RolloutsViewModel implements Lifecycle {
     run.addListener((obs, old, now) -> loadRollouts());
     selected.addListener((obs, old, now) -> colour());
     byLogRatio.addListener((obs, old, now) -> colour());
+    listener = new TrainListener() {
+      @Override
+      public void onRollouts(long runId, int step, int count) {
+        tasks.ui().execute(() -> stepStored(runId));
+      }
+    };
+    workbench.runs().addListener(listener);
   }
 
   @Override
   public void activate() {
+    active = true;
     refresh();
+  }
+
+  @Override
+  public void deactivate() {
+    active = false;
+  }
+
+  @Override
+  public void close() {
+    active = false;
+    workbench.runs().removeListener(listener);
+  }
+
+  /** A run stored a step's rollouts (on the UI executor). */
+  private void stepStored(long runId) {
+    if (!active) {
+      return; // activate() refreshes
+    }
+    Run chosen = run.get();
+    if (chosen != null && chosen.id() == runId) {
+      loadRollouts();
+    } else if (runs.stream().noneMatch(r -> r.id() == runId)) {
+      refresh();
+    }
+  }
+
+  /** The newest load of rollouts (completes after the list was updated). */
+  public CompletableFuture<List<Rollout>> lastLoad() {
+    return lastLoad;
   }
 
   /** Reloads the RL runs; keeps the chosen run when it is still there, else picks the newest. */
@@ -79,23 +126,50 @@ public final class RolloutsViewModel implements Lifecycle {
         .onFailure(e -> error.set(e.getMessage())).executeWith(tasks).future();
   }
 
-  /** Loads the newest rollouts of the chosen run. */
+  /**
+   * Loads the newest rollouts of the chosen run. While a load runs, a new request is folded
+   * into one more load after it (the returned future is the running one).
+   */
   public CompletableFuture<List<Rollout>> loadRollouts() {
     Run r = run.get();
     if (r == null) {
       rollouts.clear();
       return CompletableFuture.completedFuture(List.of());
     }
+    synchronized (this) {
+      if (loading) {
+        reloadAfter = true;
+        return lastLoad;
+      }
+      loading = true;
+    }
     int n = limit.get();
-    return BackgroundTask.wrap(() -> workbench.runs().rollouts(r.id(), n))
+    lastLoad = BackgroundTask.wrap(() -> workbench.runs().rollouts(r.id(), n))
         .onSuccess(list -> {
-          rollouts.setAll(list);
-          summary.set(summarise(list));
-          if (!list.isEmpty() && (selected.get() == null || !list.contains(selected.get()))) {
-            selected.set(list.get(0));
+          Run now = run.get();
+          if (now != null && now.id() == r.id()) {
+            rollouts.setAll(list);
+            summary.set(summarise(list));
+            if (!list.isEmpty() && (selected.get() == null || !list.contains(selected.get()))) {
+              selected.set(list.get(0));
+            }
           }
         })
-        .onFailure(e -> error.set(e.getMessage())).executeWith(tasks).future();
+        .onFailure(e -> error.set(e.getMessage()))
+        .onFinished(this::loadDone).executeWith(tasks).future();
+    return lastLoad;
+  }
+
+  private void loadDone() {
+    boolean again;
+    synchronized (this) {
+      loading = false;
+      again = reloadAfter;
+      reloadAfter = false;
+    }
+    if (again) {
+      loadRollouts();
+    }
   }
 
   private static String summarise(List<Rollout> list) {

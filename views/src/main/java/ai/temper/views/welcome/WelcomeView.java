@@ -1,6 +1,7 @@
 package ai.temper.views.welcome;
 
 import ai.temper.engine.models.hub.SuggestedModel;
+import ai.temper.views.common.UiExecutor;
 import javafx.beans.binding.Bindings;
 import javafx.geometry.Insets;
 import javafx.geometry.Pos;
@@ -93,7 +94,7 @@ public final class WelcomeView extends ScrollPane {
     // shown: the first action has the focus, so Enter or Space loads the samples
     sceneProperty().addListener((obs, old, scene) -> {
       if (scene != null) {
-        ai.temper.views.common.UiExecutor.afterThisEvent().execute(() -> cards.getChildren().stream()
+        UiExecutor.afterThisEvent().execute(() -> cards.getChildren().stream()
             .flatMap(c -> c.lookupAll("#welcome-load-samples").stream()).findFirst()
             .ifPresent(Node::requestFocus));
       }

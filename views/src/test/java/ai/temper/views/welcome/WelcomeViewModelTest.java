@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ai.temper.engine.Workbench;
 import ai.temper.engine.recipe.StarterSamples;
 import ai.temper.engine.store.DatasetRepository.DatasetInfo;
+import ai.temper.engine.store.RunStatus;
 import ai.temper.views.common.TaskExecutor;
 import ai.temper.views.recipes.TinyRecipes;
 import java.nio.file.Files;
@@ -73,7 +74,7 @@ class WelcomeViewModelTest {
       assertThat(name).startsWith("starter-base/pretrain/step-2");
       assertThat(wb.models().find(name)).isPresent();
       assertThat(wb.runs().list()).singleElement()
-          .satisfies(r -> assertThat(r.status().name()).isEqualTo("SUCCEEDED"));
+          .satisfies(r -> assertThat(r.status()).isEqualTo(RunStatus.SUCCEEDED));
 
       List<String> asked = new ArrayList<>();
       model.setOnDownload(asked::add);

@@ -10,6 +10,9 @@ import ai.temper.engine.model.LlamaModel;
 import ai.temper.engine.model.StateDict;
 import ai.temper.engine.model.Tensor;
 import ai.temper.engine.tokenizer.HfTokenizer;
+import ai.temper.engine.tokenizer.HfTokenizerFiles;
+import ai.temper.engine.tokenizer.Llama2cTokenizer;
+import ai.temper.engine.tokenizer.Tokenizer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -99,7 +102,7 @@ public final class HfCheckpoint {
    * tokenizer opened (null when the directory has none), the chat template.
    */
   public static Checkpoint read(Path dir) {
-    Contents c = readContents(dir);
+    Contents c = readContents(dir, true);
     HfTokenizer tok = c.tokenizer() == null ? null : c.openTokenizer();
     return new Checkpoint(c.config(), c.weights(), tok, c.chatTemplate().orElse(null),
         dir.toString());
@@ -111,8 +114,16 @@ public final class HfCheckpoint {
    * generation config. Pickle weights are refused without being opened.
    */
   public static Contents readContents(Path dir) {
+    return readContents(dir, false);
+  }
+
+  /**
+   * As {@link #readContents(Path)}; with {@code stored} the weights stay in their files until
+   * the model is built from them (no Java copy of the weights; see {@link Tensor#stored}).
+   */
+  public static Contents readContents(Path dir, boolean stored) {
     LlamaConfig config = readConfig(dir);
-    SafetensorsIndex.Weights w = SafetensorsIndex.read(dir);
+    SafetensorsIndex.Weights w = SafetensorsIndex.read(dir, stored);
     StateDict weights = checked(config, w.tensors(),
         name -> String.valueOf(w.fileOf(name) == null ? dir : w.fileOf(name)),
         dir.resolve(CONFIG).toString());
@@ -251,7 +262,7 @@ public final class HfCheckpoint {
    */
   public static void write(Path dir, LlamaConfig config, StateDict weights,
       ai.temper.engine.tokenizer.Tokenizer tokenizer, String chatTemplate) {
-    write(dir, config, weights, HfTokenizerFiles.of(tokenizer), chatTemplate, null, DType.F32);
+    write(dir, config, weights, tokenizerFiles(tokenizer), chatTemplate, null, DType.F32);
   }
 
   /** Writes as float32; see {@link #write(Path, LlamaConfig, StateDict, HfTokenizerFiles, String, JsonNode, DType)}. */
@@ -346,5 +357,20 @@ public final class HfCheckpoint {
     } catch (IOException ignored) {
       // best effort
     }
+  }
+
+  /**
+   * The files to save with a checkpoint for {@code tokenizer}: a Hugging Face tokenizer's own
+   * files, or a llama2.c tokenizer converted to tokenizer.json.
+   */
+  static HfTokenizerFiles tokenizerFiles(Tokenizer tokenizer) {
+    if (tokenizer instanceof HfTokenizer hf) {
+      return hf.files();
+    }
+    if (tokenizer instanceof Llama2cTokenizer l) {
+      return Llama2cTokenizerConverter.convert(Llama2cToHf.vocabOf(l), "llama2.c tokenizer");
+    }
+    throw new TemperException("cannot save a " + tokenizer.getClass().getSimpleName()
+        + " as Hugging Face tokenizer files");
   }
 }

@@ -135,6 +135,30 @@ public final class SafetensorsFile implements AutoCloseable {
     return read(e);
   }
 
+  /**
+   * Reads raw little-endian bytes of entry {@code e} from {@code byteOffset} (relative to the
+   * entry) into {@code dst} until it is full.
+   */
+  public void readRaw(Entry e, long byteOffset, ByteBuffer dst) {
+    if (byteOffset < 0 || byteOffset + dst.remaining() > e.byteLength()) {
+      throw new IllegalArgumentException("read past tensor '" + e.name() + "'");
+    }
+    long pos = dataStart + e.begin() + byteOffset;
+    try {
+      while (dst.hasRemaining()) {
+        int r = channel.read(dst, pos);
+        if (r < 0) {
+          throw new TemperException(file + ": tensor '" + e.name()
+              + "': unexpected end of file (the file was truncated while reading)");
+        }
+        pos += r;
+      }
+    } catch (IOException ex) {
+      throw new TemperException(file + ": tensor '" + e.name() + "': read failed: "
+          + ex.getMessage(), ex);
+    }
+  }
+
   /** Reads one entry, widening its dtype to float32. */
   public Tensor read(Entry e) {
     long n = e.numel();

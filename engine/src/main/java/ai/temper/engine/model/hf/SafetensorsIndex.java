@@ -48,10 +48,18 @@ public final class SafetensorsIndex {
 
   /** Reads all weights of {@code dir}. Pickle checkpoints are refused, never opened. */
   public static Weights read(Path dir) {
+    return read(dir, false);
+  }
+
+  /**
+   * Reads the weights of {@code dir}; with {@code stored} the tensors stay in their files
+   * ({@link Tensor#stored}) and only the headers are read now.
+   */
+  public static Weights read(Path dir, boolean stored) {
     Path index = dir.resolve(INDEX_FILE);
     Path single = dir.resolve(SINGLE_FILE);
     if (Files.isRegularFile(index)) {
-      return readSharded(dir, index);
+      return readSharded(dir, index, stored);
     }
     List<Path> files = new ArrayList<>();
     if (Files.isRegularFile(single)) {
@@ -71,10 +79,10 @@ public final class SafetensorsIndex {
       throw new TemperException(dir + ": several .safetensors files but no " + INDEX_FILE
           + " saying which tensors they hold: " + files);
     }
-    return readFiles(Map.of(), files);
+    return readFiles(Map.of(), files, stored);
   }
 
-  private static Weights readSharded(Path dir, Path index) {
+  private static Weights readSharded(Path dir, Path index, boolean stored) {
     JsonNode root;
     try {
       root = JSON.readTree(Files.readString(index));
@@ -105,10 +113,11 @@ public final class SafetensorsIndex {
       }
       shards.add(p);
     }
-    return readFiles(expected, shards);
+    return readFiles(expected, shards, stored);
   }
 
-  private static Weights readFiles(Map<String, String> expected, List<Path> files) {
+  private static Weights readFiles(Map<String, String> expected, List<Path> files,
+      boolean stored) {
     Map<String, Tensor> tensors = new LinkedHashMap<>();
     Map<String, Path> from = new LinkedHashMap<>();
     for (Path p : files) {
@@ -122,7 +131,7 @@ public final class SafetensorsIndex {
             throw new TemperException(p + ": tensor '" + e.name() + "' also appears in "
                 + from.get(e.name()));
           }
-          tensors.put(e.name(), f.read(e));
+          tensors.put(e.name(), stored ? Tensor.stored(p, e) : f.read(e));
           from.put(e.name(), p);
         }
       }

@@ -136,6 +136,42 @@ class FamilyModelsTest {
     }
   }
 
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("families")
+  void bf16FoldersStayHalfInMemoryAndDecodeTheReference(Family f) {
+    Path dir = tmp.resolve(f.name() + "-bf16-stored");
+    Map<String, Tensor> stored = Families.writeFolder(dir, f.config(), 6, DType.BF16);
+    int[] greedy = Families.referenceGreedy(f.config(), stored, PROMPT, TOTAL);
+    double[][] ref = Families.referenceLogits(f.config(), stored, greedy);
+    HfCheckpoint.Contents c = HfCheckpoint.readContents(dir, true);
+    try (LlamaModel model = LlamaModel.create(c.config(), c.weights());
+        NDManager m = Devices.newManager()) {
+      assertThat(model.halfWeights()).as("matrices kept in 16 bits").isTrue();
+      assertThat(model.parameter("model.layers.0.mlp.down_proj.weight").getDataType())
+          .isEqualTo(ai.djl.ndarray.types.DataType.FLOAT16);
+      float[][] fwd;
+      try (ai.temper.engine.NoGrad ng = ai.temper.engine.NoGrad.enter()) {
+        fwd = forward(model, greedy, m);
+      }
+      for (int t = 0; t < TOTAL; t++) {
+        assertClose(f + " half weights, forward, position " + t, fwd[t], ref[t]);
+      }
+      try (ai.temper.engine.NoGrad ng = ai.temper.engine.NoGrad.enter();
+          DecodeSession s = model.newSession(1, TOTAL)) {
+        float[] lg = s.prefill(new int[][] {PROMPT}, null, m, false).toFloatArray();
+        int[] seq = Arrays.copyOf(PROMPT, TOTAL);
+        for (int n = PROMPT.length; n < TOTAL; n++) {
+          assertClose(f + " half weights, decode, position " + (n - 1), lg, ref[n - 1]);
+          seq[n] = argmax(lg);
+          if (n + 1 < TOTAL) {
+            lg = s.step(new int[] {seq[n]}, m).toFloatArray();
+          }
+        }
+        assertThat(seq).as(f + " greedy tokens from half weights").containsExactly(greedy);
+      }
+    }
+  }
+
   static float[][] forward(LlamaModel model, int[] ids, NDManager m) {
     int[] copy = ids.clone();
     NDArray logits = model.forward(m.create(copy, new Shape(1, copy.length)), null);
