@@ -93,8 +93,8 @@ public final class WelcomeViewModel implements Lifecycle {
           status.set(p.message());
         })
         .onSuccess(l -> {
-          samplesLoaded.set(true);
           status.set("Loaded " + l.summary() + ".");
+          samplesLoaded.set(true);
         })
         .onCancelled(() -> status.set("Loading the samples was cancelled"))
         .onFailure(e -> error.set(GuiText.of(e.getMessage())))
