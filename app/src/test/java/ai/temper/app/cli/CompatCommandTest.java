@@ -20,8 +20,11 @@ class CompatCommandTest {
         CONFIGS.resolve("open-instruct/tulu3_dpo_8b.yaml").toString(), "--out", out.toString());
     assertThat(r.code()).as(r.err()).isZero();
     assertThat(r.out()).startsWith("wrote " + out + " (temper train dpo --config " + out + ")")
-        .contains("not carried over:").contains("gradient_checkpointing = true: no effect here");
-    assertThat(Files.readString(out)).contains("loss_type: dpo_norm").contains("beta: 5")
+        .contains("not carried over:").contains("with_tracking = true: no effect here");
+    // gradient_checkpointing is a Temper field now: carried over, not left behind
+    assertThat(r.out()).doesNotContain("gradient_checkpointing");
+    assertThat(Files.readString(out)).contains("gradient_checkpointing: true")
+        .contains("loss_type: dpo_norm").contains("beta: 5")
         .contains("num_train_epochs: 1  # was num_epochs");
     // without --out: the config on stdout, the leftovers as comments
     r = CliRunner.run("--home", home.toString(), "train", "import-config",
