@@ -39,7 +39,7 @@ class WelcomeViewModelTest {
       assertThat(wb.db().datasets().list()).extracting(DatasetInfo::name)
           .contains("world-pretrain", "world-sft", "world-prefs", "world-rlvr-train",
               "world-rlvr-heldout");
-      assertThat(wb.db().datasets().find("world-sft").orElseThrow().rowCount()).isEqualTo(300);
+      assertThat(wb.db().datasets().find("world-sft").orElseThrow().rowCount()).isEqualTo(1000);
       assertThat(wb.db().datasets().find("world-prefs").orElseThrow().kind())
           .isEqualTo("preference");
       assertThat(l.suite()).isRegularFile();
