@@ -96,7 +96,7 @@ public final class Generator {
     synchronized (model) {
       for (int from = 0; from < prompts.size(); from += maxBatch) {
         List<int[]> chunk = prompts.subList(from, Math.min(prompts.size(), from + maxBatch));
-        Batch batch = new Batch(chunk, from, params, listener, seed);
+        DecodeBatch batch = new DecodeBatch(chunk, from, params, listener, seed);
         int before = JniUtils.getNumThreads();
         try {
           out.addAll(batch.run());
@@ -121,8 +121,8 @@ public final class Generator {
     }
   }
 
-  /** One decoding batch. */
-  private final class Batch {
+  /** Prompts decoded together, step by step (the training batch is train.Batch). */
+  private final class DecodeBatch {
     private final Row[] rows;
     private final SamplingParams params;
     private final TokenListener listener;
@@ -133,7 +133,7 @@ public final class Generator {
     private final ThreadTuner tuner;
     private int threadsNow;
 
-    Batch(List<int[]> prompts, int offset, SamplingParams params, TokenListener listener,
+    DecodeBatch(List<int[]> prompts, int offset, SamplingParams params, TokenListener listener,
         long seed) {
       this.params = params;
       this.listener = listener;
