@@ -3,6 +3,7 @@ package ai.temper.engine;
 import ai.temper.engine.annotate.Annotations;
 import ai.temper.engine.chat.Conversations;
 import ai.temper.engine.data.DatasetLibrary;
+import ai.temper.engine.eval.CheckpointEvaluation;
 import ai.temper.engine.eval.Evaluations;
 import ai.temper.engine.jobs.JobRunner;
 import ai.temper.engine.models.ModelLibrary;
@@ -11,6 +12,7 @@ import ai.temper.engine.train.TrainingRuns;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * One opened workbench home: the embedded database, the job runner, the folders for
@@ -100,7 +102,9 @@ public final class Workbench implements AutoCloseable {
   /** Training runs: create, start as jobs, resume; one set of listeners for all. */
   public synchronized TrainingRuns runs() {
     if (runs == null) {
-      runs = new TrainingRuns(this);
+      // eval_suite: each saved checkpoint of a run is evaluated
+      runs = new TrainingRuns(this, (config, ctx) -> config.evalSuite() == null ? List.of()
+          : List.of(new CheckpointEvaluation(this, config.evalSuite(), ctx)));
     }
     return runs;
   }

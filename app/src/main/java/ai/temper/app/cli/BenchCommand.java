@@ -29,16 +29,10 @@ public final class BenchCommand {
       description = "Decoding tokens/s: single stream and batched, with and without KV cache, "
           + "on stories260K and a random model of the stories15M shape.")
   static final class Generate implements Callable<Integer> {
-    @Option(names = "--model", paramLabel = "PATH",
-        defaultValue = "../shared/models/stories260K/stories260K.bin",
-        description = "Real model to measure (default ${DEFAULT-VALUE}); 'none' to skip.")
-    String model;
+    @Mixin BenchModels models;
 
     @Option(names = "--tokenizer", paramLabel = "PATH", description = "Its tokenizer.")
     Path tokenizer;
-
-    @Option(names = "--no-random-15m", description = "Skip the random stories15M-shape model.")
-    boolean skipRandom;
 
     @Option(names = "--batches", split = ",", paramLabel = "B,B,..", defaultValue = "1,8,32",
         description = "Batch sizes (default ${DEFAULT-VALUE}).")
@@ -83,14 +77,12 @@ public final class BenchCommand {
           .repeats(repeats, runSeconds);
       String loadBefore = loadAverage();
       List<Result> results = new ArrayList<>();
-      if (!model.equals("none")) {
-        Path path = Path.of(model);
-        try (LoadedModel m = ModelLoader.load(path, tokenizer)) {
-          String name = path.getFileName().toString().replaceFirst("\\.bin$", "");
-          run(bench, name, m.model(), results);
+      if (models.real() != null) {
+        try (LoadedModel m = ModelLoader.load(models.real(), tokenizer)) {
+          run(bench, models.realName(), m.model(), results);
         }
       }
-      if (!skipRandom) {
+      if (models.random()) {
         try (LlamaModel m = LlamaModel.random(GenerationBenchmark.stories15MShape(), 15)) {
           run(bench, "random-15M", m, results);
         }

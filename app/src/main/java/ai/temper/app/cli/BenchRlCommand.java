@@ -1,6 +1,5 @@
 package ai.temper.app.cli;
 
-import ai.temper.engine.TorchRuntime;
 import ai.temper.engine.Workbench;
 import ai.temper.engine.model.ModelLoader;
 import ai.temper.engine.train.RlBenchmark;
@@ -14,6 +13,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -26,13 +26,7 @@ import picocli.CommandLine.Option;
     description = "GRPO rollout tokens/s and step time (generation / scoring / training), and "
         + "the ratio to batched decoding at the same batch.")
 public final class BenchRlCommand implements Callable<Integer> {
-  @Option(names = "--model", paramLabel = "PATH",
-      defaultValue = "../shared/models/stories260K/stories260K.bin",
-      description = "Real model to measure (default ${DEFAULT-VALUE}); 'none' to skip.")
-  String model;
-
-  @Option(names = "--no-random-15m", description = "Skip the random stories15M-shape model.")
-  boolean skipRandom;
+  @Mixin BenchModels models;
 
   @Option(names = "--prompts", defaultValue = "8", description = "Prompts per step (default 8).")
   int prompts;
@@ -55,9 +49,7 @@ public final class BenchRlCommand implements Callable<Integer> {
           + "it.")
   Path runc;
 
-  @Option(names = "--threads", paramLabel = "N",
-      description = "libtorch intra-op threads (default: $TEMPER_THREADS, else every core).")
-  Integer threads;
+  @Mixin ThreadsOption threads;
 
   @Override
   public Integer call() throws Exception {
@@ -65,23 +57,23 @@ public final class BenchRlCommand implements Callable<Integer> {
       System.err.println("--runc: " + runc + " is not an executable file");
       return 2;
     }
-    int n = TorchRuntime.configure(threads);
+    int n = threads.apply();
     String before = BenchTrainCommand.loadAverage();
     Path scratch = Files.createTempDirectory("temper-bench-rl");
     List<Result> results = new ArrayList<>();
     Double runcRate = null;
     int runcPositions = 0;
     try (Workbench wb = Workbench.open(scratch.resolve("home"))) {
-      List<String[]> models = new ArrayList<>();
-      if (!model.equals("none")) {
-        models.add(new String[] {Path.of(model).getFileName().toString()
-            .replaceFirst("\\.bin$", ""), model});
+      List<String[]> measured = new ArrayList<>();
+      Path real = models.real();
+      if (real != null) {
+        measured.add(new String[] {models.realName(), real.toString()});
       }
       Path random = null;
-      if (!skipRandom) {
+      if (models.random()) {
         Path tok = null;
-        if (!model.equals("none") && Files.isRegularFile(Path.of(model))) {
-          Path p = Path.of(model);
+        if (real != null && Files.isRegularFile(real)) {
+          Path p = real;
           tok = ModelLoader.siblingTokenizer(p, ModelLoader.readCheckpoint(p, null).config());
         }
         if (tok == null) {
@@ -90,10 +82,10 @@ public final class BenchRlCommand implements Callable<Integer> {
         } else {
           System.err.println("writing a random stories15M-shape model (llama2.c format)");
           random = RlBenchmark.random15m(tok, scratch.resolve("random"));
-          models.add(new String[] {"random-15M-shape", random.toString()});
+          measured.add(new String[] {"random-15M-shape", random.toString()});
         }
       }
-      for (String[] m : models) {
+      for (String[] m : measured) {
         for (int g : groups) {
           System.err.printf("%s: %d prompts x %d%n", m[0], prompts, g);
           Result r = RlBenchmark.run(wb, m[0], Path.of(m[1]),

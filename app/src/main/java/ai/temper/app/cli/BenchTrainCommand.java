@@ -1,5 +1,7 @@
 package ai.temper.app.cli;
 
+import ai.temper.engine.Devices;
+import ai.temper.engine.Precision;
 import ai.temper.engine.model.LlamaModel;
 import ai.temper.engine.model.LoadedModel;
 import ai.temper.engine.model.ModelLoader;
@@ -24,13 +26,7 @@ import picocli.CommandLine.Option;
     description = "Training tokens/s and achieved FLOP/s (6N per token plus attention) for SFT "
         + "steps on stories260K and a random model of the stories15M shape, full and LoRA.")
 public final class BenchTrainCommand implements Callable<Integer> {
-  @Option(names = "--model", paramLabel = "PATH",
-      defaultValue = "../shared/models/stories260K/stories260K.bin",
-      description = "Real model to measure (default ${DEFAULT-VALUE}); 'none' to skip.")
-  String model;
-
-  @Option(names = "--no-random-15m", description = "Skip the random stories15M-shape model.")
-  boolean skipRandom;
+  @Mixin BenchModels models;
 
   @Option(names = "--batch", defaultValue = "8", description = "Rows per step (default 8).")
   int batch;
@@ -54,24 +50,30 @@ public final class BenchTrainCommand implements Callable<Integer> {
   public Integer call() {
     int n = threads.apply();
     TrainBenchmark bench = new TrainBenchmark().warmup(warmup).steps(steps).loraRank(rank);
+    // training's precision on this device; other than fp32, fp32 is measured beside it
+    Precision chosen = Precision.forTraining(false, false, Devices.current());
+    List<Precision> precisions = chosen == Precision.FP32 ? List.of(chosen)
+        : List.of(Precision.FP32, chosen);
     String before = loadAverage();
     List<Result> results = new ArrayList<>();
-    for (boolean lora : new boolean[] {false, true}) {
-      if (!model.equals("none")) {
-        Path p = Path.of(model);
-        LoadedModel m = ModelLoader.load(p, null);
-        m.tokenizer().close();
-        results.add(bench.run(p.getFileName().toString().replaceFirst("\\.bin$", ""),
-            m.model(), lora, batch, length));
-      }
-      if (!skipRandom) {
-        results.add(bench.run("random-15M", LlamaModel.random(TrainBenchmark.stories15MShape(),
-            15), lora, batch, length));
+    for (Precision precision : precisions) {
+      bench.precision(precision);
+      for (boolean lora : new boolean[] {false, true}) {
+        if (models.real() != null) {
+          LoadedModel m = ModelLoader.load(models.real(), null);
+          m.tokenizer().close();
+          results.add(bench.run(models.realName(), m.model(), lora, batch, length));
+        }
+        if (models.random()) {
+          results.add(bench.run("random-15M", LlamaModel.random(
+              TrainBenchmark.stories15MShape(), 15), lora, batch, length));
+        }
       }
     }
-    System.out.printf(Locale.ROOT, "# SFT steps of %d x %d tokens; %d threads, %d cores, load "
-        + "average %s before, %s after; median of %d steps after %d warm-up%n", batch, length, n,
-        Runtime.getRuntime().availableProcessors(), before, loadAverage(), steps, warmup);
+    System.out.printf(Locale.ROOT, "# SFT steps of %d x %d tokens on %s; %d threads, %d cores, "
+        + "load average %s before, %s after; median of %d steps after %d warm-up%n", batch,
+        length, Devices.name(Devices.current()), n, Runtime.getRuntime().availableProcessors(),
+        before, loadAverage(), steps, warmup);
     Table t = new Table("MODEL", "MODE", "PARAMS", "TRAINED", "STEP MS", "TOKENS/S", "GFLOP/S");
     for (Result r : results) {
       t.add(r.model(), r.mode(), r.parameters(), r.trained(),

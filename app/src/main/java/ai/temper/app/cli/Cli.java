@@ -13,6 +13,7 @@ public final class Cli {
   public static int run(String... args) {
     TemperCommand root = new TemperCommand();
     CommandLine cl = new CommandLine(root);
+    TrainCommand.addAlgorithms(cl.getSubcommands().get("train"));
     cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
       PrintWriter err = commandLine.getErr();
       Throwable cause = ex;

@@ -79,7 +79,7 @@ public final class DatasetsCommand {
       DatasetImporter.Result r;
       try {
         r = ConsoleProgress.run(wb.jobs(), "dataset-import", "Import " + file.getFileName(),
-            ctx -> new DatasetImporter(wb.db()).importFile(file, new DatasetImporter.Options(
+            ctx -> wb.datasets().importFile(file, new DatasetImporter.Options(
                 name, f, e, columns), ctx));
       } catch (ImportFailedException failed) {
         printErrors(failed.errors(), failed.errorCount());

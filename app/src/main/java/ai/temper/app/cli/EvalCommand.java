@@ -4,7 +4,6 @@ import ai.temper.engine.Workbench;
 import ai.temper.engine.data.Decontaminator;
 import ai.temper.engine.eval.EvalSuite;
 import ai.temper.engine.eval.EvalTask;
-import ai.temper.engine.eval.Evaluator;
 import ai.temper.engine.eval.Evaluator.Options;
 import ai.temper.engine.eval.Evaluator.Status;
 import ai.temper.engine.eval.Evaluator.SuiteOutcome;
@@ -78,7 +77,7 @@ public final class EvalCommand implements Callable<Integer> {
     Options o = Options.defaults().withLimit(limit).withIncludeUnseen(includeUnseen)
         .withForce(force).withBatchSize(batch);
     SuiteOutcome r = ConsoleProgress.run(wb.jobs(), "eval", "Evaluate " + model + " on "
-        + s.name(), ctx -> new Evaluator(wb).run(model, s, o, ctx));
+        + s.name(), ctx -> wb.evaluations().run(model, s, o, ctx));
     print(System.out, r);
     boolean failed = r.tasks().stream().anyMatch(t -> t.status() == Status.FAILED);
     return failed ? 1 : 0;

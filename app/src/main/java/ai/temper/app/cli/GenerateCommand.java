@@ -4,11 +4,9 @@ import ai.temper.engine.generate.Generation;
 import ai.temper.engine.generate.Generator;
 import ai.temper.engine.generate.SamplingParams;
 import ai.temper.engine.model.LoadedModel;
-import ai.temper.engine.model.ModelLoader;
 import ai.temper.engine.tokenizer.Tokenizer;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -25,13 +23,7 @@ import picocli.CommandLine.Option;
     description = "Generate text from a model file (llama2.c .bin with its tokenizer, or a "
         + "Hugging Face directory).")
 public final class GenerateCommand implements Callable<Integer> {
-  @Option(names = "--model", required = true, paramLabel = "PATH",
-      description = "Model: a llama2.c .bin file or a Hugging Face model directory.")
-  Path model;
-
-  @Option(names = "--tokenizer", paramLabel = "PATH",
-      description = "Tokenizer file (llama2.c models; default: tokenizer.bin beside the model).")
-  Path tokenizer;
+  @Mixin ModelOptions model;
 
   @Option(names = "--prompt", paramLabel = "TEXT", defaultValue = "",
       description = "Prompt text (default: empty, BOS only).")
@@ -94,7 +86,7 @@ public final class GenerateCommand implements Callable<Integer> {
     }
     threads.apply();
     PrintStream out = System.out;
-    try (LoadedModel m = ModelLoader.load(model, tokenizer)) {
+    try (LoadedModel m = model.load()) {
       Generator generator = new Generator(m.model(), m.tokenizer()).kvCache(!noKvCache);
       List<String> prompts = new ArrayList<>();
       for (int i = 0; i < batch; i++) {

@@ -49,7 +49,7 @@ public final class LabelsCommand {
 
   static SessionRow session(Workbench wb, String name) {
     ChatSessions.sync(wb.db());
-    return new Annotations(wb.db()).require(name);
+    return wb.annotations().require(name);
   }
 
   @Command(name = "session", mixinStandardHelpOptions = true,
@@ -68,7 +68,7 @@ public final class LabelsCommand {
     public Integer call() throws Exception {
       Workbench wb = parent.parent.workbench();
       ChatSessions.sync(wb.db());
-      Annotations an = new Annotations(wb.db());
+      Annotations an = wb.annotations();
       Table t = new Table("session", "source", "pairs", "annotators", "labels", "created");
       for (SessionSummary s : an.sessions()) {
         SessionRow row = an.require(s.name());
@@ -136,7 +136,7 @@ public final class LabelsCommand {
     @Override
     public Integer call() throws Exception {
       Workbench wb = parent.parent.workbench();
-      Annotations an = new Annotations(wb.db());
+      Annotations an = wb.annotations();
       ObjectNode settings = Json.object();
       List<NewPair> pairs;
       String kind;
@@ -186,7 +186,7 @@ public final class LabelsCommand {
     public Integer call() throws Exception {
       Workbench wb = parent.workbench();
       SessionRow s = session(wb, session);
-      int n = new Bundles(wb.db()).write(s, annotator, out);
+      int n = wb.annotations().bundles().write(s, annotator, out);
       out().println(out.toAbsolutePath());
       System.err.printf("bundle of session %s for %s: %d pairs%n", s.name(), annotator, n);
       return 0;
@@ -203,7 +203,7 @@ public final class LabelsCommand {
     @Override
     public Integer call() throws Exception {
       Workbench wb = parent.workbench();
-      SessionRow s = new Bundles(wb.db()).open(file);
+      SessionRow s = wb.annotations().bundles().open(file);
       out().printf("session %s: %d pairs%n", s.name(),
           wb.db().annotations().pairCount(s.id()));
       return 0;
@@ -221,7 +221,7 @@ public final class LabelsCommand {
 
     @Override
     public Integer call() throws Exception {
-      Bundles.MergeResult r = new Bundles(parent.workbench().db()).merge(file, session);
+      Bundles.MergeResult r = parent.workbench().annotations().bundles().merge(file, session);
       out().printf("session %s, annotator %s: %d added, %d updated, %d unchanged%n",
           r.session(), r.annotator(), r.added(), r.updated(), r.unchanged());
       return 0;
@@ -300,7 +300,7 @@ public final class LabelsCommand {
     public Integer call() throws Exception {
       Workbench wb = parent.workbench();
       SessionRow s = session(wb, session);
-      Agreement.Report r = Agreement.of(new Annotations(wb.db()).labels(s));
+      Agreement.Report r = Agreement.of(wb.annotations().labels(s));
       Table t = new Table("annotator", "labels", "skips", "median s/label", "tie rate",
           "both-bad rate", "chose left", "(of)");
       for (Agreement.AnnotatorStats a : r.annotators()) {

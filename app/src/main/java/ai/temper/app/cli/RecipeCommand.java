@@ -1,6 +1,5 @@
 package ai.temper.app.cli;
 
-import ai.temper.engine.TorchRuntime;
 import ai.temper.engine.Workbench;
 import ai.temper.engine.recipe.Recipe;
 import ai.temper.engine.recipe.RecipeRunner;
@@ -10,6 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
@@ -32,14 +32,12 @@ public final class RecipeCommand {
     @ParentCommand RecipeCommand parent;
     @Parameters(paramLabel = "FILE.yaml", description = "The recipe.") Path file;
 
-    @Option(names = "--threads", paramLabel = "N",
-        description = "libtorch intra-op threads (default: $TEMPER_THREADS, else every core).")
-    Integer threads;
+    @Mixin ThreadsOption threads;
 
     @Override
     public Integer call() throws Exception {
       Recipe recipe = Recipe.load(file);
-      TorchRuntime.configure(threads);
+      threads.apply();
       Workbench wb = parent.root.workbench();
       RecipeRunner runner = new RecipeRunner(wb, line -> System.err.println(line));
       RecipeRunner.Outcome o = ConsoleProgress.run(wb.jobs(), "recipe",

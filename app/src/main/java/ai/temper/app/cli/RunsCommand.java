@@ -28,8 +28,8 @@ public final class RunsCommand {
     public Integer call() {
       Table t = new Table("ID", "KIND", "NAME", "STATUS", "TAGS", "BASE MODEL", "CREATED",
           "ENDED");
-      var tags = parent.root.workbench().db().runs().allTags();
-      for (Run r : parent.root.workbench().db().runs().list()) {
+      var tags = parent.root.workbench().runs().allTags();
+      for (Run r : parent.root.workbench().runs().list()) {
         t.add(r.id(), r.kind(), r.name(), r.status(), String.join(",",
             tags.getOrDefault(r.id(), List.of())), r.baseModel(), r.createdAt(), r.endedAt());
       }
@@ -46,12 +46,11 @@ public final class RunsCommand {
 
     @Override
     public Integer call() {
-      Run r = parent.root.workbench().db().runs().find(id)
-          .orElseThrow(() -> new TemperException("No run with id " + id + "."));
+      Run r = parent.root.workbench().runs().find(id);
       System.out.println("id:          " + r.id());
       System.out.println("kind:        " + r.kind());
       System.out.println("name:        " + nz(r.name()));
-      List<String> tags = parent.root.workbench().db().runs().tags(id);
+      List<String> tags = parent.root.workbench().runs().tags(id);
       System.out.println("tags:        " + (tags.isEmpty() ? "-" : String.join(", ", tags)));
       System.out.println("status:      " + r.status());
       System.out.println("base model:  " + nz(r.baseModel()));
@@ -63,9 +62,9 @@ public final class RunsCommand {
       if (r.error() != null) {
         System.out.println("error:       " + r.error());
       }
-      List<String> names = parent.root.workbench().db().metrics().names(id);
+      List<String> names = parent.root.workbench().runs().metricNames(id);
       System.out.println("metrics:     " + (names.isEmpty() ? "-" : String.join(", ", names)));
-      var checkpoints = parent.root.workbench().db().checkpoints().forRun(id);
+      var checkpoints = parent.root.workbench().runs().checkpoints(id);
       System.out.println("checkpoints:" + (checkpoints.isEmpty() ? " -" : ""));
       for (var c : checkpoints) {
         System.out.println("  step " + c.step() + ": " + c.path());
@@ -122,9 +121,8 @@ public final class RunsCommand {
 
     @Override
     public Integer call() {
-      parent.root.workbench().db().runs().find(id)
-          .orElseThrow(() -> new TemperException("No run with id " + id + "."));
-      List<String> names = parent.root.workbench().db().metrics().names(id);
+      parent.root.workbench().runs().find(id);
+      List<String> names = parent.root.workbench().runs().metricNames(id);
       Map<Long, Map<String, Double>> bySteps = new TreeMap<>();
       for (Metric m : parent.root.workbench().db().metrics().forRun(id)) {
         bySteps.computeIfAbsent(m.step(), k -> new TreeMap<>()).put(m.name(), m.value());

@@ -16,10 +16,12 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -27,40 +29,67 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
 /**
- * {@code temper train {pretrain|sft|dpo|rm|grpo|ppo} --config FILE.yaml [--set key=value ...]} and
+ * {@code temper train {pretrain|sft|dpo|rm|grpo|ppo} --config FILE.yaml [--set key=value ...]}
+ * (one {@link Start} per algorithm, added by {@link #addAlgorithms}) and
  * {@code temper train resume RUN}. Progress and log lines go to stderr; stdout gets the run id
  * as soon as the run exists, then the final checkpoint directory.
  */
 @Command(name = "train", mixinStandardHelpOptions = true,
     description = "Train a model (pretraining, SFT, DPO, reward model, GRPO, PPO) or resume a run.",
-    subcommands = {TrainCommand.Pretrain.class, TrainCommand.Sft.class, TrainCommand.Dpo.class,
-        TrainCommand.Rm.class, TrainCommand.Grpo.class, TrainCommand.Ppo.class,
-        TrainCommand.Resume.class, TrainCommand.Fields.class, TrainCommand.ImportConfig.class,
-        VplCommand.class})
+    subcommands = {TrainCommand.Resume.class, TrainCommand.Fields.class,
+        TrainCommand.ImportConfig.class, VplCommand.class})
 public final class TrainCommand {
   @ParentCommand TemperCommand root;
 
-  /** Starts a new run of one kind from a YAML config. */
-  abstract static class Start implements Callable<Integer> {
+  /** What each algorithm's subcommand says in the help, in the order they are listed. */
+  private static final Map<TrainKind, String> DESCRIPTIONS = new EnumMap<>(Map.of(
+      TrainKind.PRETRAIN, "Next-token training on plain text, from a base or a new model.",
+      TrainKind.SFT, "Supervised finetuning on conversations (loss on assistant turns).",
+      TrainKind.DPO, "Preference optimisation: loss_type dpo (sigmoid), dpo_norm, simpo, ipo, "
+          + "hinge, robust or wpo.",
+      TrainKind.RM, "A Bradley-Terry reward model with a scalar head.",
+      TrainKind.GRPO, "RLVR with GRPO: sampled groups scored by verifiers (and/or a reward "
+          + "model).",
+      TrainKind.PPO, "PPO with a value head, GAE and a KL penalty; reward model and/or "
+          + "verifiers."));
+
+  /**
+   * Adds {@code temper train KIND} for every algorithm to {@code train} (the command line of
+   * this command), before its other subcommands: one {@link Start} each, told its kind.
+   */
+  static void addAlgorithms(CommandLine train) {
+    Map<String, CommandLine> others = new LinkedHashMap<>(train.getSubcommands());
+    others.keySet().forEach(name -> train.getCommandSpec().removeSubcommand(name));
+    for (TrainKind k : TrainKind.values()) {
+      CommandLine sub = new CommandLine(new Start(k));
+      sub.getCommandSpec().name(k.id()).usageMessage().description(DESCRIPTIONS.get(k));
+      train.addSubcommand(k.id(), sub);
+    }
+    // the others again, after them; built anew, as adding gives them the inherited --home
+    others.forEach((name, c) -> train.addSubcommand(name,
+        new CommandLine(c.getCommandSpec().userObject().getClass())));
+  }
+
+  /** {@code temper train KIND}: starts a new run of one kind from a YAML config. */
+  @Command(mixinStandardHelpOptions = true)
+  static final class Start implements Callable<Integer> {
     @ParentCommand TrainCommand parent;
 
-    @Option(names = "--config", required = true, paramLabel = "FILE.yaml",
-        description = "The run's config (open-instruct / TRL field names).")
-    Path config;
-
-    @Option(names = "--set", paramLabel = "KEY=VALUE",
-        description = "Override one config field (repeatable), e.g. --set learning_rate=1e-4")
-    List<String> sets = new ArrayList<>();
+    @Mixin ConfigOptions config;
 
     @Mixin ThreadsOption threads;
 
-    abstract TrainKind kind();
+    private final TrainKind kind;
+
+    Start(TrainKind kind) {
+      this.kind = kind;
+    }
 
     @Override
     public Integer call() throws Exception {
-      TrainConfig loaded = TrainConfig.load(config, kind());
+      TrainConfig loaded = TrainConfig.load(config.config, kind);
       loaded.notes().forEach(n -> System.err.println("note: " + n));
-      TrainConfig c = loaded.withSets(sets).resolvePaths(config.toAbsolutePath().getParent());
+      TrainConfig c = loaded.withSets(config.sets).resolvePaths(config.folder());
       threads.apply();
       Workbench wb = parent.root.workbench();
       TrainingRuns runs = wb.runs();
@@ -88,61 +117,6 @@ public final class TrainCommand {
       return 0;
     } finally {
       runs.removeListener(log);
-    }
-  }
-
-  @Command(name = "pretrain", mixinStandardHelpOptions = true,
-      description = "Next-token training on plain text, from a base or a new model.")
-  static final class Pretrain extends Start {
-    @Override
-    TrainKind kind() {
-      return TrainKind.PRETRAIN;
-    }
-  }
-
-  @Command(name = "sft", mixinStandardHelpOptions = true,
-      description = "Supervised finetuning on conversations (loss on assistant turns).")
-  static final class Sft extends Start {
-    @Override
-    TrainKind kind() {
-      return TrainKind.SFT;
-    }
-  }
-
-  @Command(name = "dpo", mixinStandardHelpOptions = true,
-      description = "Preference optimisation: loss_type dpo (sigmoid), dpo_norm, simpo, ipo, "
-          + "hinge, robust or wpo.")
-  static final class Dpo extends Start {
-    @Override
-    TrainKind kind() {
-      return TrainKind.DPO;
-    }
-  }
-
-  @Command(name = "rm", mixinStandardHelpOptions = true,
-      description = "A Bradley-Terry reward model with a scalar head.")
-  static final class Rm extends Start {
-    @Override
-    TrainKind kind() {
-      return TrainKind.RM;
-    }
-  }
-
-  @Command(name = "grpo", mixinStandardHelpOptions = true,
-      description = "RLVR with GRPO: sampled groups scored by verifiers (and/or a reward model).")
-  static final class Grpo extends Start {
-    @Override
-    TrainKind kind() {
-      return TrainKind.GRPO;
-    }
-  }
-
-  @Command(name = "ppo", mixinStandardHelpOptions = true,
-      description = "PPO with a value head, GAE and a KL penalty; reward model and/or verifiers.")
-  static final class Ppo extends Start {
-    @Override
-    TrainKind kind() {
-      return TrainKind.PPO;
     }
   }
 

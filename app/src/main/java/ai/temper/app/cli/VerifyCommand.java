@@ -2,16 +2,14 @@ package ai.temper.app.cli;
 
 import ai.temper.engine.TemperException;
 import ai.temper.engine.Workbench;
+import ai.temper.engine.eval.ModelVerification.Line;
+import ai.temper.engine.eval.ModelVerification.Report;
+import ai.temper.engine.eval.ModelVerification;
 import ai.temper.engine.generate.SamplingParams;
 import ai.temper.engine.model.LoadedModel;
-import ai.temper.engine.model.ModelLoader;
 import ai.temper.engine.train.DatasetMix;
 import ai.temper.engine.train.TrainingData;
-import ai.temper.engine.verify.ModelVerification;
-import ai.temper.engine.verify.ModelVerification.Line;
-import ai.temper.engine.verify.ModelVerification.Report;
 import com.fasterxml.jackson.databind.JsonNode;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -35,13 +33,7 @@ public final class VerifyCommand implements Callable<Integer> {
           + "with a ground truth and verifier, such as an imported GSM8K).")
   String dataset;
 
-  @Option(names = "--model", required = true, paramLabel = "PATH",
-      description = "Hugging Face directory or llama2.c .bin file.")
-  Path model;
-
-  @Option(names = "--tokenizer", paramLabel = "PATH", description = "Tokenizer, if not beside "
-      + "the model.")
-  Path tokenizer;
+  @Mixin ModelOptions model;
 
   @Option(names = "--samples", paramLabel = "N", defaultValue = "1",
       description = "Completions per prompt (default ${DEFAULT-VALUE}).")
@@ -88,9 +80,9 @@ public final class VerifyCommand implements Callable<Integer> {
         .withMaxNewTokens(maxNewTokens).withSeed(seed);
     threads.apply();
     Report r;
-    try (LoadedModel m = ModelLoader.load(model, tokenizer)) {
+    try (LoadedModel m = model.load()) {
       List<JsonNode> used = rows;
-      r = ConsoleProgress.run(wb.jobs(), "verify", "verify " + model.getFileName() + " on "
+      r = ConsoleProgress.run(wb.jobs(), "verify", "verify " + model.model.getFileName() + " on "
           + dataset, ctx -> ModelVerification.run(m, used, samples, params, ctx));
     }
     if (r.skipped() > 0) {

@@ -1,16 +1,12 @@
 package ai.temper.app.cli;
 
-import ai.temper.engine.TorchRuntime;
 import ai.temper.engine.Workbench;
 import ai.temper.engine.vpl.Vpl;
 import ai.temper.engine.vpl.VplConfig;
 import ai.temper.engine.vpl.VplRuns;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.ParentCommand;
 
 /**
@@ -24,21 +20,15 @@ import picocli.CommandLine.ParentCommand;
 final class VplCommand implements Callable<Integer> {
   @ParentCommand TrainCommand parent;
 
-  @Option(names = "--config", required = true, paramLabel = "FILE.yaml",
-      description = "The run's config (temper train vpl --fields lists the fields).")
-  Path config;
+  @Mixin ConfigOptions config;
 
-  @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override one field.")
-  List<String> sets = new ArrayList<>();
-
-  @Option(names = "--threads", paramLabel = "N", description = "libtorch intra-op threads.")
-  Integer threads;
+  @Mixin ThreadsOption threads;
 
   @Override
   public Integer call() throws Exception {
-    VplConfig c = VplConfig.load(config).withSets(sets)
-        .resolvePaths(config.toAbsolutePath().getParent());
-    TorchRuntime.configure(threads);
+    VplConfig c = VplConfig.load(config.config).withSets(config.sets)
+        .resolvePaths(config.folder());
+    threads.apply();
     Workbench wb = parent.root.workbench();
     VplRuns runs = new VplRuns(wb);
     long id = runs.create(c);

@@ -24,7 +24,16 @@ class CliTest {
   void versionPrintsTheVersion() {
     CliRunner.Result r = CliRunner.run("--version");
     assertThat(r.code()).isZero();
-    assertThat(r.out()).startsWith("temper ");
+    assertThat(r.out()).startsWith("temper ").contains("\nlibtorch ").contains("\ndevice ")
+        .contains("\ntraining precision ");
+  }
+
+  @Test
+  void aBadPrecisionIsOneLineNamingTheOption() {
+    CliRunner.Result r = CliRunner.run("--precision", "fp8", "runs", "list");
+    assertThat(r.code()).isNotZero();
+    assertThat(r.err().strip())
+        .isEqualTo("temper: --precision 'fp8': expected auto, fp32, fp16 or bf16");
   }
 
   @Test

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.within;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.temper.app.Main;
+import ai.temper.engine.train.RlFixtures;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -25,21 +26,8 @@ class GrpoCommandTest {
   @Test
   void killMinusNineThenResumeGivesTheSameRewardsAndLosses() throws Exception {
     assumeTrue(Files.exists(STORIES), "../shared/models/stories260K is absent: skipping");
-    // prompts asking for three words each (Google IFEval layout, score = fraction present),
-    // so that stories260K's samples differ in reward and every step trains
-    List<String> rows = new ArrayList<>();
-    String[] w = {"Lily", "Tim", "ball", "happy", "park", "dog", "play", "sun", "mom"};
-    for (int i = 0; i < 16; i++) {
-      String kw = "{\"instruction_id\": [\"keywords:existence\", \"keywords:existence\", "
-          + "\"keywords:existence\"], \"kwargs\": [{\"keywords\": [\"" + w[i % 9]
-          + "\"]}, {\"keywords\": [\"" + w[(i + 3) % 9] + "\"]}, {\"keywords\": [\""
-          + w[(i + 5) % 9] + "\"]}]}";
-      rows.add("{\"messages\": [{\"role\": \"user\", \"content\": \"A story, please.\"}], "
-          + "\"ground_truth\": " + new com.fasterxml.jackson.databind.ObjectMapper()
-              .writeValueAsString(kw) + ", \"dataset\": \"ifeval\"}");
-    }
-    Files.createDirectories(dir.resolve("sw"));
-    Files.write(dir.resolve("sw/rlvr-train.jsonl"), rows);
+    // prompts asking for three words each, so that stories260K's samples differ in reward
+    RlFixtures.keywordPrompts(dir.resolve("sw/rlvr-train.jsonl"), 16);
     Path cfg = dir.resolve("grpo.yaml");
     Files.writeString(cfg, """
         model_name_or_path: %s

@@ -21,13 +21,15 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code temper recipe run}: the starter world generated, a tiny base pretrained on it, SFT
- * from that base, an evaluation; the process killed with SIGKILL during SFT; the rerun skips
- * the finished stages, resumes the SFT run from its checkpoint and prints the results table.
- * Needs nothing outside the repository.
+ * from that base, DPO from the SFT checkpoint, an evaluation; the process killed with SIGKILL
+ * during DPO; the rerun skips the finished stages (SFT included), resumes the DPO run from its
+ * checkpoint and prints the results table, the same table as an uninterrupted run of the same
+ * recipe in a new home. Needs nothing outside the repository.
  */
 class RecipeCommandTest {
   @TempDir Path home;
   @TempDir Path dir;
+  @TempDir Path fresh;
 
   @BeforeAll
   static void oneThread() {
@@ -58,7 +60,19 @@ class RecipeCommandTest {
           - name: sft
             algorithm: sft
             config: sft.yaml
-          - name: eval-sft
+          - name: dpo
+            algorithm: dpo
+            config:
+              dataset_mixer_list: ["${home}/world/prefs.jsonl", 32]
+              eval_fraction: 0
+              max_seq_length: 96
+              beta: 0.1
+              learning_rate: 1.0e-3
+              max_train_steps: 8
+              per_device_train_batch_size: 2
+              warmup_ratio: 0
+              save_steps: 2
+          - name: eval-dpo
             algorithm: eval
             suite: ${home}/world/eval/suite.yaml
             limit: 4
@@ -68,16 +82,16 @@ class RecipeCommandTest {
         eval_fraction: 0
         max_seq_length: 64
         learning_rate: 2.0e-3
-        max_train_steps: 8
+        max_train_steps: 4
         per_device_train_batch_size: 4
         warmup_ratio: 0
-        save_steps: 2
+        save_steps: 4
         """);
     return f;
   }
 
   @Test
-  void killedDuringSftResumesThereWithoutRedoingEarlierStages() throws Exception {
+  void killedDuringDpoResumesThereWithoutRedoingEarlierStages() throws Exception {
     Path recipe = recipe();
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     ProcessBuilder pb = new ProcessBuilder(java, "-Dai.djl.offline=true", "-cp",
@@ -92,41 +106,42 @@ class RecipeCommandTest {
       String line;
       while ((line = err.readLine()) != null) {
         seen.add(line);
-        if (line.startsWith("stage 3/4 sft") && line.contains("saved checkpoint")
+        if (line.startsWith("stage 4/5 dpo") && line.contains("saved checkpoint")
             && line.endsWith("step-4")) {
-          p.destroyForcibly(); // SIGKILL during the SFT stage
+          p.destroyForcibly(); // SIGKILL during the DPO stage
           break;
         }
       }
     }
     assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
     String child = String.join("\n", seen);
-    assertThat(child).as(child).contains("stage 2/4 base (pretrain): done")
-        .contains("stage 3/4 sft (sft): run 2 from");
+    assertThat(child).as(child).contains("stage 2/5 base (pretrain): done")
+        .contains("stage 3/5 sft (sft): done").contains("stage 4/5 dpo (dpo): run 3 from");
 
     CliRunner.Result r = CliRunner.run("--home", home.toString(), "recipe", "run",
         recipe.toString());
     assertThat(r.code()).as(r.err()).isZero();
     assertThat(r.err()).contains("continuing recipe #1")
-        .contains("stage 1/4 world (generate): done before, skipped")
-        .contains("stage 2/4 base (pretrain): done before, skipped")
-        .contains("stage 3/4 sft (sft): resuming run 2 from").contains("step-4")
-        .doesNotContain("writing the story world").doesNotContain("run 3");
+        .contains("stage 1/5 world (generate): done before, skipped")
+        .contains("stage 2/5 base (pretrain): done before, skipped")
+        .contains("stage 3/5 sft (sft): done before, skipped")
+        .contains("stage 4/5 dpo (dpo): resuming run 3 from").contains("step-4")
+        .doesNotContain("writing the story world").doesNotContain("run 4");
     // the table: one row per eval stage, one column per task (dev and unseen)
-    assertThat(r.out()).contains("STAGE").contains("eval-sft").contains("stories-ppl")
+    assertThat(r.out()).contains("STAGE").contains("eval-dpo").contains("stories-ppl")
         .contains("follow-unseen");
 
     try (Workbench wb = Workbench.open(home)) {
-      assertThat(wb.db().runs().list()).hasSize(2); // pretrain and SFT: nothing redone
+      assertThat(wb.db().runs().list()).hasSize(3); // pretrain, SFT, DPO: nothing redone
       RecipeRepository repo = new RecipeRepository(wb.db().sql());
       assertThat(repo.list()).hasSize(1);
       assertThat(repo.list().get(0).status()).isEqualTo("DONE");
-      assertThat(repo.list().get(0).results()).contains("eval-sft");
+      assertThat(repo.list().get(0).results()).contains("eval-dpo");
       List<StageRow> stages = repo.stages(1);
       assertThat(stages).extracting(StageRow::status).containsOnly("DONE");
-      assertThat(stages.get(2).runId()).isEqualTo(2L);
-      assertThat(stages.get(2).checkpoint()).endsWith("step-8");
-      assertThat(stages.get(3).evalResultIds()).isNotBlank();
+      assertThat(stages.get(3).runId()).isEqualTo(3L);
+      assertThat(stages.get(3).checkpoint()).endsWith("step-8");
+      assertThat(stages.get(4).evalResultIds()).isNotBlank();
     }
 
     // a finished recipe run again prints its stored table and trains nothing
@@ -135,6 +150,13 @@ class RecipeCommandTest {
     assertThat(again.code()).as(again.err()).isZero();
     assertThat(again.err()).contains("already finished");
     assertThat(again.out()).isEqualTo(r.out());
+
+    // the same recipe (same seeds) run uninterrupted in a new home prints the same table:
+    // the run is deterministic and the resumed DPO continued exactly where it was killed
+    CliRunner.Result clean = CliRunner.run("--home", fresh.toString(), "recipe", "run",
+        recipe.toString());
+    assertThat(clean.code()).as(clean.err()).isZero();
+    assertThat(clean.out()).isEqualTo(r.out());
   }
 
   @Test

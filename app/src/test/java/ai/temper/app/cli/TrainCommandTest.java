@@ -65,6 +65,29 @@ class TrainCommandTest {
   }
 
   @Test
+  void everyAlgorithmHasItsSubcommandAndReadsTheConfigAsThatKind() throws Exception {
+    for (String kind : List.of("pretrain", "sft", "dpo", "rm", "grpo", "ppo")) {
+      CliRunner.Result r = CliRunner.run("train", kind, "--help");
+      assertThat(r.code()).as(kind).isZero();
+      assertThat(r.out()).contains("temper train " + kind + " ").contains("--config=FILE.yaml")
+          .contains("--set=KEY=VALUE").contains("--threads=N");
+    }
+    assertThat(CliRunner.run("train", "--help").out()).contains("grpo").contains("resume")
+        .contains("import-config");
+    // grpo's own rule: the kind reaches the config
+    CliRunner.Result r = CliRunner.run("--home", home.toString(), "train", "grpo", "--config",
+        config("").toString(), "--set", "num_samples_per_prompt_rollout=1");
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err()).contains("--set: field 'num_samples_per_prompt_rollout'")
+        .contains("at least 2 for grpo");
+    // pretraining needs no model (sft would say model_name_or_path is required)
+    r = CliRunner.run("--home", home.toString(), "train", "pretrain", "--config",
+        config("").toString(), "--set", "model_name_or_path=", "--set", "use_lora=true");
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err()).contains("field 'use_lora' needs a base model");
+  }
+
+  @Test
   void killMinusNineThenResumeMatchesAnUninterruptedRun() throws Exception {
     assumeTrue(Files.exists(STORIES), "../shared/models/stories260K is absent: skipping");
     Path cfg = config("");

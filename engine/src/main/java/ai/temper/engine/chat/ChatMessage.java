@@ -1,5 +1,7 @@
 package ai.temper.engine.chat;
 
+import ai.temper.engine.Json;
+import ai.temper.engine.data.Message;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -23,6 +25,14 @@ public record ChatMessage(String role, String content, Map<String, Object> field
 
   public ChatMessage(String role, String content) {
     this(role, content, null);
+  }
+
+  /** A stored dataset message for a chat template, with its kept fields. */
+  @SuppressWarnings("unchecked")
+  public static ChatMessage of(Message m) {
+    Map<String, Object> extra = m.fields() == null ? null
+        : Json.MAPPER.convertValue(m.fields(), Map.class);
+    return new ChatMessage(m.role(), m.content(), extra);
   }
 
   public static ChatMessage system(String text) {

@@ -1,10 +1,9 @@
 package ai.temper.engine.data;
 
-import ai.temper.engine.TemperException;
-import java.util.Locale;
+import ai.temper.engine.LowercaseId;
 
 /** What the examples of a dataset are; decides their canonical JSON form (see {@link Example}). */
-public enum DatasetKind {
+public enum DatasetKind implements LowercaseId {
   /** Conversations for supervised finetuning, optionally with a ground truth (GSM8K). */
   MESSAGES,
   /** Preference pairs: a shared prompt and a chosen and a rejected continuation. */
@@ -14,17 +13,7 @@ public enum DatasetKind {
   /** Plain text documents for pretraining. */
   TEXT;
 
-  /** The name stored in the database and shown to users. */
-  public String id() {
-    return name().toLowerCase(Locale.ROOT);
-  }
-
   public static DatasetKind of(String id) {
-    for (DatasetKind k : values()) {
-      if (k.id().equalsIgnoreCase(id)) {
-        return k;
-      }
-    }
-    throw new TemperException("Unknown dataset kind '" + id + "'");
+    return LowercaseId.parse(DatasetKind.class, id, "dataset kind");
   }
 }

@@ -1,9 +1,6 @@
 package ai.temper.engine.data;
 
-import ai.temper.engine.Json;
-import ai.temper.engine.chat.ChatMessage;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Iterator;
@@ -19,7 +16,6 @@ import java.util.Objects;
  * so exports write the message back unchanged and chat templates see what transformers would.
  */
 public record Message(String role, String content, ObjectNode fields) {
-  private static final ObjectMapper JSON = Json.MAPPER;
 
   public Message {
     Objects.requireNonNull(role, "role");
@@ -81,12 +77,5 @@ public record Message(String role, String content, ObjectNode fields) {
       }
     }
     return sb.toString();
-  }
-
-  /** The message for a chat template, with its kept fields. */
-  @SuppressWarnings("unchecked")
-  public ChatMessage toChatMessage() {
-    Map<String, Object> extra = fields == null ? null : JSON.convertValue(fields, Map.class);
-    return new ChatMessage(role, content, extra);
   }
 }

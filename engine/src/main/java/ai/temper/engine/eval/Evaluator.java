@@ -101,7 +101,7 @@ public final class Evaluator {
 
   public Evaluator(Workbench wb) {
     this.db = wb.db();
-    this.library = new ModelLibrary(wb);
+    this.library = wb.models();
   }
 
   public SuiteOutcome run(String modelRef, EvalSuite suite, Options o, JobContext ctx) {

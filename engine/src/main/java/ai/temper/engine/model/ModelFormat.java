@@ -1,10 +1,9 @@
 package ai.temper.engine.model;
 
-import ai.temper.engine.TemperException;
-import java.util.Locale;
+import ai.temper.engine.LowercaseId;
 
 /** How a model is stored on disk; {@link #id()} is the name kept in the models table. */
-public enum ModelFormat {
+public enum ModelFormat implements LowercaseId {
   /** A Hugging Face directory: config.json, *.safetensors, tokenizer files. */
   HF,
   /** A llama2.c checkpoint file, with its tokenizer in a separate file. */
@@ -12,18 +11,9 @@ public enum ModelFormat {
   /** A PEFT (LoRA) adapter directory: adapter_config.json, adapter_model.safetensors. */
   PEFT;
 
-  public String id() {
-    return name().toLowerCase(Locale.ROOT);
-  }
-
   /** The format stored as {@code id} ("hf", "llama2c", "peft"). */
   public static ModelFormat of(String id) {
-    for (ModelFormat f : values()) {
-      if (f.id().equalsIgnoreCase(id)) {
-        return f;
-      }
-    }
-    throw new TemperException("Unknown model format '" + id + "' (hf, llama2c or peft)");
+    return LowercaseId.parse(ModelFormat.class, id, "model format");
   }
 
   @Override

@@ -4,8 +4,8 @@ import ai.temper.engine.model.LlamaConfig;
 import ai.temper.engine.model.ModelFormat;
 import ai.temper.engine.model.StateDict;
 import ai.temper.engine.model.hf.HfCheckpoint;
-import ai.temper.engine.model.hf.HfTokenizerFiles;
 import ai.temper.engine.model.hf.Llama2cTokenizerConverter;
+import ai.temper.engine.tokenizer.HfTokenizerFiles;
 import java.nio.file.Path;
 
 /**

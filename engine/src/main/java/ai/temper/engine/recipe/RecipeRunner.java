@@ -151,7 +151,8 @@ public final class RecipeRunner {
 
   private String train(Recipe recipe, Stage stage, StageRow row, String head, String current,
       Map<String, String> checkpoints, JobContext ctx) {
-    TrainingRuns runs = new TrainingRuns(wb);
+    // the workbench's own, so the Train page's listener follows a recipe stage live
+    TrainingRuns runs = wb.runs();
     Long runId = row.runId();
     if (runId != null) {
       Run r = wb.db().runs().find(runId).orElse(null);
@@ -184,7 +185,9 @@ public final class RecipeRunner {
     TrainListener l = new TrainListener() {
       @Override
       public void onLog(long r, String line) {
-        log.accept(head + ": run " + r + ": " + line);
+        if (r == id) {
+          log.accept(head + ": run " + r + ": " + line);
+        }
       }
     };
     runs.addListener(l);
@@ -269,7 +272,7 @@ public final class RecipeRunner {
     }
     repo.stageRunning(row.id(), null);
     log.accept(head + ": evaluating " + model + " on " + suite.name());
-    SuiteOutcome r = new Evaluator(wb).run(model, suite, o, ctx);
+    SuiteOutcome r = wb.evaluations().run(model, suite, o, ctx);
     List<String> ids = new ArrayList<>();
     for (TaskOutcome t : r.tasks()) {
       if (t.status() == Status.FAILED) {

@@ -1,9 +1,9 @@
 package ai.temper.engine.store;
 
-import java.util.Locale;
+import ai.temper.engine.LowercaseId;
 
 /** What a library model is; stored lowercase in the models table ("base", "adapter"). */
-public enum ModelKind {
+public enum ModelKind implements LowercaseId {
   /** Imported, pulled or created: a model of its own. */
   BASE,
   /** A step the workbench trained, with its run and base. */
@@ -11,13 +11,8 @@ public enum ModelKind {
   /** A LoRA adapter, applied on its base. */
   ADAPTER;
 
-  /** The name kept in the database and shown to users. */
-  public String id() {
-    return name().toLowerCase(Locale.ROOT);
-  }
-
   public static ModelKind of(String id) {
-    return valueOf(id.toUpperCase(Locale.ROOT));
+    return LowercaseId.parse(ModelKind.class, id, "model kind");
   }
 
   @Override

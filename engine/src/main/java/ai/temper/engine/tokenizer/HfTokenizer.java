@@ -4,7 +4,6 @@ import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.temper.engine.FileErrors;
 import ai.temper.engine.Json;
 import ai.temper.engine.TemperException;
-import ai.temper.engine.model.hf.HfTokenizerFiles;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayInputStream;

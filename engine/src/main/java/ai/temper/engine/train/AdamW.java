@@ -1,7 +1,6 @@
 package ai.temper.engine.train;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.pytorch.engine.PtNDArray;
@@ -9,11 +8,12 @@ import ai.djl.pytorch.jni.JniUtils;
 import ai.temper.engine.Devices;
 import ai.temper.engine.NoGrad;
 import ai.temper.engine.TemperException;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.file.Files;
+import ai.temper.engine.model.Tensor;
+import ai.temper.engine.model.hf.DType;
+import ai.temper.engine.model.hf.SafetensorsFile;
+import ai.temper.engine.model.hf.SafetensorsWriter;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -148,50 +148,41 @@ public final class AdamW implements AutoCloseable {
     }
   }
 
-  /** Writes the moments (safetensors, "exp_avg.NAME" / "exp_avg_sq.NAME"). */
+  /**
+   * Writes the moments as float32 safetensors ("exp_avg.NAME" / "exp_avg_sq.NAME") with the
+   * writer the model weights use. Checkpoints written before through DJL's NDList encoding
+   * are safetensors files too, and {@link #load} reads both with the one reader.
+   */
   public void save(Path file) {
-    NDList list = new NDList();
+    Map<String, Tensor> moments = new LinkedHashMap<>();
     for (String name : params.keySet()) {
-      NDArray m = expAvg.get(name);
-      NDArray v = expAvgSq.get(name);
-      m.setName("exp_avg." + name);
-      v.setName("exp_avg_sq." + name);
-      list.add(m);
-      list.add(v);
+      moments.put("exp_avg." + name, tensor(expAvg.get(name)));
+      moments.put("exp_avg_sq." + name, tensor(expAvgSq.get(name)));
     }
-    try (OutputStream out = Files.newOutputStream(file)) {
-      list.encode(out, NDList.Encoding.SAFETENSORS);
-    } catch (IOException e) {
-      throw new TemperException("Cannot write optimizer state " + file + ": " + e.getMessage(), e);
-    }
+    SafetensorsWriter.write(file, moments, DType.F32); // its errors name the file
   }
 
   /** Reads moments saved by {@link #save} and the number of steps they belong to. */
   public void load(Path file, long steps) {
-    try (InputStream in = Files.newInputStream(file);
-        NDManager tmp = Devices.newManager()) {
-      NDList list = NDList.decode(tmp, in);
-      Map<String, NDArray> byName = new LinkedHashMap<>();
-      for (NDArray a : list) {
-        byName.put(a.getName(), a);
-      }
-      for (String name : params.keySet()) {
-        copy(byName, "exp_avg." + name, expAvg.get(name), file);
-        copy(byName, "exp_avg_sq." + name, expAvgSq.get(name), file);
-      }
-    } catch (IOException e) {
-      throw new TemperException("Cannot read optimizer state " + file + ": " + e.getMessage(), e);
+    Map<String, Tensor> saved = SafetensorsFile.readAll(file); // its errors name the file
+    for (String name : params.keySet()) {
+      copy(saved, "exp_avg." + name, expAvg.get(name), file);
+      copy(saved, "exp_avg_sq." + name, expAvgSq.get(name), file);
     }
     this.step = steps;
   }
 
-  private static void copy(Map<String, NDArray> saved, String name, NDArray into, Path file) {
-    NDArray a = saved.get(name);
-    if (a == null || !a.getShape().equals(into.getShape())) {
+  private static Tensor tensor(NDArray a) {
+    return new Tensor(a.getShape().getShape(), a.toFloatArray());
+  }
+
+  private static void copy(Map<String, Tensor> saved, String name, NDArray into, Path file) {
+    Tensor t = saved.get(name);
+    if (t == null || !Arrays.equals(t.shape(), into.getShape().getShape())) {
       throw new TemperException(file + ": optimizer state '" + name + "' is missing or has "
           + "another shape than the model's parameter");
     }
-    into.set(a.toFloatArray());
+    into.set(t.data());
   }
 
   @Override

@@ -173,7 +173,7 @@ public final class Encoder {
     List<ChatMessage> out = new ArrayList<>();
     if (array != null) {
       for (JsonNode m : array) {
-        out.add(ai.temper.engine.data.Message.fromJson(m).toChatMessage());
+        out.add(ChatMessage.of(ai.temper.engine.data.Message.fromJson(m)));
       }
     }
     return out;

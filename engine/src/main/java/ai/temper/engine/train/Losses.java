@@ -29,16 +29,20 @@ public final class Losses {
    * hidden states of target positions: in SFT and DPO most positions are prompt or padding.
    */
   public static NDArray targetLogProbs(LlamaModel model, Batch batch, NDManager nd) {
-    NDArray hidden = model.hiddenStates(batch.inputIds(), null);
-    long d = hidden.getShape().get(2);
-    int n = batch.targetPositions().length;
-    NDArray picked = hidden.reshape(-1, d)
-        .gather(nd.create(batch.targetPositions()).reshape(n, 1).broadcast(n, d), 0);
-    NDArray labels = nd.create(batch.targetLabels()).reshape(n, 1);
+    NDArray picked = targetHidden(model.hiddenStates(batch.inputIds(), null), batch, nd);
+    NDArray labels = nd.create(batch.targetLabels()).reshape(batch.targetPositions().length, 1);
     if (model.gradientCheckpointing() && ai.djl.pytorch.jni.JniUtils.isGradMode()) {
       return model.checkpointedLogProbs(picked, labels); // the head recomputed in blocks too
     }
     return model.logits(picked).logSoftmax(-1).gather(labels, 1).squeeze(1);
+  }
+
+  /** The hidden states (B, T, d) at the batch's target positions, in order: (N, d). */
+  static NDArray targetHidden(NDArray hidden, Batch batch, NDManager nd) {
+    long d = hidden.getShape().get(2);
+    int n = batch.targetPositions().length;
+    return hidden.reshape(-1, d)
+        .gather(nd.create(batch.targetPositions()).reshape(n, 1).broadcast(n, d), 0);
   }
 
   /** Sums per-target values (N) into their rows (B): one small (B, N) matmul. */

@@ -2,12 +2,8 @@ package ai.temper.engine.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
-import ai.temper.engine.Devices;
-import ai.temper.engine.NoGrad;
 import ai.temper.engine.jobs.JobContext;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,11 +14,7 @@ import java.util.Map;
  * through one forward (2B rows). The reference log-probs come from the model before training,
  * computed once by {@link #computeReferences} and cached, so no reference model is kept.
  */
-final class PreferenceOptimization implements Objective {
-  private final TrainableModel model;
-  private final List<Encoder.Pair> train;
-  private final List<Encoder.Pair> eval;
-  private final int padId;
+final class PreferenceOptimization extends EncodedObjective<Encoder.Pair> {
   private final TrainConfig config;
   /** Reference log-probs per pair: [chosen, rejected], summed over completion tokens. */
   private float[][] trainRef;
@@ -30,10 +22,7 @@ final class PreferenceOptimization implements Objective {
 
   PreferenceOptimization(TrainableModel model, List<Encoder.Pair> train,
       List<Encoder.Pair> eval, int padId, TrainConfig config) {
-    this.model = model;
-    this.train = train;
-    this.eval = eval;
-    this.padId = padId;
+    super(model, train, eval, padId, PAIR_TOKENS);
     this.config = config;
   }
 
@@ -65,33 +54,20 @@ final class PreferenceOptimization implements Objective {
       }
       return out;
     }
-    try (NoGrad ng = NoGrad.enter()) {
-      for (int from = 0; from < pairs.size(); from += batchSize) {
-        ctx.checkCancelled();
-        int to = Math.min(pairs.size(), from + batchSize);
-        try (NDScope scope = new NDScope(); NDManager nd = Devices.newManager()) {
-          NDArray[] lp = sequenceLogProbs(nd, pairs.subList(from, to));
-          float[] c = lp[0].toFloatArray();
-          float[] r = lp[1].toFloatArray();
-          for (int i = from; i < to; i++) {
-            out[i] = new float[] {c[i - from], r[i - from]};
-          }
-        }
+    inBatches(pairs.size(), batchSize, ctx, (nd, from, to) -> {
+      NDArray[] lp = sequenceLogProbs(nd, pairs.subList(from, to));
+      float[] c = lp[0].toFloatArray();
+      float[] r = lp[1].toFloatArray();
+      for (int i = from; i < to; i++) {
+        out[i] = new float[] {c[i - from], r[i - from]};
       }
-    }
+    });
     return out;
   }
 
   /** Summed completion log-probs (B) of chosen and rejected, and their token counts. */
   private NDArray[] sequenceLogProbs(NDManager nd, List<Encoder.Pair> pairs) {
-    List<TokenSequence> rows = new ArrayList<>(pairs.size() * 2);
-    for (Encoder.Pair p : pairs) {
-      rows.add(p.chosen());
-    }
-    for (Encoder.Pair p : pairs) {
-      rows.add(p.rejected());
-    }
-    Batch b = Batch.of(nd, rows, padId);
+    Batch b = pairBatch(nd, pairs);
     NDArray seq = Losses.rowSums(Losses.targetLogProbs(model.model(), b, nd), b, nd);
     NDArray lengths = b.lossMask().sum(new int[] {1});
     int n = pairs.size();
@@ -100,18 +76,8 @@ final class PreferenceOptimization implements Objective {
   }
 
   @Override
-  public int size() {
-    return train.size();
-  }
-
-  @Override
-  public int evalSize() {
-    return eval.size();
-  }
-
-  @Override
   public NDArray loss(int[] items, NDManager nd, MetricSums metrics) {
-    Losses.PreferenceLoss l = batchLoss(nd, LanguageModeling.pick(train, items), items, trainRef);
+    Losses.PreferenceLoss l = batchLoss(nd, pick(items), items, trainRef);
     record(l, metrics, "");
     return l.loss();
   }
@@ -147,31 +113,17 @@ final class PreferenceOptimization implements Objective {
   }
 
   @Override
-  public long tokens(int[] items) {
-    long n = 0;
-    for (int i : items) {
-      n += train.get(i).chosen().length() + train.get(i).rejected().length();
-    }
-    return n;
-  }
-
-  @Override
   public Map<String, Double> evaluate(int batchSize) {
     MetricSums sums = new MetricSums();
-    try (NoGrad ng = NoGrad.enter()) {
-      for (int from = 0; from < eval.size(); from += batchSize) {
-        int to = Math.min(eval.size(), from + batchSize);
-        int[] items = new int[to - from];
-        for (int i = 0; i < items.length; i++) {
-          items[i] = from + i;
-        }
-        try (NDScope scope = new NDScope(); NDManager nd = Devices.newManager()) {
-          Losses.PreferenceLoss l = batchLoss(nd, eval.subList(from, to), items, evalRef);
-          sums.add("loss", l.loss().getFloat(), items.length);
-          record(l, sums, "");
-        }
+    eachEvalBatch(batchSize, (nd, from, to) -> {
+      int[] items = new int[to - from];
+      for (int i = 0; i < items.length; i++) {
+        items[i] = from + i;
       }
-    }
+      Losses.PreferenceLoss l = batchLoss(nd, eval.subList(from, to), items, evalRef);
+      sums.add("loss", l.loss().getFloat(), items.length);
+      record(l, sums, "");
+    });
     return new LinkedHashMap<>(sums.means("eval_"));
   }
 }

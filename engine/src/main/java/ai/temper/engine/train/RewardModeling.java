@@ -2,11 +2,7 @@ package ai.temper.engine.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
-import ai.temper.engine.Devices;
-import ai.temper.engine.NoGrad;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,19 +11,12 @@ import java.util.Map;
  * A Bradley-Terry reward model: a scalar head (score.weight) on the final hidden state of the
  * last non-pad token; loss -log s(r_chosen - r_rejected - margin) plus optional centering.
  */
-final class RewardModeling implements Objective {
-  private final TrainableModel model;
-  private final List<Encoder.Pair> train;
-  private final List<Encoder.Pair> eval;
-  private final int padId;
+final class RewardModeling extends EncodedObjective<Encoder.Pair> {
   private final TrainConfig config;
 
   RewardModeling(TrainableModel model, List<Encoder.Pair> train, List<Encoder.Pair> eval,
       int padId, TrainConfig config) {
-    this.model = model;
-    this.train = train;
-    this.eval = eval;
-    this.padId = padId;
+    super(model, train, eval, padId, PAIR_TOKENS);
     this.config = config;
   }
 
@@ -40,31 +29,14 @@ final class RewardModeling implements Objective {
   }
 
   private NDArray[] pairRewards(NDManager nd, List<Encoder.Pair> pairs) {
-    List<TokenSequence> rows = new ArrayList<>(pairs.size() * 2);
-    for (Encoder.Pair p : pairs) {
-      rows.add(p.chosen());
-    }
-    for (Encoder.Pair p : pairs) {
-      rows.add(p.rejected());
-    }
-    NDArray r = rewards(model, Batch.of(nd, rows, padId));
+    NDArray r = rewards(model, pairBatch(nd, pairs));
     int n = pairs.size();
     return new NDArray[] {r.get(new NDIndex("0:{}", n)), r.get(new NDIndex("{}:", n))};
   }
 
   @Override
-  public int size() {
-    return train.size();
-  }
-
-  @Override
-  public int evalSize() {
-    return eval.size();
-  }
-
-  @Override
   public NDArray loss(int[] items, NDManager nd, MetricSums metrics) {
-    NDArray[] r = pairRewards(nd, LanguageModeling.pick(train, items));
+    NDArray[] r = pairRewards(nd, pick(items));
     record(r, metrics);
     return Losses.bradleyTerry(r[0], r[1], config.margin(), config.centerRewardsCoefficient());
   }
@@ -81,29 +53,15 @@ final class RewardModeling implements Objective {
   }
 
   @Override
-  public long tokens(int[] items) {
-    long n = 0;
-    for (int i : items) {
-      n += train.get(i).chosen().length() + train.get(i).rejected().length();
-    }
-    return n;
-  }
-
-  @Override
   public Map<String, Double> evaluate(int batchSize) {
     MetricSums sums = new MetricSums();
-    try (NoGrad ng = NoGrad.enter()) {
-      for (int from = 0; from < eval.size(); from += batchSize) {
-        int to = Math.min(eval.size(), from + batchSize);
-        try (NDScope scope = new NDScope(); NDManager nd = Devices.newManager()) {
-          NDArray[] r = pairRewards(nd, eval.subList(from, to));
-          NDArray loss = Losses.bradleyTerry(r[0], r[1], config.margin(),
-              config.centerRewardsCoefficient());
-          sums.add("loss", loss.getFloat(), to - from);
-          record(r, sums);
-        }
-      }
-    }
+    eachEvalBatch(batchSize, (nd, from, to) -> {
+      NDArray[] r = pairRewards(nd, eval.subList(from, to));
+      NDArray loss = Losses.bradleyTerry(r[0], r[1], config.margin(),
+          config.centerRewardsCoefficient());
+      sums.add("loss", loss.getFloat(), to - from);
+      record(r, sums);
+    });
     return new LinkedHashMap<>(sums.means("eval_"));
   }
 }

@@ -17,6 +17,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -29,21 +31,17 @@ import java.util.regex.Pattern;
  * loop adds to decoding: sampling, stop checks, text, early-stopping rows, bookkeeping.
  */
 public final class RlBenchmark {
-  /** One configuration: medians over the measured steps (the first step is warm-up). */
+  /**
+   * One configuration: medians over the measured steps (the first step is warm-up). ratio:
+   * rollout rate over raw batched decoding of the same batch, the median of per-step ratios
+   * (1 means the RL loop adds nothing); cpuRatio: the same in tokens per CPU second of the
+   * process, which moves less than wall time on a shared machine.
+   */
   public record Result(String model, long parameters, int prompts, int group,
       int promptLength, int responseLength, double rolloutTokensPerSecond, double rolloutTokensPerCpuSecond,
       double meanResponseLength, double generationSeconds, double scoringSeconds,
-      double trainingSeconds, double decodeTokensPerSecond, double decodeTokensPerCpuSecond) {
-    /** Rollout rate over raw batched decoding at the same batch: 1 means no overhead. */
-    public double ratio() {
-      return rolloutTokensPerSecond / decodeTokensPerSecond;
-    }
-
-    /** The same in tokens per CPU second of the process (steadier on a shared machine). */
-    public double cpuRatio() {
-      return rolloutTokensPerCpuSecond / decodeTokensPerCpuSecond;
-    }
-  }
+      double trainingSeconds, double decodeTokensPerSecond, double decodeTokensPerCpuSecond,
+      double ratio, double cpuRatio) {}
 
   private RlBenchmark() {}
 
@@ -63,7 +61,14 @@ public final class RlBenchmark {
     return model;
   }
 
-  /** Runs {@code steps} + 1 GRPO steps of {@code prompts} x {@code group} on {@code model}. */
+  /**
+   * Runs {@code steps} + 1 GRPO steps of {@code prompts} x {@code group} on {@code model}.
+   * After each step (outside its timed parts) the same thread decodes the reference batch
+   * once: the data's first {@code prompts} prompts in the chat template, each {@code group}
+   * times, greedy, EOS ignored, {@code responseLength} new tokens, on a second copy of the
+   * model. So every step's rollout rate has a reference measured seconds away under the same
+   * load, and the ratio is the median of the per-step ratios.
+   */
   public static Result run(Workbench wb, String name, Path model, Path scratch, int prompts,
       int group, int responseLength, int steps) throws IOException {
     Path data = scratch.resolve("story-world");
@@ -74,16 +79,14 @@ public final class RlBenchmark {
         "num_unique_prompts_rollout=" + prompts, "num_samples_per_prompt_rollout=" + group,
         "response_length=" + responseLength, "max_seq_length=" + (responseLength + 64),
         "max_train_steps=" + (steps + 1), "per_device_train_batch_size=" + prompts * group,
-        "learning_rate=1e-4", "save_steps=0", "beta=0.01"));
+        "learning_rate=1e-4", "save_steps=0", "beta=0.01", "logging_steps=1"));
     TrainingRuns runs = wb.runs();
     long id = runs.create(c);
-    runs.run(id, JobContext.none());
-    GenerationBenchmark.Result decode;
+    Map<Integer, GenerationBenchmark.Result> decode = new ConcurrentHashMap<>();
     long params;
     int longest = 0;
     try (BaseModel base = BaseModel.load(c, wb.models())) {
       params = base.model().config().parameterCount();
-      // the same batch: the first prompts of the data, each group times, as a step samples them
       List<int[]> batch = new ArrayList<>();
       List<JsonNode> rows = TrainingData.load(c, wb.db()).train();
       for (int i = 0; i < prompts; i++) {
@@ -97,14 +100,51 @@ public final class RlBenchmark {
           batch.add(ids);
         }
       }
-      decode = new GenerationBenchmark().warmup(1, 1).repeats(3, 1)
-          .measure(name, base.model(), batch, responseLength);
+      GenerationBenchmark once = new GenerationBenchmark().warmup(0, 0).repeats(1, 0);
+      TrainListener reference = new TrainListener() {
+        @Override
+        public void onMetrics(long runId, int step, int totalSteps, Map<String, Double> m) {
+          if (runId == id && m.containsKey("rollout_tokens_per_s")) {
+            decode.put(step, once.measure(name, base.model(), batch, responseLength));
+          }
+        }
+      };
+      runs.addListener(reference);
+      try {
+        runs.run(id, JobContext.none());
+      } finally {
+        runs.removeListener(reference);
+      }
     }
+    List<Double> ratios = new ArrayList<>();
+    List<Double> cpuRatios = new ArrayList<>();
+    List<Double> rates = new ArrayList<>();
+    List<Double> cpuRates = new ArrayList<>();
+    Map<Integer, Double> rollout = byStep(wb, id, "rollout_tokens_per_s");
+    Map<Integer, Double> rolloutCpu = byStep(wb, id, "rollout_tokens_per_cpu_s");
+    decode.forEach((step, d) -> {
+      if (step > 1 && rollout.containsKey(step)) {
+        ratios.add(rollout.get(step) / d.medianTokensPerSecond());
+        rates.add(d.medianTokensPerSecond());
+        if (rolloutCpu.containsKey(step) && d.medianTokensPerCpuSecond() > 0) {
+          cpuRatios.add(rolloutCpu.get(step) / d.medianTokensPerCpuSecond());
+          cpuRates.add(d.medianTokensPerCpuSecond());
+        }
+      }
+    });
     return new Result(name, params, prompts, group, longest, responseLength,
         median(wb, id, "rollout_tokens_per_s"), median(wb, id, "rollout_tokens_per_cpu_s"),
         median(wb, id, "response_length"), median(wb, id, "time/generation"),
-        median(wb, id, "time/scoring"), median(wb, id, "time/training"),
-        decode.medianTokensPerSecond(), decode.medianTokensPerCpuSecond());
+        median(wb, id, "time/scoring"), median(wb, id, "time/training"), median(rates),
+        median(cpuRates), median(ratios), median(cpuRatios));
+  }
+
+  private static Map<Integer, Double> byStep(Workbench wb, long run, String metric) {
+    Map<Integer, Double> out = new java.util.HashMap<>();
+    for (Metric m : wb.db().metrics().series(run, metric)) {
+      out.put((int) m.step(), m.value());
+    }
+    return out;
   }
 
   /**
@@ -148,6 +188,10 @@ public final class RlBenchmark {
         v.add(m.value());
       }
     }
+    return median(v);
+  }
+
+  private static double median(List<Double> v) {
     double[] a = v.stream().mapToDouble(Double::doubleValue).toArray();
     Arrays.sort(a);
     return a.length == 0 ? Double.NaN : a.length % 2 == 1 ? a[a.length / 2]

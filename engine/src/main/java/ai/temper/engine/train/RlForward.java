@@ -15,7 +15,7 @@ final class RlForward {
 
   /** [log p of each target (N), entropy of the distribution at each target (N) or null]. */
   static NDArray[] logProbs(LlamaModel model, Batch batch, NDManager nd, boolean entropy) {
-    NDArray picked = targetHidden(model.hiddenStates(batch.inputIds(), null), batch, nd);
+    NDArray picked = Losses.targetHidden(model.hiddenStates(batch.inputIds(), null), batch, nd);
     int n = batch.targetPositions().length;
     NDArray logSoftmax = model.logits(picked).logSoftmax(-1);
     NDArray labels = nd.create(batch.targetLabels()).reshape(n, 1);
@@ -31,14 +31,7 @@ final class RlForward {
 
   /** The value head (score.weight) at each target position (N). */
   static NDArray values(TrainableModel value, Batch batch, NDManager nd) {
-    NDArray picked = targetHidden(value.model().hiddenStates(batch.inputIds(), null), batch, nd);
+    NDArray picked = Losses.targetHidden(value.model().hiddenStates(batch.inputIds(), null), batch, nd);
     return picked.matMul(value.score().transpose()).squeeze(1);
-  }
-
-  private static NDArray targetHidden(NDArray hidden, Batch batch, NDManager nd) {
-    long d = hidden.getShape().get(2);
-    int n = batch.targetPositions().length;
-    return hidden.reshape(-1, d)
-        .gather(nd.create(batch.targetPositions()).reshape(n, 1).broadcast(n, d), 0);
   }
 }

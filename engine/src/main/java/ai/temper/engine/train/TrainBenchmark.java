@@ -1,6 +1,7 @@
 package ai.temper.engine.train;
 
 import ai.temper.engine.NoGrad;
+import ai.temper.engine.Precision;
 import ai.temper.engine.model.LlamaConfig;
 import ai.temper.engine.model.LlamaModel;
 import java.util.ArrayList;
@@ -24,6 +25,13 @@ public final class TrainBenchmark {
   private int warmup = 2;
   private int steps = 5;
   private int loraRank = 8;
+  private Precision precision = Precision.FP32;
+
+  /** The compute precision of the measured steps (fp16 with its loss scaler). */
+  public TrainBenchmark precision(Precision p) {
+    this.precision = p;
+    return this;
+  }
 
   public TrainBenchmark warmup(int n) {
     this.warmup = n;
@@ -52,6 +60,8 @@ public final class TrainBenchmark {
   public Result run(String name, LlamaModel model, boolean lora, int batch, int length) {
     LlamaConfig c = model.config();
     try (NoGrad ng = NoGrad.enter(); TrainableModel tm = new TrainableModel(model)) {
+      model.setComputeType(precision.computeType());
+      LossScaler scaler = precision.scalesLoss() ? new LossScaler() : null;
       if (lora) {
         tm.addLora(TrainConfig.LORA_MODULES, loraRank, 2.0 * loraRank, 0.0, 1);
       }
@@ -78,7 +88,7 @@ public final class TrainBenchmark {
             items[i] = s * batch + i;
           }
           long t0 = System.nanoTime();
-          Trainer.step(objective, opt, List.of(items), 1e-4, 1.0, s + 1);
+          Trainer.step(objective, opt, List.of(items), 1e-4, 1.0, s + 1, scaler);
           if (s >= warmup) {
             ms[s - warmup] = (System.nanoTime() - t0) / 1e6;
           }
@@ -91,7 +101,8 @@ public final class TrainBenchmark {
       double attention = 12.0 * c.numHiddenLayers() * c.queryDim() * length;
       double perToken = lora ? 4.0 * n + 6.0 * trained + attention : 6.0 * n + attention;
       double tokens = (double) batch * length;
-      return new Result(name, lora ? "lora r" + loraRank : "full", n, trained, batch, length,
+      return new Result(name, (lora ? "lora r" + loraRank : "full") + " " + precision.id(), n,
+          trained, batch, length,
           median, tokens / (median / 1e3), perToken * tokens / (median / 1e3) / 1e9);
     }
   }

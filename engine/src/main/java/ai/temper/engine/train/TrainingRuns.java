@@ -34,11 +34,24 @@ public final class TrainingRuns {
   /** libtorch's gradient recording is one per process: one run trains at a time. */
   private static final ReentrantLock ACTIVE = new ReentrantLock();
 
+  /**
+   * Listeners one run gets for its own config, beside the shared ones: the workbench adds
+   * the evaluation of each saved checkpoint when the config names an eval_suite (evaluation
+   * sits above training, so it is handed in rather than called from here).
+   */
+  @FunctionalInterface
+  public interface RunHooks {
+    List<TrainListener> listenersFor(TrainConfig config, JobContext ctx);
+  }
+
   private final Workbench workbench;
+  private final RunHooks hooks;
   private final List<TrainListener> listeners = new CopyOnWriteArrayList<>();
 
-  public TrainingRuns(Workbench workbench) {
+  /** Made by {@link Workbench#runs()}, which every caller uses. */
+  public TrainingRuns(Workbench workbench, RunHooks hooks) {
     this.workbench = workbench;
+    this.hooks = hooks;
   }
 
   public void addListener(TrainListener l) {
@@ -165,10 +178,7 @@ public final class TrainingRuns {
           "stopped at shutdown while it could not check for cancellation"));
       try {
         List<TrainListener> all = new java.util.ArrayList<>(listeners);
-        if (config.evalSuite() != null) { // eval_suite: each saved checkpoint is evaluated
-          all.add(new ai.temper.engine.eval.CheckpointEvaluation(workbench, config.evalSuite(),
-              ctx));
-        }
+        all.addAll(hooks.listenersFor(config, ctx));
         TrainResult result = config.kind() == TrainKind.GRPO || config.kind() == TrainKind.PPO
             ? new RlTrainer(runId, config, outputDir, workbench, all, ctx).run(resume)
             : new Trainer(runId, config, outputDir, workbench, all, ctx).run(resume);

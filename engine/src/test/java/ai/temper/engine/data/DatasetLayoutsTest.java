@@ -217,7 +217,7 @@ class DatasetLayoutsTest {
     load(file, "conv", Map.of());
     Example e = Example.fromJson(DatasetKind.MESSAGES, canonical("conv").get(0));
     List<ChatMessage> messages = new ArrayList<>();
-    e.messages().forEach(m -> messages.add(m.toChatMessage()));
+    e.messages().forEach(m -> messages.add(ChatMessage.of(m)));
     Map<String, Object> extra = new LinkedHashMap<>();
     extra.put("tools", e.meta().get("tools"));
     String source = new String(getClass().getResourceAsStream(

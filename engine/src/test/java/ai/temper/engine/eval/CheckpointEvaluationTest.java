@@ -45,7 +45,7 @@ class CheckpointEvaluationTest {
               + Path.of("samples/chat-stories.jsonl") + ",16", "max_seq_length=128",
           "max_train_steps=4", "per_device_train_batch_size=4", "save_steps=2",
           "eval_steps=0", "learning_rate=1e-3", "eval_suite=" + suite));
-      TrainingRuns runs = new TrainingRuns(wb);
+      TrainingRuns runs = wb.runs();
       long run = runs.create(c);
       runs.run(run, JobContext.none());
       List<Result> primaries = wb.db().evals().list().stream().filter(Result::isPrimary)

@@ -40,7 +40,7 @@ class RewardTasksTest {
           "dataset_mixer_list=samples/prefs-kindness.jsonl,1.0", "max_seq_length=96",
           "max_train_steps=3", "per_device_train_batch_size=4", "eval_steps=0",
           "save_steps=0", "learning_rate=1e-3"));
-      TrainingRuns runs = new TrainingRuns(wb);
+      TrainingRuns runs = wb.runs();
       TrainResult rm = runs.run(runs.create(c), JobContext.none());
       Path suite = home.resolve("rm.yaml");
       Files.writeString(suite, """

@@ -31,7 +31,7 @@ public final class FaultChild {
             new DatasetImporter.Options("big", DataFormat.AUTO, null), JobContext.none());
         case "train" -> {
           TorchRuntime.configure(1);
-          TrainingRuns runs = new TrainingRuns(wb);
+          TrainingRuns runs = wb.runs();
           long id = runs.create(TrainConfig.load(Path.of(args[2]), TrainKind.SFT)
               .withSets(List.of()));
           System.out.println(id);

@@ -195,7 +195,7 @@ class FaultSuiteTest {
         """.formatted(STORIES.toAbsolutePath(),
             Path.of("samples/chat-stories.jsonl").toAbsolutePath(), STEPS, SAVE_STEPS));
     try (Workbench wb = Workbench.open(trainHome)) {
-      TrainingRuns runs = new TrainingRuns(wb);
+      TrainingRuns runs = wb.runs();
       long id = runs.create(TrainConfig.load(trainConfig, TrainKind.SFT).withSets(List.of()));
       runs.run(id, JobContext.none());
       reference = losses(wb, id);
@@ -208,7 +208,7 @@ class FaultSuiteTest {
     trainingReference();
     runAndKill(point, "train", trainHome.toString(), trainConfig.toString());
     try (Workbench wb = Workbench.open(trainHome)) { // the database opens
-      TrainingRuns runs = new TrainingRuns(wb);
+      TrainingRuns runs = wb.runs();
       Run killed = wb.db().runs().list().get(0);
       assertThat(killed.status()).isEqualTo(RunStatus.INTERRUPTED);
       Path out = Path.of(killed.outputDir());

@@ -1,14 +1,24 @@
 package ai.temper.engine.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import ai.temper.engine.Devices;
+import ai.temper.engine.TemperException;
+import ai.temper.engine.model.Tensor;
+import ai.temper.engine.model.hf.SafetensorsFile;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -108,6 +118,61 @@ class AdamWTest {
             opt.step(0.01);
             assertThat(params.get("b").getFloat()).isEqualTo(viaLoaded);
           }
+        }
+      }
+    });
+    runAndRethrow(t);
+  }
+
+  /**
+   * Checkpoints written before optimizer state went through SafetensorsWriter hold it in DJL's
+   * NDList safetensors encoding: they still load, to the same moments.
+   */
+  @Test
+  void loadsOptimizerStateInTheEarlierNdListEncoding() throws Exception {
+    Thread t = new Thread(() -> {
+      try (NDManager nd = Devices.newManager()) {
+        Map<String, NDArray> params = new LinkedHashMap<>();
+        params.put("model.layers.0.mlp.up_proj.weight", nd.create(new float[] {1f, -2f, 3f, 0.5f},
+            new Shape(2, 2)));
+        params.put("model.norm.weight", nd.create(new float[] {0.25f}));
+        params.values().forEach(p -> p.setRequiresGradient(true));
+        try (AdamW opt = new AdamW(params, 0.9, 0.999, 1e-8, 0.01)) {
+          for (float g : new float[] {0.3f, -1.1f}) {
+            backward(params, g);
+            opt.step(0.05);
+            opt.zeroGrad();
+          }
+          Path now = dir.resolve("optimizer.safetensors");
+          opt.save(now);
+          Map<String, Tensor> saved = SafetensorsFile.readAll(now);
+          assertThat(saved).containsOnlyKeys("exp_avg.model.layers.0.mlp.up_proj.weight",
+              "exp_avg_sq.model.layers.0.mlp.up_proj.weight", "exp_avg.model.norm.weight",
+              "exp_avg_sq.model.norm.weight");
+          // the earlier writer: the same named arrays, encoded by DJL
+          NDList list = new NDList();
+          saved.forEach((name, v) -> {
+            NDArray a = nd.create(v.data(), new Shape(v.shape()));
+            a.setName(name);
+            list.add(a);
+          });
+          Path before = dir.resolve("optimizer-ndlist.safetensors");
+          try (OutputStream out = Files.newOutputStream(before)) {
+            list.encode(out, NDList.Encoding.SAFETENSORS);
+          }
+          try (AdamW again = new AdamW(params, 0.9, 0.999, 1e-8, 0.01)) {
+            again.load(before, opt.steps());
+            Path back = dir.resolve("again.safetensors");
+            again.save(back);
+            assertThat(Files.readAllBytes(back)).isEqualTo(Files.readAllBytes(now));
+          }
+          params.put("model.extra.weight", nd.create(new float[] {1f}));
+          try (AdamW other = new AdamW(params, 0.9, 0.999, 1e-8, 0.01)) {
+            assertThatThrownBy(() -> other.load(now, 2)).isInstanceOf(TemperException.class)
+                .hasMessageContaining("exp_avg.model.extra.weight");
+          }
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
         }
       }
     });

@@ -38,7 +38,7 @@ class EncoderCancelTest {
       }
     };
     try (Workbench wb = Workbench.open(home)) {
-      TrainingRuns runs = new TrainingRuns(wb);
+      TrainingRuns runs = wb.runs();
       long id = runs.create(TrainFixtures.config(TrainKind.SFT,
           "dataset_mixer_list=" + TrainFixtures.CHAT + ",24", "max_train_steps=2"));
       assertThatThrownBy(() -> runs.run(id, ctx)).isInstanceOf(CancellationException.class);

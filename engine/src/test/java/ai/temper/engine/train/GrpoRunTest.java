@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.within;
 
 import ai.temper.engine.TemperException;
 import ai.temper.engine.Workbench;
-import ai.temper.engine.jobs.JobContext;
 import ai.temper.engine.store.RolloutRepository;
 import ai.temper.engine.store.RolloutRepository.Rollout;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -15,43 +14,18 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CancellationException;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** GRPO runs on stories260K: the first step, stored rollouts, resumption, bad configs. */
+@ExtendWith(RlFixtures.OnStories.class)
 class GrpoRunTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   @TempDir Path home;
 
-  @BeforeAll
-  static void setUp() {
-    TrainFixtures.assumeStories();
-    TrainFixtures.oneThread();
-  }
-
-  /**
-   * Story prompts asking for three words stories260K says now and then (Google IFEval layout,
-   * the score is the fraction present), so the rewards of a group differ.
-   */
   private Path prompts() throws Exception {
-    List<String> rows = new ArrayList<>();
-    String[] words = {"Lily", "Tim", "ball", "happy", "park", "dog", "play", "sun", "mom"};
-    for (int i = 0; i < 12; i++) {
-      String a = words[i % 9];
-      String b = words[(i + 3) % 9];
-      String c = words[(i + 5) % 9];
-      rows.add("{\"messages\": [{\"role\": \"user\", \"content\": \"Tell a story with " + a
-          + ", " + b + " and " + c + ".\"}], \"ground_truth\": \"{\\\"instruction_id\\\": "
-          + "[\\\"keywords:existence\\\", \\\"keywords:existence\\\", "
-          + "\\\"keywords:existence\\\"], \\\"kwargs\\\": [{\\\"keywords\\\": [\\\"" + a
-          + "\\\"]}, {\\\"keywords\\\": [\\\"" + b + "\\\"]}, {\\\"keywords\\\": [\\\"" + c
-          + "\\\"]}]}\", \"dataset\": \"ifeval\"}");
-    }
-    Path f = home.resolve("prompts.jsonl");
-    Files.write(f, rows);
-    return f;
+    return RlFixtures.keywordPrompts(home.resolve("prompts.jsonl"), 12);
   }
 
   private TrainConfig config(Path data, String... more) {
@@ -120,35 +94,10 @@ class GrpoRunTest {
     try (Workbench wb = Workbench.open(home)) {
       TrainConfig c = config(data, "max_train_steps=4", "save_steps=2", "use_lora=true",
           "lora_rank=4");
-      TrainingRuns runs = new TrainingRuns(wb);
-      long straight = runs.create(c);
-      runs.run(straight, JobContext.none());
-      long stopped = runs.create(c);
-      assertThatThrownBy(() -> runs.run(stopped, new JobContext() {
-        volatile boolean cancelled;
-
-        @Override
-        public void progress(double fraction, String message) {
-          cancelled |= message != null && message.startsWith("step 3/");
-        }
-
-        @Override
-        public boolean isCancelled() {
-          return cancelled;
-        }
-      })).isInstanceOf(CancellationException.class);
-      assertThat(runs.latestCheckpoint(stopped).orElseThrow().getFileName().toString())
-          .isEqualTo("step-3");
-      runs.run(stopped, JobContext.none());
-      for (String name : List.of("reward", "loss", "kl")) {
-        List<Double> a = TrainFixtures.series(wb, straight, name);
-        List<Double> b = TrainFixtures.series(wb, stopped, name);
-        assertThat(b).as(name).hasSameSizeAs(a);
-        for (int i = 0; i < a.size(); i++) {
-          assertThat(b.get(i)).as(name + " of step " + (i + 1)).isCloseTo(a.get(i),
-              within(1e-4));
-        }
-      }
+      long[] ids = RlFixtures.straightAndResumed(wb, c, 3);
+      long straight = ids[0];
+      long stopped = ids[1];
+      RlFixtures.assertSameSeries(wb, straight, stopped, 1e-4, false, "reward", "loss", "kl");
       RolloutRepository repo = new RolloutRepository(wb.db().sql());
       assertThat(repo.count(stopped)).isEqualTo(repo.count(straight));
     }

@@ -3,11 +3,10 @@ package ai.temper.engine.train;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.temper.engine.Workbench;
-import ai.temper.engine.data.StoryWorld;
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -15,19 +14,13 @@ import org.junit.jupiter.api.io.TempDir;
  * appear), from a short SFT of stories260K: the pass rate on held-out prompts (new names, new
  * colour-object pairs) rises by a clear margin. About two minutes on the shared 2-core machine.
  */
+@ExtendWith(RlFixtures.OnStories.class)
 class GrpoTrainingTest {
   @TempDir Path home;
 
-  @BeforeAll
-  static void setUp() {
-    TrainFixtures.assumeStories();
-    TrainFixtures.oneThread();
-  }
-
   @Test
   void grpoRaisesTheHeldOutPassRate() throws Exception {
-    Path data = home.resolve("story-world");
-    StoryWorld.write(data, 7, 200, 24);
+    Path data = RlFixtures.storyWorld(home, 7, 200, 24);
     try (Workbench wb = Workbench.open(home)) {
       long t0 = System.nanoTime();
       TrainConfig sft = TrainFixtures.config(TrainKind.SFT,
@@ -37,15 +30,12 @@ class GrpoTrainingTest {
           "per_device_train_batch_size=16", "max_seq_length=128", "save_steps=0");
       TrainResult s = TrainFixtures.run(wb, sft);
       long t1 = System.nanoTime();
-      TrainConfig grpo = TrainFixtures.config(TrainKind.GRPO,
+      TrainConfig grpo = RlFixtures.storyWorldConfig(TrainKind.GRPO, data,
           "model_name_or_path=" + s.checkpoint(),
-          "dataset_mixer_list=" + data.resolve("rlvr-train.jsonl") + ",1.0",
-          "dataset_mixer_eval_list=" + data.resolve("rlvr-heldout.jsonl") + ",1.0",
           "learning_rate=" + System.getProperty("grpo.lr", "5e-4"),
           "max_train_steps=" + System.getProperty("grpo.steps", "20"),
           "num_unique_prompts_rollout=8", "num_samples_per_prompt_rollout=8",
-          "response_length=40", "beta=0.01", "per_device_train_batch_size=64",
-          "max_seq_length=128", "eval_steps=0", "save_steps=0");
+          "response_length=40", "beta=0.01", "per_device_train_batch_size=64");
       TrainResult g = TrainFixtures.run(wb, grpo);
       long t2 = System.nanoTime();
       List<Double> pass = TrainFixtures.series(wb, g.runId(), "eval_pass_rate");

@@ -119,7 +119,7 @@ class HhPreferenceTest {
       TrainConfig c = TrainFixtures.config(TrainKind.DPO, "dataset_mixer_list=hh,40",
           "eval_fraction=0", "max_seq_length=96", "max_train_steps=3", "warmup_ratio=0",
           "per_device_train_batch_size=4", "save_steps=0", "seed=3");
-      TrainingRuns runs = new TrainingRuns(wb);
+      TrainingRuns runs = wb.runs();
       List<String> log = Collections.synchronizedList(new ArrayList<>());
       runs.addListener(new TrainListener() {
         @Override

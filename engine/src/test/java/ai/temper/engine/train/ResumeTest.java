@@ -54,7 +54,7 @@ class ResumeTest {
           "learning_rate=5e-3", "max_train_steps=7", "per_device_train_batch_size=4",
           "gradient_accumulation_steps=2", "save_steps=3", "eval_steps=0", "use_lora=true",
           "lora_rank=4", "lora_dropout=0.2", "lr_scheduler_type=cosine", "warmup_ratio=0.2");
-      TrainingRuns runs = new TrainingRuns(wb);
+      TrainingRuns runs = wb.runs();
       long straight = runs.create(c);
       runs.run(straight, JobContext.none());
 

@@ -41,7 +41,7 @@ final class TrainFixtures {
   }
 
   static TrainResult run(Workbench wb, TrainConfig config) {
-    TrainingRuns runs = new TrainingRuns(wb);
+    TrainingRuns runs = wb.runs();
     long id = runs.create(config);
     return runs.run(id, JobContext.none());
   }

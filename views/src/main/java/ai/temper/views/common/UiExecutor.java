@@ -24,7 +24,8 @@ public interface UiExecutor extends Executor {
 
   /**
    * The FX thread after the event being handled: for a view that must undo a selection the
-   * control is still making (a change listener cannot veto it while it runs).
+   * control is still making (a change listener cannot veto it while it runs), or move the
+   * focus once a page is shown.
    */
   static UiExecutor afterThisEvent() {
     return Platform::runLater;

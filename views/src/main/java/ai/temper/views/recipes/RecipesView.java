@@ -1,6 +1,7 @@
 package ai.temper.views.recipes;
 
 import ai.temper.engine.recipe.RecipeBook.Entry;
+import ai.temper.views.common.UiExecutor;
 import ai.temper.views.recipes.RecipesViewModel.StageItem;
 import ai.temper.views.recipes.RecipesViewModel.Status;
 import java.io.File;
@@ -182,7 +183,7 @@ public final class RecipesView extends BorderPane {
     // shown: the list has the focus, so the arrows pick a recipe and Ctrl+R runs it
     sceneProperty().addListener((obs, old, scene) -> {
       if (scene != null) {
-        javafx.application.Platform.runLater(list::requestFocus);
+        UiExecutor.afterThisEvent().execute(list::requestFocus);
       }
     });
   }
@@ -281,7 +282,9 @@ public final class RecipesView extends BorderPane {
     if (s.runId() != null) {
       Hyperlink run = new Hyperlink("Run " + s.runId());
       run.setId("stage-" + s.name() + "-run");
-      run.setTooltip(new Tooltip("Its curves and checkpoints on the Runs page"));
+      run.setTooltip(new Tooltip(s.status() == Status.RUNNING
+          ? "Follow its curves live on the Train page"
+          : "Its curves, checkpoints and config on the Runs page"));
       run.setOnAction(e -> model.openRun(s));
       box.getChildren().add(run);
     }

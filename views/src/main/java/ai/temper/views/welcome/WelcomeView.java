@@ -1,6 +1,7 @@
 package ai.temper.views.welcome;
 
-import ai.temper.views.models.SuggestedModel;
+import ai.temper.engine.models.hub.SuggestedModel;
+import ai.temper.views.common.UiExecutor;
 import javafx.beans.binding.Bindings;
 import javafx.geometry.Insets;
 import javafx.geometry.Pos;
@@ -93,7 +94,7 @@ public final class WelcomeView extends ScrollPane {
     // shown: the first action has the focus, so Enter or Space loads the samples
     sceneProperty().addListener((obs, old, scene) -> {
       if (scene != null) {
-        javafx.application.Platform.runLater(() -> cards.getChildren().stream()
+        UiExecutor.afterThisEvent().execute(() -> cards.getChildren().stream()
             .flatMap(c -> c.lookupAll("#welcome-load-samples").stream()).findFirst()
             .ifPresent(Node::requestFocus));
       }
@@ -148,7 +149,7 @@ public final class WelcomeView extends ScrollPane {
     after.visibleProperty().bind(model.starterModelProperty().isNotEmpty());
     return card("2", "Build the starter model",
         "Pretrains a 260K-parameter base (the stories260K shape) on the story world: the "
-            + "pretraining stage of the olmo-tiny recipe, a couple of minutes on two cores. "
+            + "pretraining stage of the olmo-tiny recipe, 300 steps, minutes on a laptop CPU. "
             + "It lands in the model library, ready for chat and post-training.",
         build, after);
   }

@@ -10,6 +10,9 @@ import ai.temper.engine.model.LlamaModel;
 import ai.temper.engine.model.StateDict;
 import ai.temper.engine.model.Tensor;
 import ai.temper.engine.tokenizer.HfTokenizer;
+import ai.temper.engine.tokenizer.HfTokenizerFiles;
+import ai.temper.engine.tokenizer.Llama2cTokenizer;
+import ai.temper.engine.tokenizer.Tokenizer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -259,7 +262,7 @@ public final class HfCheckpoint {
    */
   public static void write(Path dir, LlamaConfig config, StateDict weights,
       ai.temper.engine.tokenizer.Tokenizer tokenizer, String chatTemplate) {
-    write(dir, config, weights, HfTokenizerFiles.of(tokenizer), chatTemplate, null, DType.F32);
+    write(dir, config, weights, tokenizerFiles(tokenizer), chatTemplate, null, DType.F32);
   }
 
   /** Writes as float32; see {@link #write(Path, LlamaConfig, StateDict, HfTokenizerFiles, String, JsonNode, DType)}. */
@@ -354,5 +357,20 @@ public final class HfCheckpoint {
     } catch (IOException ignored) {
       // best effort
     }
+  }
+
+  /**
+   * The files to save with a checkpoint for {@code tokenizer}: a Hugging Face tokenizer's own
+   * files, or a llama2.c tokenizer converted to tokenizer.json.
+   */
+  static HfTokenizerFiles tokenizerFiles(Tokenizer tokenizer) {
+    if (tokenizer instanceof HfTokenizer hf) {
+      return hf.files();
+    }
+    if (tokenizer instanceof Llama2cTokenizer l) {
+      return Llama2cTokenizerConverter.convert(Llama2cToHf.vocabOf(l), "llama2.c tokenizer");
+    }
+    throw new TemperException("cannot save a " + tokenizer.getClass().getSimpleName()
+        + " as Hugging Face tokenizer files");
   }
 }

@@ -6,6 +6,7 @@ import ai.temper.engine.model.Checkpoint;
 import ai.temper.engine.model.LlamaConfig;
 import ai.temper.engine.model.ModelFormat;
 import ai.temper.engine.model.ModelLoader;
+import ai.temper.engine.tokenizer.HfTokenizerFiles;
 import ai.temper.engine.tokenizer.Llama2cTokenizer;
 import ai.temper.engine.tokenizer.Tokenizer;
 import com.fasterxml.jackson.databind.node.ObjectNode;

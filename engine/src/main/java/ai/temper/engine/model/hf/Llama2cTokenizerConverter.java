@@ -2,6 +2,7 @@ package ai.temper.engine.model.hf;
 
 import ai.temper.engine.Json;
 import ai.temper.engine.TemperException;
+import ai.temper.engine.tokenizer.HfTokenizerFiles;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;

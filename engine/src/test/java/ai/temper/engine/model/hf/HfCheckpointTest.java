@@ -9,6 +9,7 @@ import ai.temper.engine.model.LlamaConfig;
 import ai.temper.engine.model.StateDict;
 import ai.temper.engine.model.Tensor;
 import ai.temper.engine.tokenizer.HfTokenizer;
+import ai.temper.engine.tokenizer.HfTokenizerFiles;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;

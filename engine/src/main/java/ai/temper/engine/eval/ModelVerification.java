@@ -1,4 +1,4 @@
-package ai.temper.engine.verify;
+package ai.temper.engine.eval;
 
 import ai.temper.engine.chat.ChatEncoder;
 import ai.temper.engine.chat.ChatMessage;
@@ -9,6 +9,8 @@ import ai.temper.engine.generate.SamplingParams;
 import ai.temper.engine.generate.TokenListener;
 import ai.temper.engine.jobs.JobContext;
 import ai.temper.engine.model.LoadedModel;
+import ai.temper.engine.verify.Verification;
+import ai.temper.engine.verify.Verifiers;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

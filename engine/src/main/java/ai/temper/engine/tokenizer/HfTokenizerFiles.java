@@ -1,4 +1,4 @@
-package ai.temper.engine.model.hf;
+package ai.temper.engine.tokenizer;
 
 import ai.temper.engine.FileErrors;
 import ai.temper.engine.Json;
@@ -31,21 +31,6 @@ public record HfTokenizerFiles(String tokenizerJson, ObjectNode tokenizerConfig,
     if (tokenizerConfig == null) {
       tokenizerConfig = JSON.createObjectNode();
     }
-  }
-
-  /**
-   * The files to save with a checkpoint for {@code tokenizer}: a Hugging Face tokenizer's own
-   * files, or a llama2.c tokenizer converted to tokenizer.json.
-   */
-  public static HfTokenizerFiles of(ai.temper.engine.tokenizer.Tokenizer tokenizer) {
-    if (tokenizer instanceof ai.temper.engine.tokenizer.HfTokenizer hf) {
-      return hf.files();
-    }
-    if (tokenizer instanceof ai.temper.engine.tokenizer.Llama2cTokenizer l) {
-      return Llama2cTokenizerConverter.convert(Llama2cToHf.vocabOf(l), "llama2.c tokenizer");
-    }
-    throw new TemperException("cannot save a " + tokenizer.getClass().getSimpleName()
-        + " as Hugging Face tokenizer files");
   }
 
   /** Whether {@code dir} (or the file's directory) has a tokenizer.json. */
