@@ -23,11 +23,13 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code temper recipe run}: the starter world generated, a tiny base pretrained on it, SFT
  * from that base, DPO from the SFT checkpoint, an evaluation; the process killed with SIGKILL
  * during DPO; the rerun skips the finished stages (SFT included), resumes the DPO run from its
- * checkpoint and prints the results table. Needs nothing outside the repository.
+ * checkpoint and prints the results table, the same table as an uninterrupted run of the same
+ * recipe in a new home. Needs nothing outside the repository.
  */
 class RecipeCommandTest {
   @TempDir Path home;
   @TempDir Path dir;
+  @TempDir Path fresh;
 
   @BeforeAll
   static void oneThread() {
@@ -148,6 +150,13 @@ class RecipeCommandTest {
     assertThat(again.code()).as(again.err()).isZero();
     assertThat(again.err()).contains("already finished");
     assertThat(again.out()).isEqualTo(r.out());
+
+    // the same recipe (same seeds) run uninterrupted in a new home prints the same table:
+    // the run is deterministic and the resumed DPO continued exactly where it was killed
+    CliRunner.Result clean = CliRunner.run("--home", fresh.toString(), "recipe", "run",
+        recipe.toString());
+    assertThat(clean.code()).as(clean.err()).isZero();
+    assertThat(clean.out()).isEqualTo(r.out());
   }
 
   @Test

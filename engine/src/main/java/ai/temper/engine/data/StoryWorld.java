@@ -161,24 +161,47 @@ public final class StoryWorld {
     }
   }
 
-  /** One plain story: an opening, a plot and a kind ending, about seen names. */
-  static String story(Random r, List<String> names, List<int[]> combos, boolean kind) {
-    String name = names.get(r.nextInt(names.size()));
-    String friend = names.get(r.nextInt(names.size()));
+  /** One story's choices: who, with what, where, which plot, which ending. */
+  record Plan(String kind, String name, String friend, String colour, String object,
+      String place, int plot, boolean kindEnding, int ending) {
+    Plan withEnding(boolean kindly, int which) {
+      return new Plan(kind, name, friend, colour, object, place, plot, kindly, which);
+    }
+
+    Plan about(String otherName, String otherColour, String otherObject) {
+      return new Plan(kind, otherName, friend.equals(otherName) ? "a friend" : friend,
+          otherColour, otherObject, place, plot, kindEnding, ending);
+    }
+
+    String text() {
+      String opening = "Once upon a time, there was a little " + kind + " named " + name + ". "
+          + name + " liked to play in the " + place + ". " + name + " had a " + colour + " "
+          + object + ".";
+      String p = String.format(PLOTS[plot], name, colour, object, place, friend);
+      String[] endings = kindEnding ? KIND_ENDINGS : UNKIND_ENDINGS;
+      return opening + p + String.format(endings[ending], name, friend);
+    }
+  }
+
+  /** Draws a story about {@code name} with the pair {@code co} (a kind ending one in three). */
+  static Plan plan(Random r, String name, List<String> friends, int[] co) {
+    String friend = friends.get(r.nextInt(friends.size()));
     if (friend.equals(name)) {
       friend = "a friend";
     }
-    int[] co = combos.get(r.nextInt(combos.size()));
-    String colour = COLOURS.get(co[0]);
-    String object = OBJECTS.get(co[1]);
+    String kind = KINDS.get(r.nextInt(KINDS.size()));
     String place = PLACES.get(r.nextInt(PLACES.size()));
-    String opening = "Once upon a time, there was a little " + KINDS.get(r.nextInt(KINDS.size()))
-        + " named " + name + ". " + name + " liked to play in the " + place + ". " + name
-        + " had a " + colour + " " + object + ".";
-    String plot = String.format(PLOTS[r.nextInt(PLOTS.length)], name, colour, object, place,
-        friend);
-    String[] endings = kind ? KIND_ENDINGS : UNKIND_ENDINGS;
-    return opening + plot + String.format(endings[r.nextInt(endings.length)], name, friend);
+    int plot = r.nextInt(PLOTS.length);
+    boolean kindly = r.nextInt(3) == 0;
+    int ending = r.nextInt(kindly ? KIND_ENDINGS.length : UNKIND_ENDINGS.length);
+    return new Plan(kind, name, friend, COLOURS.get(co[0]), OBJECTS.get(co[1]), place, plot,
+        kindly, ending);
+  }
+
+  /** One plain story about a name from {@code names} and a pair from {@code combos}. */
+  static String story(Random r, List<String> names, List<int[]> combos) {
+    String name = names.get(r.nextInt(names.size()));
+    return plan(r, name, names, combos.get(r.nextInt(combos.size()))).text();
   }
 
   private static List<int[]> combos(boolean heldOut) {
@@ -197,14 +220,93 @@ public final class StoryWorld {
     return JSON.createObjectNode().put("text", text);
   }
 
+  /** The RLVR prompt: the SFT instruction plus a place the story must be set in. */
+  public static String placePrompt(String name, String colour, String object, String place) {
+    return "Write a story about " + name + " who has a " + colour + " " + object
+        + " and plays in the " + place + ".";
+  }
+
+  private static ObjectNode chat(String prompt, String answer) {
+    ObjectNode o = JSON.createObjectNode();
+    ArrayNode m = o.putArray("messages");
+    m.addObject().put("role", "user").put("content", prompt);
+    if (answer != null) {
+      m.addObject().put("role", "assistant").put("content", answer);
+    }
+    return o;
+  }
+
+  private static ObjectNode verified(ObjectNode row, String groundTruth) {
+    row.put("ground_truth", groundTruth);
+    row.put("dataset", "ifeval");
+    return row;
+  }
+
+  private static String keywords(String... words) {
+    ObjectNode t = JSON.createObjectNode();
+    t.put("func_name", "verify_keywords");
+    ArrayNode a = t.putArray("keyword_list");
+    for (String w : words) {
+      a.add(w);
+    }
+    return t.toString();
+  }
+
+  /** The last sentence of each kind ending: a story passes "kind" when it ends with one. */
+  static List<String> kindEndingSentences() {
+    return List.of("They were both very happy.", "They became good friends.",
+        "It was a good day.");
+  }
+
+  /** Prompt rows for the three eval tasks: follow, kind and place (verified, no answer). */
+  private static List<List<ObjectNode>> evalPrompts(Random r, List<String> names,
+      List<int[]> combos, int n) {
+    List<ObjectNode> follow = new ArrayList<>();
+    List<ObjectNode> kind = new ArrayList<>();
+    List<ObjectNode> place = new ArrayList<>();
+    ObjectNode choice = JSON.createObjectNode();
+    choice.put("func_name", "validate_choice");
+    ArrayNode opts = choice.putArray("options");
+    kindEndingSentences().forEach(opts::add);
+    for (int i = 0; i < n; i++) {
+      String name = names.get(r.nextInt(names.size()));
+      int[] co = combos.get(r.nextInt(combos.size()));
+      String colour = COLOURS.get(co[0]);
+      String object = OBJECTS.get(co[1]);
+      String where = PLACES.get(r.nextInt(PLACES.size()));
+      follow.add(verified(chat(prompt(name, colour, object), null),
+          keywords(name, colour, object)));
+      kind.add(verified(chat(prompt(name, colour, object), null), choice.toString()));
+      place.add(verified(chat(placePrompt(name, colour, object, where), null),
+          keywords(name, colour, object, where)));
+    }
+    return List.of(follow, kind, place);
+  }
+
   /**
-   * Writes the starter world into {@code dir}: {@code pretrain.jsonl} (plain stories, seen
-   * names and combinations only), {@code tokenizer.bin} (a BPE trained on that corpus, in the
-   * llama2.c format), {@code sft.jsonl} (instruction -> story that follows it),
-   * {@code prefs.jsonl} (chosen: follows the instruction with a kind ending; rejected: another
-   * name/object or an unkind ending), {@code rlvr-train.jsonl} / {@code rlvr-heldout.jsonl}
-   * and {@code eval/suite.yaml} with development tasks (seen names) and unseen tasks (held-out
-   * names and colour-object combinations). The same seed writes the same bytes.
+   * Writes the starter world into {@code dir}. Every story has one shape (an opening that
+   * names who, where and what, a plot, then a kind ending one time in three, else an unkind
+   * one), so each post-training stage has one thing to teach, measured by its own eval task:
+   * <ul>
+   *   <li>{@code pretrain.jsonl}: plain stories (seen names and colour-object pairs only), half
+   *       of them under a title line "A story about NAME who has a COLOUR OBJECT." for the
+   *       base; {@code tokenizer.bin}: a BPE trained on them (llama2.c format);</li>
+   *   <li>{@code sft.jsonl}: "Write a story about NAME who has a COLOUR OBJECT." -> a story
+   *       about exactly that (endings as in the corpus): SFT teaches following the
+   *       instruction (task {@code follow});</li>
+   *   <li>{@code prefs.jsonl}: the same prompts; chosen: a story that follows it and ends
+   *       kindly; rejected: the same story with an unkind ending (two pairs in three) or a
+   *       kind story about someone else: DPO teaches kind endings (task {@code kind});</li>
+   *   <li>{@code rlvr-train.jsonl}: the instruction plus "and plays in the PLACE", verified by
+   *       {@code verify_keywords} with the name, colour and object and, as a second
+   *       constraint, the place (partial credit): RLVR teaches a constraint that SFT never
+   *       showed (task {@code place}); {@code rlvr-heldout.jsonl}: such prompts with held-out
+   *       names and pairs;</li>
+   *   <li>{@code eval/suite.yaml}: each task on development prompts (seen names and pairs,
+   *       new draws) and unseen prompts (the held-out names Mia, Bob, Kate and held-out
+   *       colour-object pairs), plus perplexity of fresh stories.</li>
+   * </ul>
+   * The same seed writes the same bytes.
    */
   public static Starter writeStarter(Path dir, long seed) throws IOException {
     Random r = new Random(seed);
@@ -213,93 +315,152 @@ public final class StoryWorld {
     List<ObjectNode> corpus = new ArrayList<>();
     List<String> texts = new ArrayList<>();
     for (int i = 0; i < 3000; i++) {
-      String s = story(r, TRAIN_NAMES, seen, true);
+      String name = TRAIN_NAMES.get(r.nextInt(TRAIN_NAMES.size()));
+      Plan p = plan(r, name, TRAIN_NAMES, seen.get(r.nextInt(seen.size())));
+      // half the stories come with a title line naming who and what (as web text has
+      // headlines): the base learns to take the story's facts from text before it
+      String s = (i % 2 == 0 ? "A story about " + name + " who has a " + p.colour() + " "
+          + p.object() + ".\n" : "") + p.text();
       corpus.add(textRow(s));
       texts.add(s);
     }
-    Sets rl = generate(seed + 1, 300, 32);
-    List<ObjectNode> prefs = new ArrayList<>();
-    for (int i = 0; i < 300; i++) {
+    List<ObjectNode> sft = new ArrayList<>();
+    for (int i = 0; i < 1000; i++) {
       String name = TRAIN_NAMES.get(r.nextInt(TRAIN_NAMES.size()));
-      int[] co = seen.get(r.nextInt(seen.size()));
-      String colour = COLOURS.get(co[0]);
-      String object = OBJECTS.get(co[1]);
-      String friend = TRAIN_NAMES.get((TRAIN_NAMES.indexOf(name) + 1) % TRAIN_NAMES.size());
-      String good = name + " had a " + colour + " " + object + "." + String.format(
-          KIND_ENDINGS[r.nextInt(KIND_ENDINGS.length)], name, friend);
-      String bad;
-      if (r.nextBoolean()) { // does not follow the instruction
-        String other = OBJECTS.get((co[1] + 1) % OBJECTS.size());
-        bad = friend + " had a " + other + "." + String.format(
-            KIND_ENDINGS[r.nextInt(KIND_ENDINGS.length)], friend, name);
-      } else { // follows it, unkind ending
-        bad = name + " had a " + colour + " " + object + "." + String.format(
-            UNKIND_ENDINGS[r.nextInt(UNKIND_ENDINGS.length)], name, friend);
+      Plan p = plan(r, name, TRAIN_NAMES, seen.get(r.nextInt(seen.size())));
+      sft.add(chat(prompt(p.name(), p.colour(), p.object()), p.text()));
+    }
+    List<ObjectNode> prefs = new ArrayList<>();
+    for (int i = 0; i < 600; i++) {
+      String name = TRAIN_NAMES.get(r.nextInt(TRAIN_NAMES.size()));
+      Plan p = plan(r, name, TRAIN_NAMES, seen.get(r.nextInt(seen.size())));
+      Plan good = p.withEnding(true, r.nextInt(KIND_ENDINGS.length));
+      Plan bad;
+      if (r.nextInt(3) != 0) { // follows it, ends unkindly
+        bad = p.withEnding(false, r.nextInt(UNKIND_ENDINGS.length));
+      } else { // a kind story about someone (or something) else
+        String other = TRAIN_NAMES.get((TRAIN_NAMES.indexOf(name) + 1 + r.nextInt(
+            TRAIN_NAMES.size() - 1)) % TRAIN_NAMES.size());
+        int[] co = seen.get(r.nextInt(seen.size()));
+        bad = good.about(other, COLOURS.get(co[0]), OBJECTS.get(co[1]));
       }
-      String prompt = prompt(name, colour, object);
+      String prompt = prompt(name, p.colour(), p.object());
       ObjectNode o = JSON.createObjectNode();
-      ArrayNode c = o.putArray("chosen");
-      c.addObject().put("role", "user").put("content", prompt);
-      c.addObject().put("role", "assistant").put("content", good);
-      ArrayNode b = o.putArray("rejected");
-      b.addObject().put("role", "user").put("content", prompt);
-      b.addObject().put("role", "assistant").put("content", bad);
+      o.set("chosen", chat(prompt, good.text()).get("messages"));
+      o.set("rejected", chat(prompt, bad.text()).get("messages"));
       prefs.add(o);
     }
-    // evaluation: fresh stories (dev: seen names/combinations; unseen: held-out ones)
+    List<ObjectNode> rlTrain = new ArrayList<>();
+    for (int i = 0; i < 600; i++) {
+      String name = TRAIN_NAMES.get(r.nextInt(TRAIN_NAMES.size()));
+      int[] co = seen.get(r.nextInt(seen.size()));
+      rlTrain.add(placeRow(name, co, PLACES.get(r.nextInt(PLACES.size()))));
+    }
+    List<ObjectNode> rlHeld = new ArrayList<>();
+    for (int i = 0; i < 32; i++) {
+      String name = HELDOUT_NAMES.get(r.nextInt(HELDOUT_NAMES.size()));
+      rlHeld.add(placeRow(name, unseen.get(r.nextInt(unseen.size())),
+          PLACES.get(r.nextInt(PLACES.size()))));
+    }
+    // evaluation: fresh stories and prompts (dev: seen names and pairs; unseen: held-out)
     List<ObjectNode> pplDev = new ArrayList<>();
     List<ObjectNode> pplUnseen = new ArrayList<>();
     for (int i = 0; i < 40; i++) {
-      pplDev.add(textRow(story(r, TRAIN_NAMES, seen, true)));
-      pplUnseen.add(textRow(story(r, HELDOUT_NAMES, unseen, true)));
+      pplDev.add(textRow(story(r, TRAIN_NAMES, seen)));
+      pplUnseen.add(textRow(story(r, HELDOUT_NAMES, unseen)));
     }
-    Sets followDev = generate(seed + 2, 24, 0);
+    List<List<ObjectNode>> dev = evalPrompts(r, TRAIN_NAMES, seen, EVAL_PROMPTS);
+    List<List<ObjectNode>> uns = evalPrompts(r, HELDOUT_NAMES, unseen, EVAL_PROMPTS);
     Files.createDirectories(dir.resolve("eval"));
     writeJsonl(dir.resolve("pretrain.jsonl"), corpus);
-    writeJsonl(dir.resolve("sft.jsonl"), rl.sft());
+    writeJsonl(dir.resolve("sft.jsonl"), sft);
     writeJsonl(dir.resolve("prefs.jsonl"), prefs);
-    writeJsonl(dir.resolve("rlvr-train.jsonl"), rl.train());
-    writeJsonl(dir.resolve("rlvr-heldout.jsonl"), rl.heldout());
+    writeJsonl(dir.resolve("rlvr-train.jsonl"), rlTrain);
+    writeJsonl(dir.resolve("rlvr-heldout.jsonl"), rlHeld);
     writeJsonl(dir.resolve("eval/stories-dev.jsonl"), pplDev);
     writeJsonl(dir.resolve("eval/stories-unseen.jsonl"), pplUnseen);
-    writeJsonl(dir.resolve("eval/follow-dev.jsonl"), followDev.train());
-    writeJsonl(dir.resolve("eval/follow-unseen.jsonl"), rl.heldout());
-    Files.writeString(dir.resolve("eval/suite.yaml"), """
-        # The starter world's suite (written by temper samples generate).
-        # dev: seen names and colour-object pairs; unseen: held-out names and pairs.
-        name: story-world
-        description: Perplexity on fresh stories and instruction following (verify_keywords)
-        tasks:
-          - name: stories-ppl
-            type: perplexity
-            data: stories-dev.jsonl
-            split: development
-          - name: follow
-            type: generate
-            data: follow-dev.jsonl
-            split: development
-            scorer: ifeval
-            format: chat
-            max_new_tokens: 48
-          - name: stories-ppl-unseen
-            type: perplexity
-            data: stories-unseen.jsonl
-            split: unseen
-          - name: follow-unseen
-            type: generate
-            data: follow-unseen.jsonl
-            split: unseen
-            scorer: ifeval
-            format: chat
-            max_new_tokens: 48
-        """, StandardCharsets.UTF_8);
+    String[] tasks = {"follow", "kind", "place"};
+    for (int t = 0; t < tasks.length; t++) {
+      writeJsonl(dir.resolve("eval/" + tasks[t] + "-dev.jsonl"), dev.get(t));
+      writeJsonl(dir.resolve("eval/" + tasks[t] + "-unseen.jsonl"), uns.get(t));
+    }
+    Files.writeString(dir.resolve("eval/suite.yaml"), SUITE, StandardCharsets.UTF_8);
     List<String> tokText = new ArrayList<>(texts);
-    rl.sft().forEach(o -> o.get("messages").forEach(m -> tokText.add(m.get("content").asText())));
+    sft.forEach(o -> o.get("messages").forEach(m -> tokText.add(m.get("content").asText())));
     int vocab = StarterTokenizer.write(dir.resolve("tokenizer.bin"), tokText, 512);
-    return new Starter(dir, corpus.size(), rl.sft().size(), prefs.size(), rl.train().size(),
-        rl.heldout().size(), pplDev.size() + followDev.train().size(),
-        pplUnseen.size() + rl.heldout().size(), vocab);
+    return new Starter(dir, corpus.size(), sft.size(), prefs.size(), rlTrain.size(),
+        rlHeld.size(), pplDev.size() + 3 * EVAL_PROMPTS, pplUnseen.size() + 3 * EVAL_PROMPTS,
+        vocab);
   }
+
+  /** Prompts per eval task and split. */
+  static final int EVAL_PROMPTS = 32;
+
+  private static ObjectNode placeRow(String name, int[] co, String place) {
+    String colour = COLOURS.get(co[0]);
+    String object = OBJECTS.get(co[1]);
+    return verified(chat(placePrompt(name, colour, object, place), null),
+        "[" + keywords(name, colour, object) + "," + keywords(place) + "]");
+  }
+
+  private static final String SUITE = """
+      # The starter world's suite (written by temper samples generate).
+      # dev: seen names and colour-object pairs in new draws; unseen: held-out names and pairs.
+      # Each post-training stage targets one task: SFT follow, DPO kind, RLVR place.
+      name: story-world
+      description: Perplexity of fresh stories; following the instruction (SFT), kind endings (DPO), the place constraint (RLVR)
+      tasks:
+        - name: stories-ppl
+          type: perplexity
+          data: stories-dev.jsonl
+          split: development
+        - name: follow
+          type: generate
+          data: follow-dev.jsonl
+          split: development
+          scorer: ifeval
+          format: chat
+          max_new_tokens: 40
+        - name: kind
+          type: generate
+          data: kind-dev.jsonl
+          split: development
+          scorer: ifeval
+          format: chat
+          max_new_tokens: 112
+        - name: place
+          type: generate
+          data: place-dev.jsonl
+          split: development
+          scorer: ifeval
+          format: chat
+          max_new_tokens: 40
+        - name: stories-ppl-unseen
+          type: perplexity
+          data: stories-unseen.jsonl
+          split: unseen
+        - name: follow-unseen
+          type: generate
+          data: follow-unseen.jsonl
+          split: unseen
+          scorer: ifeval
+          format: chat
+          max_new_tokens: 40
+        - name: kind-unseen
+          type: generate
+          data: kind-unseen.jsonl
+          split: unseen
+          scorer: ifeval
+          format: chat
+          max_new_tokens: 112
+        - name: place-unseen
+          type: generate
+          data: place-unseen.jsonl
+          split: unseen
+          scorer: ifeval
+          format: chat
+          max_new_tokens: 40
+      """;
 
   private static void writeJsonl(Path file, List<ObjectNode> rows) throws IOException {
     StringBuilder sb = new StringBuilder();

@@ -1,6 +1,7 @@
 package ai.temper.views.welcome;
 
 import ai.temper.engine.Workbench;
+import ai.temper.engine.models.hub.SuggestedModel;
 import ai.temper.engine.recipe.Recipe;
 import ai.temper.engine.recipe.RecipeRunner;
 import ai.temper.engine.recipe.StarterSamples;
@@ -9,7 +10,6 @@ import ai.temper.views.common.GuiText;
 import ai.temper.views.common.Lifecycle;
 import ai.temper.views.common.TaskExecutor;
 import ai.temper.views.common.TaskHandle;
-import ai.temper.engine.models.hub.SuggestedModel;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
