@@ -100,6 +100,10 @@ final class Pages {
       runs.show(id);
       navigate.accept("runs");
     });
+    recipes.setOnFollowRun(id -> {
+      train.watch(id);
+      navigate.accept("train");
+    });
     recipes.setOnOpenEvaluation(checkpoint -> {
       evaluate.openCheckpoint(checkpoint);
       navigate.accept("evaluate");

@@ -63,6 +63,7 @@ class WelcomeViewTest {
 
     robot.clickOn("#welcome-load-samples");
     WaitForAsyncUtils.waitFor(60, TimeUnit.SECONDS, () -> open.getParent().isVisible());
+    WaitForAsyncUtils.waitForFxEvents();
     assertThat(robot.lookup("#welcome-status").queryLabeled().getText())
         .startsWith("Loaded 5 datasets");
     assertThat(robot.lookup("#welcome-error").queryLabeled().getText()).isEmpty();

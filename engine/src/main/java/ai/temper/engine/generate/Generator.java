@@ -276,7 +276,7 @@ public final class Generator {
           int[] next;
           try (NDManager step = manager.newSubManager()) {
             logits.attach(step); // freed with what pick() derives from it
-            next = pick(logits, live, step);
+            next = pick(logits, live);
           }
           int alive = 0;
           for (int k = 0; k < live.length; k++) {
@@ -361,13 +361,13 @@ public final class Generator {
     }
 
     /**
-     * The next token of each session row ({@code live[k]} is its row). Without top-k/top-p
-     * the draw happens on the tensor side: each row's own seeded generator gives one uniform
-     * u, and the token is the first whose cumulative probability exceeds u times the row's
-     * total (inverse-CDF sampling, as the Java sampler draws), so only B floats go in and B ids
-     * come out instead of B x vocab probabilities.
+     * The next token of each session row ({@code live[k]} is its row). Sampling copies the
+     * probabilities (B x vocab) to the Java sampler, which draws with each row's own seeded
+     * generator. Measured at 128 x 32000 (one thread): softmax, copy and the Java scan take
+     * about 10 ms a step, an inverse-CDF draw on the tensor side (cumsum, compare, count)
+     * about 14 ms, the argmax alone about 5 ms: cumsum is not vectorised on the CPU.
      */
-    private int[] pick(NDArray logits, int[] live, NDManager nd) {
+    private int[] pick(NDArray logits, int[] live) {
       int b = live.length;
       int[] next = new int[b];
       if (params.isGreedy()) {
@@ -378,21 +378,8 @@ public final class Generator {
         return next;
       }
       NDArray scaled = params.temperature() == 1.0 ? logits : logits.div(params.temperature());
-      int vocab = (int) logits.getShape().get(1);
-      if (!sampler.cuts(vocab)) {
-        float[] u = new float[b];
-        for (int i = 0; i < b; i++) {
-          u[i] = rows[live[i]].finish == null ? (float) rows[live[i]].rng.nextDouble() : 0f;
-        }
-        NDArray cdf = scaled.softmax(1).cumSum(1);
-        NDArray threshold = cdf.get(new NDIndex(":, -1:")).mul(nd.create(u, new Shape(b, 1)));
-        long[] ids = cdf.lte(threshold).sum(new int[] {1}).toLongArray();
-        for (int i = 0; i < b; i++) {
-          next[i] = (int) Math.min(ids[i], vocab - 1);
-        }
-        return next;
-      }
       float[] probs = scaled.softmax(1).toFloatArray();
+      int vocab = (int) logits.getShape().get(1);
       for (int i = 0; i < b; i++) {
         if (rows[live[i]].finish == null) {
           next[i] = sampler.sample(probs, i * vocab, vocab, rows[live[i]].rng);

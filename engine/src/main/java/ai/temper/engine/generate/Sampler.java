@@ -17,11 +17,6 @@ final class Sampler {
     this.topP = topP;
   }
 
-  /** Whether a top-k or top-p cut applies to a vocabulary of {@code vocab} tokens. */
-  boolean cuts(int vocab) {
-    return (topK > 0 && topK < vocab) || topP < 1;
-  }
-
   /** Draws from {@code probs[off .. off+vocab)}. */
   int sample(float[] probs, int off, int vocab, Random rng) {
     int[] order = candidates(probs, off, vocab);

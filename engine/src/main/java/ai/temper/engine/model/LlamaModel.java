@@ -376,6 +376,20 @@ public final class LlamaModel implements AutoCloseable {
       this.shared = shared;
     }
 
+    /** Keeps the masks and RoPE tables made so far out of the current NDScope. */
+    void keepCached() {
+      for (NDArray a : new NDArray[] {fullBias, slidingBias}) {
+        if (a != null) {
+          NDScope.unregister(a);
+        }
+      }
+      for (NDArray[] pair : new NDArray[][] {global, local}) {
+        if (pair != null) {
+          NDScope.unregister(pair);
+        }
+      }
+    }
+
     NDArray[] cosSin(boolean localLayer) {
       if (localLayer && localRope != rope) {
         if (local == null) {
@@ -437,6 +451,23 @@ public final class LlamaModel implements AutoCloseable {
    * cache, keys and values of earlier tokens are attended to and the new ones appended.
    */
   NDArray run(NDArray ids, Step step, KvCache cache) {
+    if (gradientCheckpointing && cache == null && ai.djl.pytorch.jni.JniUtils.isGradMode()) {
+      return runCheckpointed(ids, step);
+    }
+    NDArray x = embed(ids);
+    for (int l = 0; l < config.numHiddenLayers(); l++) {
+      x = block(l, x, step, cache);
+    }
+    return finalNorm(x);
+  }
+
+  private NDArray finalNorm(NDArray x) {
+    return norm(x, config.variant().norm() == DecoderVariant.Norm.LAYER_NORM ? null
+        : "model.norm.weight");
+  }
+
+  /** The token embeddings (B, T, hidden) as float32, Gemma's scaling applied. */
+  private NDArray embed(NDArray ids) {
     NDArray x = ids.getNDArrayInternal()
         .embedding(ids, parameter("model.embed_tokens.weight"), SparseFormat.DENSE)
         .singletonOrThrow();
@@ -447,11 +478,172 @@ public final class LlamaModel implements AutoCloseable {
       // Gemma: embeddings times sqrt(hidden_size), rounded to the activations' dtype
       x = x.mul(scalar(x, (float) Math.sqrt(config.hiddenSize())));
     }
-    for (int l = 0; l < config.numHiddenLayers(); l++) {
-      x = block(l, x, step, cache);
+    return x;
+  }
+
+  // ---------------------------------------------------------------- gradient checkpointing
+
+  /** Checkpointed forwards of this thread whose layers still owe their backward pass. */
+  private static final ThreadLocal<java.util.ArrayDeque<
+      java.util.function.Consumer<ai.djl.training.GradientCollector>>> PENDING =
+      ThreadLocal.withInitial(java.util.ArrayDeque::new);
+
+  /**
+   * The forward with gradient checkpointing: the layers run without recording, keeping only
+   * each layer's input; the last layer's output becomes a leaf that records the gradient of
+   * the loss. {@link #backwardCheckpointed} then runs each layer again, last to first, with
+   * recording on, and back-propagates the gradient arriving at its output through it.
+   */
+  private NDArray runCheckpointed(NDArray ids, Step step) {
+    int layers = config.numHiddenLayers();
+    NDArray[] inputs = new NDArray[layers];
+    long[] seeds = new long[layers];
+    java.util.Random seedSource = new java.util.Random(dropoutSeeds.nextLong());
+    NDArray x;
+    try (ai.temper.engine.NoGrad ng = ai.temper.engine.NoGrad.enter()) {
+      x = embed(ids);
+      for (int l = 0; l < layers; l++) {
+        inputs[l] = x;
+        seeds[l] = seedSource.nextLong();
+        // adapters' dropout draws again in the recomputation: the same seed, the same mask
+        ai.djl.engine.Engine.getInstance().setRandomSeed((int) seeds[l]);
+        // DJL frees an array only when it is closed: each layer's temporaries go with a scope
+        try (NDScope layer = new NDScope()) {
+          x = block(l, x, step, null);
+          NDScope.unregister(x);
+          step.keepCached();
+        }
+      }
     }
-    return norm(x, config.variant().norm() == DecoderVariant.Norm.LAYER_NORM ? null
-        : "model.norm.weight");
+    NDArray out = x;
+    out.setRequiresGradient(true);
+    PENDING.get().push(gc -> {
+      NDArray grad = gradientOf(out);
+      for (int l = layers - 1; l >= 0 && grad != null; l--) {
+        NDArray next = null;
+        try (NDScope layer = new NDScope()) {
+          NDArray in;
+          if (l == 0) {
+            in = embed(ids); // the embedding's own gradient (full training) flows from here
+          } else {
+            in = inputs[l];
+            in.setRequiresGradient(true);
+          }
+          ai.djl.engine.Engine.getInstance().setRandomSeed((int) seeds[l]);
+          NDArray y = block(l, in, step, null);
+          try {
+            gc.backward(y.mul(grad).sum());
+          } catch (ai.djl.engine.EngineException e) {
+            // nothing in this layer or below records gradients (no adapter, frozen weights)
+          }
+          if (l > 0) {
+            next = gradientOf(in);
+            if (next != null) {
+              NDScope.unregister(next);
+            }
+          }
+        }
+        grad = next;
+      }
+    });
+    return finalNorm(out);
+  }
+
+  private final java.util.Random dropoutSeeds = new java.util.Random(0x6C);
+
+  /**
+   * Whether some array of this model may record gradients: adapters are set (only they train
+   * while weights are float16; full training widens the weights first). DJL cannot tell
+   * reliably whether an activation is tracked (hasGradient answers false for results of
+   * recorded ops, and asking for their grad_fn crashes on untracked ones).
+   */
+  private boolean mayRecord() {
+    return !adapters.isEmpty();
+  }
+
+  private static NDArray gradientOf(NDArray leaf) {
+    try {
+      return leaf.getGradient();
+    } catch (RuntimeException e) {
+      return null; // the output never reached the loss
+    }
+  }
+
+  /**
+   * Finishes the backward pass of every checkpointed forward run on this thread since the
+   * last call: call right after {@code gc.backward(loss)}, inside the same collector.
+   */
+  public static void backwardCheckpointed(ai.djl.training.GradientCollector gc) {
+    var pending = PENDING.get();
+    boolean mode = ai.djl.pytorch.jni.JniUtils.isGradMode();
+    // the collector's backward leaves libtorch's grad mode off: the recomputation records
+    ai.djl.pytorch.jni.JniUtils.setGradMode(true);
+    try {
+      while (!pending.isEmpty()) {
+        pending.pop().accept(gc);
+      }
+    } finally {
+      pending.clear();
+      ai.djl.pytorch.jni.JniUtils.setGradMode(mode);
+    }
+  }
+
+  /**
+   * Target rows per block of the checkpointed output head: logits of at most 64 MB (the
+   * system property temper.headBlockBytes changes it; tests make blocks tiny).
+   */
+  private static long headBlockBytes() {
+    return Long.getLong("temper.headBlockBytes", 64L << 20);
+  }
+
+  /**
+   * log p(label) of each row of {@code hidden} (N, hidden) for {@code labels} (N, 1), with the
+   * output head checkpointed too: computed without recording, a block of rows at a time, and
+   * recomputed block by block in the backward pass, so the (N, vocab) logits, their
+   * log-softmax and gradients never exist whole. Call only while gradients are recorded.
+   */
+  public NDArray checkpointedLogProbs(NDArray hidden, NDArray labels) {
+    long n = hidden.getShape().get(0);
+    long rows = Math.max(1, headBlockBytes() / ((long) config.vocabSize() * Float.BYTES));
+    NDArray leaf = hidden.stopGradient();
+    leaf.setRequiresGradient(true);
+    NDArray lp;
+    try (ai.temper.engine.NoGrad ng = ai.temper.engine.NoGrad.enter()) {
+      NDList parts = new NDList();
+      for (long r = 0; r < n; r += rows) {
+        parts.add(rowLogProbs(leaf, labels, r, Math.min(n, r + rows)));
+      }
+      lp = parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts, 0);
+    }
+    lp.setRequiresGradient(true);
+    PENDING.get().push(gc -> {
+      NDArray g = gradientOf(lp);
+      if (g == null) {
+        return;
+      }
+      for (long r = 0; r < n; r += rows) {
+        long end = Math.min(n, r + rows);
+        try (NDScope block = new NDScope()) {
+          NDArray part = rowLogProbs(leaf, labels, r, end);
+          gc.backward(part.mul(g.get(new ai.djl.ndarray.index.NDIndex("{}:{}", r, end))).sum());
+        }
+      }
+      NDArray gh = gradientOf(leaf);
+      if (gh != null) {
+        gc.backward(hidden.mul(gh).sum()); // on into the layers (their task runs next)
+      }
+    });
+    return lp;
+  }
+
+  private NDArray rowLogProbs(NDArray hidden, NDArray labels, long from, long to) {
+    ai.djl.ndarray.index.NDIndex rows = new ai.djl.ndarray.index.NDIndex("{}:{}", from, to);
+    return logits(hidden.get(rows)).logSoftmax(-1).gather(labels.get(rows), 1).squeeze(1);
+  }
+
+  /** Drops checkpointed forwards that will not be back-propagated (a failed step). */
+  public static void clearCheckpointed() {
+    PENDING.get().clear();
   }
 
   /**
@@ -673,7 +865,12 @@ public final class LlamaModel implements AutoCloseable {
       parts.add(hidden.getNDArrayInternal().linear(hidden, widened(block, hidden), null)
           .singletonOrThrow());
     }
-    return parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts, -1);
+    if (parts.size() == 1) {
+      return parts.get(0);
+    }
+    NDArray logits = NDArrays.concat(parts, -1);
+    parts.close(); // concat's backward keeps none of them: free the second copy of the logits
+    return logits;
   }
 
   /**
@@ -686,7 +883,7 @@ public final class LlamaModel implements AutoCloseable {
     if (w.getDataType() == DataType.FLOAT32) {
       return w;
     }
-    if (ai.djl.pytorch.jni.JniUtils.isGradMode() && input.hasGradient()) {
+    if (ai.djl.pytorch.jni.JniUtils.isGradMode() && mayRecord()) {
       // the backward pass of x W^T needs W: a scratch array overwritten later would corrupt it
       NDArray wide = w.toType(DataType.FLOAT32, true);
       wide.attach(input.getManager());

@@ -151,6 +151,7 @@ public final class RecipeRunner {
 
   private String train(Recipe recipe, Stage stage, StageRow row, String head, String current,
       Map<String, String> checkpoints, JobContext ctx) {
+    // the workbench's own, so the Train page's listener follows a recipe stage live
     TrainingRuns runs = wb.runs();
     Long runId = row.runId();
     if (runId != null) {
@@ -184,7 +185,9 @@ public final class RecipeRunner {
     TrainListener l = new TrainListener() {
       @Override
       public void onLog(long r, String line) {
-        log.accept(head + ": run " + r + ": " + line);
+        if (r == id) {
+          log.accept(head + ": run " + r + ": " + line);
+        }
       }
     };
     runs.addListener(l);

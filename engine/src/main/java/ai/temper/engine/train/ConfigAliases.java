@@ -61,7 +61,7 @@ public final class ConfigAliases {
 
     ignore("hardware and precision settings: the device is --device, the compute precision "
         + "--precision or bf16 / fp16", "use_flash_attn", "attn_implementation", "tf32", "torch_dtype", "dtype",
-        "gradient_checkpointing", "gradient_checkpointing_kwargs", "use_liger_kernel",
+        "gradient_checkpointing_kwargs", "use_liger_kernel",
         "use_liger", "use_8bit_optimizer", "low_cpu_mem_usage", "fused_optimizer",
         "deepspeed", "fsdp", "fsdp_config", "ddp_timeout", "ddp_find_unused_parameters",
         "local_rank", "sync_each_batch", "timeout", "padding_free", "load_balancing_loss",

@@ -75,12 +75,18 @@ public final class ConfigRecord<R extends Record> {
     return Collections.unmodifiableList(fields);
   }
 
-  /** Field name to default value for {@code kind} (its own defaults where it has them). */
-  public Map<String, Object> defaults(TrainKind kind) {
+  /** Field name to default value, in declaration order (a new map). */
+  public Map<String, Object> defaults() {
     Map<String, Object> v = new LinkedHashMap<>();
     for (ConfigField f : fields) {
       v.put(f.name(), f.defaultValue());
     }
+    return v;
+  }
+
+  /** Field name to default value for {@code kind} (its own defaults where it has them). */
+  public Map<String, Object> defaults(TrainKind kind) {
+    Map<String, Object> v = defaults();
     v.putAll(kindDefaults.getOrDefault(kind, Map.of()));
     return v;
   }

@@ -31,6 +31,9 @@ public final class Losses {
   public static NDArray targetLogProbs(LlamaModel model, Batch batch, NDManager nd) {
     NDArray picked = targetHidden(model.hiddenStates(batch.inputIds(), null), batch, nd);
     NDArray labels = nd.create(batch.targetLabels()).reshape(batch.targetPositions().length, 1);
+    if (model.gradientCheckpointing() && ai.djl.pytorch.jni.JniUtils.isGradMode()) {
+      return model.checkpointedLogProbs(picked, labels); // the head recomputed in blocks too
+    }
     return model.logits(picked).logSoftmax(-1).gather(labels, 1).squeeze(1);
   }
 

@@ -6,10 +6,10 @@ import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 
 /**
- * Marks a record component as a config field ({@link TrainConfig}, {@link RlSettings}): the
- * component's Java type gives the field's type (int, double, boolean, String, List of String,
- * {@link DatasetMix}; a boxed Integer or Double when the field may be empty), and this
- * annotation gives the rest. {@link ConfigRecord} turns the annotated components into
+ * Marks a record component as a config field ({@link TrainConfig}, {@link RlSettings}, the
+ * VPL config): the component's Java type gives the field's type (int, double, boolean, String,
+ * List of String, {@link DatasetMix}; a boxed Integer or Double when the field may be empty),
+ * and this annotation gives the rest. {@link ConfigRecord} turns the annotated components into
  * {@link ConfigField}s and binds values to the record.
  */
 @Retention(RetentionPolicy.RUNTIME)

@@ -11,6 +11,7 @@ import ai.temper.engine.Devices;
 import ai.temper.engine.NoGrad;
 import ai.temper.engine.Precision;
 import ai.temper.engine.TemperException;
+import ai.temper.engine.model.LlamaModel;
 import ai.temper.engine.Workbench;
 import ai.temper.engine.jobs.JobContext;
 import ai.temper.engine.models.ModelLibrary;
@@ -117,6 +118,7 @@ final class Trainer {
       log(bf16Note);
     }
     model = new TrainableModel(base.model());
+    base.model().setGradientCheckpointing(config.gradientCheckpointing());
     if (config.kind() == TrainKind.RM) {
       model.addScoreHead(config.seed(), 0.02, null);
     }
@@ -348,6 +350,9 @@ final class Trainer {
         sums.add("loss", value);
         NDArray scaled = micro.size() == 1 ? loss : loss.div(Losses.scalar(loss, micro.size()));
         gc.backward(scaler == null ? scaled : scaled.mul(Losses.scalar(loss, lossScale)));
+        LlamaModel.backwardCheckpointed(gc); // gradient_checkpointing: the layers' backward
+      } finally {
+        LlamaModel.clearCheckpointed();
       }
       tokens += objective.tokens(items);
     }

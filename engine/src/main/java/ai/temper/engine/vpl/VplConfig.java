@@ -3,9 +3,10 @@ package ai.temper.engine.vpl;
 import ai.temper.engine.Json;
 import ai.temper.engine.TemperException;
 import ai.temper.engine.train.ConfigField.BadValue;
-import ai.temper.engine.train.ConfigField.Type;
 import ai.temper.engine.train.ConfigField;
+import ai.temper.engine.train.ConfigRecord;
 import ai.temper.engine.train.DatasetMix;
+import ai.temper.engine.train.Setting;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
@@ -26,37 +27,57 @@ import java.util.Map;
  * the paper's code (latent_dim, hidden_dim, kl_weight, context size). Unknown and ill-typed
  * fields are errors that name the file, line and field.
  */
-public final class VplConfig {
-  private static final List<ConfigField> FIELDS = List.of(
-      f("model_name_or_path", Type.STRING, null, true,
-          "Feature model: responses are embedded by its mean-pooled hidden states; empty uses "
-              + "hashed TF-IDF features (no model)"),
-      f("tokenizer_name", Type.STRING, null, true, "Tokenizer of the feature model"),
-      f("dataset_mixer_list", Type.MIXER, new DatasetMix(List.of()), false,
-          "Preference data whose rows name their annotator ('annotator'): datasets or JSONL "
-              + "files, each with a fraction or count"),
-      f("eval_fraction", Type.DOUBLE, 0.25, false,
-          "Fraction of each annotator's pairs held out to measure per-annotator accuracy"),
-      f("run_name", Type.STRING, null, true, "A name for the run"),
-      f("output_dir", Type.STRING, null, true,
-          "Where the weights go; empty means <home>/checkpoints/run-<id>"),
-      f("seed", Type.INT, 42, false, "Seed of initialisation, sampling and splits"),
-      f("learning_rate", Type.DOUBLE, 3e-3, false, "AdamW learning rate (constant)"),
-      f("max_train_steps", Type.INT, 400, false, "Optimizer steps"),
-      f("per_device_train_batch_size", Type.INT, 8, false, "Annotators per step"),
-      f("weight_decay", Type.DOUBLE, 0.0, false, "AdamW decoupled weight decay"),
-      f("max_grad_norm", Type.DOUBLE, 1.0, false, "Global gradient-norm clipping (0: off)"),
-      f("latent_dim", Type.INT, 8, false, "Dimension of the annotator latent z"),
-      f("hidden_dim", Type.INT, 64, false, "Hidden units of the encoder and reward MLPs"),
-      f("context_size", Type.INT, 8, false,
-          "Labelled pairs of an annotator the encoder sees per step (and as many targets)"),
-      f("kl_weight", Type.DOUBLE, 0.01, false,
-          "Weight of KL(q(z|context) || N(0, I)) added to the Bradley-Terry loss"),
-      f("embedding_dim", Type.INT, 256, false, "Buckets of the hashed TF-IDF features"),
-      f("max_seq_length", Type.INT, 256, false, "Tokens per text the feature model reads"),
-      f("logging_steps", Type.INT, 20, false, "Log metrics every N steps"),
-      f("eval_steps", Type.INT, 100, false, "Evaluate every N steps (and at the end)"));
-
+public record VplConfig(
+    @Setting(nullable = true, group = "VPL", doc = "Feature model: responses are embedded by its"
+        + " mean-pooled hidden states; empty uses hashed TF-IDF features (no model)")
+    String modelNameOrPath,
+    @Setting(nullable = true, group = "VPL", doc = "Tokenizer of the feature model")
+    String tokenizerName,
+    @Setting(group = "VPL", doc = "Preference data whose rows name their annotator ('annotator'):"
+        + " datasets or JSONL files, each with a fraction or count")
+    DatasetMix datasetMixerList,
+    @Setting(dflt = "0.25", group = "VPL",
+        doc = "Fraction of each annotator's pairs held out to measure per-annotator accuracy")
+    double evalFraction,
+    @Setting(nullable = true, group = "VPL", doc = "A name for the run")
+    String runName,
+    @Setting(nullable = true, group = "VPL",
+        doc = "Where the weights go; empty means <home>/checkpoints/run-<id>")
+    String outputDir,
+    @Setting(dflt = "42", group = "VPL", doc = "Seed of initialisation, sampling and splits")
+    int seed,
+    @Setting(dflt = "3e-3", group = "VPL", doc = "AdamW learning rate (constant)")
+    double learningRate,
+    @Setting(dflt = "400", group = "VPL", doc = "Optimizer steps")
+    int maxTrainSteps,
+    @Setting(name = "per_device_train_batch_size", dflt = "8", group = "VPL",
+        doc = "Annotators per step")
+    int batchSize,
+    @Setting(dflt = "0.0", group = "VPL", doc = "AdamW decoupled weight decay")
+    double weightDecay,
+    @Setting(dflt = "1.0", group = "VPL", doc = "Global gradient-norm clipping (0: off)")
+    double maxGradNorm,
+    @Setting(dflt = "8", group = "VPL", doc = "Dimension of the annotator latent z")
+    int latentDim,
+    @Setting(dflt = "64", group = "VPL", doc = "Hidden units of the encoder and reward MLPs")
+    int hiddenDim,
+    @Setting(dflt = "8", group = "VPL",
+        doc = "Labelled pairs of an annotator the encoder sees per step (and as many targets)")
+    int contextSize,
+    @Setting(dflt = "0.01", group = "VPL",
+        doc = "Weight of KL(q(z|context) || N(0, I)) added to the Bradley-Terry loss")
+    double klWeight,
+    @Setting(dflt = "256", group = "VPL", doc = "Buckets of the hashed TF-IDF features")
+    int embeddingDim,
+    @Setting(dflt = "256", group = "VPL", doc = "Tokens per text the feature model reads")
+    int maxSeqLength,
+    @Setting(dflt = "20", group = "VPL", doc = "Log metrics every N steps")
+    int loggingSteps,
+    @Setting(dflt = "100", group = "VPL", doc = "Evaluate every N steps (and at the end)")
+    int evalSteps) {
+  /** The fields: the annotated components above (see {@link Setting}). */
+  private static final ConfigRecord<VplConfig> RECORD = ConfigRecord.of(VplConfig.class);
+  private static final List<ConfigField> FIELDS = RECORD.fields();
   private static final Map<String, ConfigField> BY_NAME = new LinkedHashMap<>();
 
   static {
@@ -65,17 +86,15 @@ public final class VplConfig {
     }
   }
 
-  private static ConfigField f(String name, Type type, Object def, boolean nullable,
-      String doc) {
-    return new ConfigField(name, type, def, nullable, null, null, "VPL", doc);
-  }
-
   private static final ObjectMapper YAML = Json.YAML;
 
-  private final Map<String, Object> values;
+  private static VplConfig bind(Map<String, Object> values) {
+    return RECORD.bind(values, component -> null);
+  }
 
-  private VplConfig(Map<String, Object> values) {
-    this.values = values;
+  /** All values by field name, in the order of {@link #fields()}; a copy. */
+  public Map<String, Object> values() {
+    return RECORD.values(this);
   }
 
   public static List<ConfigField> fields() {
@@ -83,9 +102,7 @@ public final class VplConfig {
   }
 
   public static VplConfig defaults() {
-    Map<String, Object> v = new LinkedHashMap<>();
-    FIELDS.forEach(f -> v.put(f.name(), f.defaultValue()));
-    return new VplConfig(v);
+    return bind(RECORD.defaults());
   }
 
   public static VplConfig load(Path file) {
@@ -99,7 +116,7 @@ public final class VplConfig {
   }
 
   public static VplConfig parse(String yaml, String source) {
-    Map<String, Object> values = new LinkedHashMap<>(defaults().values);
+    Map<String, Object> values = defaults().values();
     Map<String, Integer> seen = new HashMap<>();
     try (JsonParser p = YAML.getFactory().createParser(yaml)) {
       p.setCodec(YAML);
@@ -132,14 +149,14 @@ public final class VplConfig {
     } catch (IOException e) {
       throw new TemperException(source + ": " + e.getMessage(), e);
     }
-    VplConfig c = new VplConfig(values);
+    VplConfig c = bind(values);
     c.validate(source, seen);
     return c;
   }
 
   /** A copy with {@code key=value} overrides applied. */
   public VplConfig withSets(List<String> sets) {
-    Map<String, Object> v = new LinkedHashMap<>(values);
+    Map<String, Object> v = values();
     for (String a : sets) {
       int eq = a.indexOf('=');
       if (eq <= 0) {
@@ -156,16 +173,16 @@ public final class VplConfig {
         throw new TemperException("--set " + name + ": " + e.getMessage());
       }
     }
-    VplConfig c = new VplConfig(v);
+    VplConfig c = bind(v);
     c.validate("--set", Map.of());
     return c;
   }
 
   /** A copy with one field set (already typed). */
   public VplConfig with(String name, Object value) {
-    Map<String, Object> v = new LinkedHashMap<>(values);
+    Map<String, Object> v = values();
     v.put(name, value);
-    return new VplConfig(v);
+    return bind(v);
   }
 
   /**
@@ -174,7 +191,7 @@ public final class VplConfig {
    * from anywhere; names that are no file (workbench datasets) stay.
    */
   public VplConfig resolvePaths(Path dir) {
-    Map<String, Object> v = new LinkedHashMap<>(values);
+    Map<String, Object> v = values();
     for (String k : List.of("model_name_or_path", "tokenizer_name")) {
       String s = (String) v.get(k);
       if (s != null) {
@@ -189,7 +206,7 @@ public final class VplConfig {
     if (outputDir() != null) {
       v.put("output_dir", Path.of(outputDir()).toAbsolutePath().normalize().toString());
     }
-    return new VplConfig(v);
+    return bind(v);
   }
 
   private static String resolve(String name, Path dir) {
@@ -206,9 +223,10 @@ public final class VplConfig {
   private void validate(String source, Map<String, Integer> lines) {
     for (String n : List.of("max_train_steps", "per_device_train_batch_size", "latent_dim",
         "hidden_dim", "context_size", "embedding_dim", "max_seq_length", "logging_steps")) {
-      if ((Integer) values.get(n) <= 0) {
+      Object value = values().get(n);
+      if ((Integer) value <= 0) {
         throw new TemperException(source + (lines.containsKey(n) ? ":" + lines.get(n) : "")
-            + ": field '" + n + "' must be positive, got " + values.get(n));
+            + ": field '" + n + "' must be positive, got " + value);
       }
     }
     double ef = evalFraction();
@@ -226,91 +244,11 @@ public final class VplConfig {
 
   public String toYaml() {
     Map<String, Object> out = new LinkedHashMap<>();
-    values.forEach((k, v) -> out.put(k, v instanceof DatasetMix m ? m.toYaml() : v));
+    values().forEach((k, v) -> out.put(k, v instanceof DatasetMix m ? m.toYaml() : v));
     try {
       return YAML.writeValueAsString(out);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
-  }
-
-  public String modelNameOrPath() {
-    return (String) values.get("model_name_or_path");
-  }
-
-  public String tokenizerName() {
-    return (String) values.get("tokenizer_name");
-  }
-
-  public DatasetMix datasetMixerList() {
-    return (DatasetMix) values.get("dataset_mixer_list");
-  }
-
-  public double evalFraction() {
-    return (Double) values.get("eval_fraction");
-  }
-
-  public String runName() {
-    return (String) values.get("run_name");
-  }
-
-  public String outputDir() {
-    return (String) values.get("output_dir");
-  }
-
-  public int seed() {
-    return (Integer) values.get("seed");
-  }
-
-  public double learningRate() {
-    return (Double) values.get("learning_rate");
-  }
-
-  public int maxTrainSteps() {
-    return (Integer) values.get("max_train_steps");
-  }
-
-  public int batchSize() {
-    return (Integer) values.get("per_device_train_batch_size");
-  }
-
-  public double weightDecay() {
-    return (Double) values.get("weight_decay");
-  }
-
-  public double maxGradNorm() {
-    return (Double) values.get("max_grad_norm");
-  }
-
-  public int latentDim() {
-    return (Integer) values.get("latent_dim");
-  }
-
-  public int hiddenDim() {
-    return (Integer) values.get("hidden_dim");
-  }
-
-  public int contextSize() {
-    return (Integer) values.get("context_size");
-  }
-
-  public double klWeight() {
-    return (Double) values.get("kl_weight");
-  }
-
-  public int embeddingDim() {
-    return (Integer) values.get("embedding_dim");
-  }
-
-  public int maxSeqLength() {
-    return (Integer) values.get("max_seq_length");
-  }
-
-  public int loggingSteps() {
-    return (Integer) values.get("logging_steps");
-  }
-
-  public int evalSteps() {
-    return (Integer) values.get("eval_steps");
   }
 }

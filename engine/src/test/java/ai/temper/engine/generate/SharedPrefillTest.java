@@ -17,9 +17,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Rows that share a prompt (a GRPO group) are prefilled once and copied, rows that finish
- * leave the batch, and sampling without cuts draws on the tensor side: each row still gives
- * the tokens it gives alone with its own seed.
+ * Rows that share a prompt (a GRPO group) are prefilled once and copied, and rows that finish
+ * leave the batch: each row still gives the tokens it gives alone with its own seed.
  */
 class SharedPrefillTest {
   static LlamaModel model;

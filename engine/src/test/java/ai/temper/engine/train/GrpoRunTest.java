@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.within;
 
 import ai.temper.engine.TemperException;
 import ai.temper.engine.Workbench;
-import ai.temper.engine.jobs.JobContext;
 import ai.temper.engine.store.RolloutRepository;
 import ai.temper.engine.store.RolloutRepository.Rollout;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -15,7 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CancellationException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -96,35 +94,10 @@ class GrpoRunTest {
     try (Workbench wb = Workbench.open(home)) {
       TrainConfig c = config(data, "max_train_steps=4", "save_steps=2", "use_lora=true",
           "lora_rank=4");
-      TrainingRuns runs = wb.runs();
-      long straight = runs.create(c);
-      runs.run(straight, JobContext.none());
-      long stopped = runs.create(c);
-      assertThatThrownBy(() -> runs.run(stopped, new JobContext() {
-        volatile boolean cancelled;
-
-        @Override
-        public void progress(double fraction, String message) {
-          cancelled |= message != null && message.startsWith("step 3/");
-        }
-
-        @Override
-        public boolean isCancelled() {
-          return cancelled;
-        }
-      })).isInstanceOf(CancellationException.class);
-      assertThat(runs.latestCheckpoint(stopped).orElseThrow().getFileName().toString())
-          .isEqualTo("step-3");
-      runs.run(stopped, JobContext.none());
-      for (String name : List.of("reward", "loss", "kl")) {
-        List<Double> a = TrainFixtures.series(wb, straight, name);
-        List<Double> b = TrainFixtures.series(wb, stopped, name);
-        assertThat(b).as(name).hasSameSizeAs(a);
-        for (int i = 0; i < a.size(); i++) {
-          assertThat(b.get(i)).as(name + " of step " + (i + 1)).isCloseTo(a.get(i),
-              within(1e-4));
-        }
-      }
+      long[] ids = RlFixtures.straightAndResumed(wb, c, 3);
+      long straight = ids[0];
+      long stopped = ids[1];
+      RlFixtures.assertSameSeries(wb, straight, stopped, 1e-4, false, "reward", "loss", "kl");
       RolloutRepository repo = new RolloutRepository(wb.db().sql());
       assertThat(repo.count(stopped)).isEqualTo(repo.count(straight));
     }

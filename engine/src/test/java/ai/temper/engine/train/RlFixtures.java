@@ -1,23 +1,30 @@
 package ai.temper.engine.train;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import ai.temper.engine.Json;
+import ai.temper.engine.Workbench;
 import ai.temper.engine.data.StoryWorld;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import ai.temper.engine.jobs.JobContext;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CancellationException;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * Shared set-up of the GRPO and PPO tests (this module's and the command line's): prompts
- * stories260K can be rewarded on, the story-world task and an RL config on it, and the
- * {@code @BeforeAll} every RL test class needs.
+ * stories260K can be rewarded on, the story-world task and an RL config on it, the
+ * {@code @BeforeAll} every RL test class needs, and a stopped-and-resumed run compared with
+ * an uninterrupted one.
  */
 public final class RlFixtures {
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final String[] WORDS =
       {"Lily", "Tim", "ball", "happy", "park", "dog", "play", "sun", "mom"};
 
@@ -36,6 +43,52 @@ public final class RlFixtures {
   }
 
   /**
+   * Runs {@code config} twice in {@code wb}: straight through, and cancelled during step
+   * {@code stopStep} then resumed (the cancel must leave the finished step's checkpoint).
+   * Returns the two run ids, straight first.
+   */
+  public static long[] straightAndResumed(Workbench wb, TrainConfig config, int stopStep) {
+    TrainingRuns runs = wb.runs();
+    long straight = runs.create(config);
+    runs.run(straight, JobContext.none());
+    long stopped = runs.create(config);
+    assertThatThrownBy(() -> runs.run(stopped, new JobContext() {
+      volatile boolean cancelled;
+
+      @Override
+      public void progress(double fraction, String message) {
+        cancelled |= message != null && message.startsWith("step " + stopStep + "/");
+      }
+
+      @Override
+      public boolean isCancelled() {
+        return cancelled;
+      }
+    })).isInstanceOf(CancellationException.class);
+    assertThat(runs.latestCheckpoint(stopped).orElseThrow().getFileName().toString())
+        .isEqualTo("step-" + stopStep);
+    runs.run(stopped, JobContext.none());
+    return new long[] {straight, stopped};
+  }
+
+  /**
+   * Asserts that run {@code b} logged each metric of {@code names} as run {@code a} did, step
+   * for step, within {@code tolerance} (times the value's magnitude when {@code relative}).
+   */
+  public static void assertSameSeries(Workbench wb, long a, long b, double tolerance,
+      boolean relative, String... names) {
+    for (String name : names) {
+      List<Double> x = TrainFixtures.series(wb, a, name);
+      List<Double> y = TrainFixtures.series(wb, b, name);
+      assertThat(y).as(name).hasSameSizeAs(x);
+      for (int i = 0; i < x.size(); i++) {
+        double tol = tolerance * (relative ? Math.max(1, Math.abs(x.get(i))) : 1);
+        assertThat(y.get(i)).as(name + " of step " + (i + 1)).isCloseTo(x.get(i), within(tol));
+      }
+    }
+  }
+
+  /**
    * Writes {@code n} RLVR rows to {@code file}: "Tell a story with A, B and C." checked by
    * IFEval's keywords:existence for the three words (the score is the fraction present), which
    * stories260K says now and then, so the rewards within a group differ and every step trains.
@@ -44,20 +97,20 @@ public final class RlFixtures {
     List<String> rows = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       List<String> words = List.of(WORDS[i % 9], WORDS[(i + 3) % 9], WORDS[(i + 5) % 9]);
-      ObjectNode truth = JSON.createObjectNode();
+      ObjectNode truth = Json.MAPPER.createObjectNode();
       var ids = truth.putArray("instruction_id");
       var kwargs = truth.putArray("kwargs");
       for (String w : words) {
         ids.add("keywords:existence");
         kwargs.addObject().putArray("keywords").add(w);
       }
-      ObjectNode row = JSON.createObjectNode();
+      ObjectNode row = Json.MAPPER.createObjectNode();
       row.putArray("messages").addObject().put("role", "user").put("content",
           "Tell a story with " + words.get(0) + ", " + words.get(1) + " and " + words.get(2)
               + ".");
-      row.put("ground_truth", JSON.writeValueAsString(truth));
+      row.put("ground_truth", Json.MAPPER.writeValueAsString(truth));
       row.put("dataset", "ifeval");
-      rows.add(JSON.writeValueAsString(row));
+      rows.add(Json.MAPPER.writeValueAsString(row));
     }
     Files.createDirectories(file.toAbsolutePath().getParent());
     Files.write(file, rows);

@@ -3,6 +3,7 @@ package ai.temper.views.models;
 import ai.temper.engine.models.LineageNode;
 import ai.temper.engine.models.ModelPreset;
 import ai.temper.engine.models.Sizes;
+import ai.temper.engine.models.hub.SuggestedModel;
 import ai.temper.engine.store.ModelKind;
 import ai.temper.engine.store.ModelRepository.ModelRow;
 import java.io.File;

@@ -282,7 +282,9 @@ public final class RecipesView extends BorderPane {
     if (s.runId() != null) {
       Hyperlink run = new Hyperlink("Run " + s.runId());
       run.setId("stage-" + s.name() + "-run");
-      run.setTooltip(new Tooltip("Its curves and checkpoints on the Runs page"));
+      run.setTooltip(new Tooltip(s.status() == Status.RUNNING
+          ? "Follow its curves live on the Train page"
+          : "Its curves, checkpoints and config on the Runs page"));
       run.setOnAction(e -> model.openRun(s));
       box.getChildren().add(run);
     }

@@ -82,6 +82,7 @@ public final class RecipesViewModel implements Lifecycle {
   private final List<Path> opened = new ArrayList<>();
   private final AtomicBoolean stagesPending = new AtomicBoolean();
   private LongConsumer onOpenRun = id -> { };
+  private LongConsumer onFollowRun = id -> { };
   private Consumer<Path> onOpenEvaluation = p -> { };
   private Consumer<Long> onOpenResults = id -> { };
   private TaskHandle<RecipeRunner.Outcome> job;
@@ -274,11 +275,18 @@ public final class RecipesViewModel implements Lifecycle {
     }
   }
 
-  /** A training stage's run on the Runs page. */
+  /**
+   * A training stage's run: while it trains, live on the Train page; else on the Runs page
+   * (curves, checkpoints, config).
+   */
   public void openRun(StageItem s) {
     if (s != null && s.runId() != null) {
-      onOpenRun.accept(s.runId());
+      (s.status() == Status.RUNNING ? onFollowRun : onOpenRun).accept(s.runId());
     }
+  }
+
+  public void setOnFollowRun(LongConsumer hook) {
+    onFollowRun = Objects.requireNonNullElse(hook, id -> { });
   }
 
   /** An eval stage's model (or a training stage's checkpoint) on the Evaluate page. */

@@ -229,6 +229,38 @@ public final class TrainViewModel implements Lifecycle {
     }
   }
 
+  /**
+   * Shows run {@code id} that another job trains (a recipe's stage): the curves it stored, then
+   * its metrics live as it reports them. A run this page is training is not left for it.
+   */
+  public CompletableFuture<List<MetricPoint>> watch(long id) {
+    if (running.get()) {
+      error.set("Run " + runId.get() + " is training here; it stays on this page");
+      return CompletableFuture.completedFuture(List.of());
+    }
+    error.set("");
+    points.clear();
+    progress.set(-1);
+    runId.set(id);
+    resumable.set(false);
+    status.set("Following run " + id + ", trained by a recipe (Recipes page)");
+    return BackgroundTask.wrap(() -> storedPoints(id)).onSuccess(before -> {
+      if (runId.get() == id && !before.isEmpty()) {
+        points.addAll(0, before);
+      }
+    }).executeWith(tasks).future();
+  }
+
+  private List<MetricPoint> storedPoints(long id) {
+    List<MetricPoint> before = new java.util.ArrayList<>();
+    for (String name : workbench.runs().metricNames(id)) {
+      for (var m : workbench.runs().metric(id, name)) {
+        before.add(new MetricPoint(name, (int) m.step(), m.value()));
+      }
+    }
+    return before;
+  }
+
   public void resume(long id) {
     if (!running.get()) {
       launch(id);
@@ -244,15 +276,7 @@ public final class TrainViewModel implements Lifecycle {
     resumable.set(false);
     status.set("Starting run " + id);
     // a resumed run's curves start with the steps it logged before
-    BackgroundTask.wrap(() -> {
-      List<MetricPoint> before = new java.util.ArrayList<>();
-      for (String name : workbench.runs().metricNames(id)) {
-        for (var m : workbench.runs().metric(id, name)) {
-          before.add(new MetricPoint(name, (int) m.step(), m.value()));
-        }
-      }
-      return before;
-    }).onSuccess(before -> {
+    BackgroundTask.wrap(() -> storedPoints(id)).onSuccess(before -> {
       if (runId.get() == id && !before.isEmpty()) {
         points.addAll(0, before);
       }

@@ -1,7 +1,7 @@
 package ai.temper.views.welcome;
 
+import ai.temper.engine.models.hub.SuggestedModel;
 import ai.temper.views.common.UiExecutor;
-import ai.temper.views.models.SuggestedModel;
 import javafx.beans.binding.Bindings;
 import javafx.geometry.Insets;
 import javafx.geometry.Pos;
@@ -149,7 +149,7 @@ public final class WelcomeView extends ScrollPane {
     after.visibleProperty().bind(model.starterModelProperty().isNotEmpty());
     return card("2", "Build the starter model",
         "Pretrains a 260K-parameter base (the stories260K shape) on the story world: the "
-            + "pretraining stage of the olmo-tiny recipe, a couple of minutes on two cores. "
+            + "pretraining stage of the olmo-tiny recipe, minutes on a laptop CPU. "
             + "It lands in the model library, ready for chat and post-training.",
         build, after);
   }

@@ -1,6 +1,7 @@
 package ai.temper.views.welcome;
 
 import ai.temper.engine.Workbench;
+import ai.temper.engine.models.hub.SuggestedModel;
 import ai.temper.engine.recipe.Recipe;
 import ai.temper.engine.recipe.RecipeRunner;
 import ai.temper.engine.recipe.StarterSamples;
@@ -9,7 +10,6 @@ import ai.temper.views.common.GuiText;
 import ai.temper.views.common.Lifecycle;
 import ai.temper.views.common.TaskExecutor;
 import ai.temper.views.common.TaskHandle;
-import ai.temper.views.models.SuggestedModel;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -93,8 +93,8 @@ public final class WelcomeViewModel implements Lifecycle {
           status.set(p.message());
         })
         .onSuccess(l -> {
-          samplesLoaded.set(true);
           status.set("Loaded " + l.summary() + ".");
+          samplesLoaded.set(true);
         })
         .onCancelled(() -> status.set("Loading the samples was cancelled"))
         .onFailure(e -> error.set(GuiText.of(e.getMessage())))
@@ -115,11 +115,12 @@ public final class WelcomeViewModel implements Lifecycle {
     }
     TaskHandle<RecipeRunner.Outcome> t = BackgroundTask.job("recipe", "Build the starter model",
         ctx -> {
-          if (!StarterSamples.loaded(workbench)) {
-            StarterSamples.load(workbench, ctx);
+          java.nio.file.Path file = StarterSamples.recipesDir(workbench.home())
+              .resolve(StarterSamples.STARTER_RECIPE);
+          if (!StarterSamples.loaded(workbench) || !java.nio.file.Files.exists(file)) {
+            StarterSamples.load(workbench, ctx); // writes the recipe again if it was deleted
           }
-          Recipe r = Recipe.load(StarterSamples.recipesDir(workbench.home())
-              .resolve(StarterSamples.STARTER_RECIPE));
+          Recipe r = Recipe.load(file);
           return new RecipeRunner(workbench, line -> { }).run(r, ctx);
         })
         .onRunning(() -> started("Pretraining the starter model"))

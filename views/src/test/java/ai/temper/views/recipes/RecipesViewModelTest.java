@@ -65,6 +65,12 @@ class RecipesViewModelTest {
       assertThat(model.stages().get(1).error()).isNotBlank();
       model.openRun(pretrain);
       assertThat(opened).containsExactly(pretrain.runId());
+      // a stage training now is followed live on the Train page instead
+      List<Long> followed = new ArrayList<>();
+      model.setOnFollowRun(followed::add);
+      model.openRun(new StageItem(0, "pretrain", "pretrain", Status.RUNNING, 41L, null, null));
+      assertThat(followed).containsExactly(41L);
+      assertThat(opened).hasSize(1);
 
       // the cause fixed, Run resumes at the failed stage: the pretraining run is not redone
       Files.copy(StarterSamples.suite(wb.home()), wb.home().resolve("world/eval/later.yaml"));
@@ -74,7 +80,7 @@ class RecipesViewModelTest {
       assertThat(model.log()).anyMatch(l -> l.contains("done before, skipped"));
       awaitStages(model, s -> s.get(1).status() == Status.DONE);
       assertThat(model.stages().get(0).runId()).isEqualTo(pretrain.runId());
-      assertThat(wb.db().runs().list()).hasSize(1);
+      assertThat(wb.runs().list()).hasSize(1);
       assertThat(model.selectedProperty().get().latest().status()).isEqualTo("DONE");
     }
   }

@@ -90,4 +90,31 @@ class TrainViewModelTest {
     assertThat(workbench.db().runs().find(model.runIdProperty().get()).orElseThrow().status())
         .isEqualTo(RunStatus.SUCCEEDED);
   }
+  @Test
+  void followsARunAnotherJobTrainsLive() throws Exception {
+    // the starter world (no ../shared): a tiny model pretrained for 4 steps, as a recipe would
+    ai.temper.views.recipes.TinyRecipes.loadSamples(workbench);
+    Path world = workbench.home().resolve("world");
+    long id = workbench.runs().create(ai.temper.engine.train.TrainConfig.parse("""
+        tokenizer_name: %s
+        model_size: tiny
+        dataset_mixer_list: ["%s", 1.0]
+        eval_fraction: 0
+        packing: true
+        max_seq_length: 64
+        max_train_steps: 4
+        per_device_train_batch_size: 4
+        logging_steps: 1
+        save_steps: 4
+        """.formatted(world.resolve("tokenizer.bin"), world.resolve("pretrain.jsonl")),
+        "test", TrainKind.PRETRAIN));
+    model.watch(id).get(30, TimeUnit.SECONDS);
+    assertThat(model.runIdProperty().get()).isEqualTo(id);
+    assertThat(model.statusProperty().get()).startsWith("Following run " + id);
+    workbench.runs().submit(id).future().get(120, TimeUnit.SECONDS);
+    assertThat(model.points()).filteredOn(p -> p.name().equals("loss"))
+        .extracting(TrainViewModel.MetricPoint::step).contains(1, 2, 3, 4);
+    assertThat(model.progressProperty().get()).isEqualTo(1.0);
+    assertThat(model.runningProperty().get()).isFalse(); // the page's own Start stays free
+  }
 }

@@ -36,11 +36,12 @@ class WelcomeViewModelTest {
       assertThat(model.busyProperty().get()).isFalse();
       assertThat(model.statusProperty().get()).startsWith("Loaded 5 datasets");
       assertThat(progress).isNotEmpty().allMatch(p -> p <= 1.0);
-      assertThat(wb.db().datasets().list()).extracting(DatasetInfo::name)
+      assertThat(wb.datasets().list()).extracting(DatasetInfo::name)
           .contains("world-pretrain", "world-sft", "world-prefs", "world-rlvr-train",
               "world-rlvr-heldout");
-      assertThat(wb.db().datasets().find("world-sft").orElseThrow().rowCount()).isEqualTo(1000);
-      assertThat(wb.db().datasets().find("world-prefs").orElseThrow().kind())
+      assertThat(wb.datasets().find("world-sft").orElseThrow().rowCount())
+          .isEqualTo(Files.readAllLines(l.world().resolve("sft.jsonl")).size());
+      assertThat(wb.datasets().find("world-prefs").orElseThrow().kind())
           .isEqualTo("preference");
       assertThat(l.suite()).isRegularFile();
       assertThat(StarterSamples.recipeFiles(wb.home())).extracting(p -> p.getFileName()
@@ -53,7 +54,7 @@ class WelcomeViewModelTest {
       StarterSamples.Loaded again = model.loadSamples().get(60, TimeUnit.SECONDS);
       assertThat(again.imported()).isEmpty();
       assertThat(again.existing()).hasSize(5);
-      assertThat(wb.db().datasets().list()).hasSize(5);
+      assertThat(wb.datasets().list()).hasSize(5);
       assertThat(Files.readString(olmo)).endsWith("# mine\n");
     }
   }
@@ -73,7 +74,7 @@ class WelcomeViewModelTest {
       String name = model.starterModelProperty().get();
       assertThat(name).startsWith("starter-base/pretrain/step-2");
       assertThat(wb.models().find(name)).isPresent();
-      assertThat(wb.db().runs().list()).singleElement()
+      assertThat(wb.runs().list()).singleElement()
           .satisfies(r -> assertThat(r.status()).isEqualTo(RunStatus.SUCCEEDED));
 
       List<String> asked = new ArrayList<>();

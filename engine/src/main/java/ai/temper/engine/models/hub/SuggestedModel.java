@@ -1,4 +1,4 @@
-package ai.temper.views.models;
+package ai.temper.engine.models.hub;
 
 import java.util.List;
 
