@@ -49,6 +49,9 @@ public final class TemperApp extends Application {
       return;
     }
     settings = Settings.load(workbench.home());
+    // SIGTERM (a logout, `kill`) skips stop(): cancel the jobs and let them reach a check
+    // before the JVM unloads libtorch under a running backward pass (it crashed there)
+    Runtime.getRuntime().addShutdownHook(shutdownHook);
     // --device or TEMPER_DEVICE win; else the device last chosen on the Models page
     if (System.getenv(Devices.ENV) == null && Devices.requestedExplicitly() == null) {
       settings.get("device").ifPresent(Devices::select);
@@ -110,8 +113,20 @@ public final class TemperApp extends Application {
     settings.save();
   }
 
+  /** Cancels running jobs on a JVM shutdown that did not come through {@link #stop}. */
+  private final Thread shutdownHook = new Thread(() -> {
+    if (workbench != null) {
+      workbench.jobs().close();
+    }
+  }, "temper-shutdown");
+
   @Override
   public void stop() {
+    try {
+      Runtime.getRuntime().removeShutdownHook(shutdownHook);
+    } catch (IllegalStateException | IllegalArgumentException shuttingDownOrNeverAdded) {
+      // the hook runs (or the home never opened)
+    }
     if (shell != null) {
       shell.close();
     }

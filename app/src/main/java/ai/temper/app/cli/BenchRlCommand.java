@@ -61,8 +61,7 @@ public final class BenchRlCommand implements Callable<Integer> {
     String before = BenchTrainCommand.loadAverage();
     Path scratch = Files.createTempDirectory("temper-bench-rl");
     List<Result> results = new ArrayList<>();
-    Double runcRate = null;
-    int runcPositions = 0;
+    RlBenchmark.RunC runcRate = null;
     try (Workbench wb = Workbench.open(scratch.resolve("home"))) {
       List<String[]> measured = new ArrayList<>();
       Path real = models.real();
@@ -92,10 +91,10 @@ public final class BenchRlCommand implements Callable<Integer> {
               scratch.resolve(m[0] + "-" + g), prompts, g, responseLength, steps);
           results.add(r);
           if (m[1].equals(String.valueOf(random)) && runc != null && runcRate == null) {
-            runcPositions = r.promptLength() + responseLength;
+            int positions = r.promptLength() + responseLength;
             System.err.printf("llama2.c run.c single-stream on the same file, %d positions%n",
-                runcPositions);
-            runcRate = RlBenchmark.runC(runc, random, runcPositions, 3);
+                positions);
+            runcRate = RlBenchmark.runC(runc, random, positions, 3);
           }
         }
       }
@@ -131,11 +130,14 @@ public final class BenchRlCommand implements Callable<Integer> {
           : " (no random 15M-shape model)"));
     } else {
       System.out.printf(Locale.ROOT, "# llama2.c run.c, one thread, same 15M-shape file, %d "
-          + "positions from BOS: %.1f tok/s (median of 3)%n", runcPositions, runcRate);
+          + "positions from BOS: %.1f tok/s, %.1f tok per CPU s (median of 3)%n",
+          runcRate.positions(), runcRate.tokensPerSecond(), runcRate.tokensPerCpuSecond());
       for (Result r : results) {
         if (r.model().equals("random-15M-shape")) {
-          System.out.printf(Locale.ROOT, "# rollouts %dx%d over run.c single-stream: %.2fx%n",
-              r.prompts(), r.group(), r.rolloutTokensPerSecond() / runcRate);
+          System.out.printf(Locale.ROOT, "# rollouts %dx%d over run.c single-stream: %.2fx "
+              + "(wall), %.2fx (CPU)%n", r.prompts(), r.group(),
+              r.rolloutTokensPerSecond() / runcRate.tokensPerSecond(),
+              r.rolloutTokensPerCpuSecond() / runcRate.tokensPerCpuSecond());
         }
       }
     }

@@ -408,7 +408,8 @@ public final class StoryWorld {
       # dev: seen names and colour-object pairs in new draws; unseen: held-out names and pairs.
       # Each post-training stage targets one task: SFT follow, DPO kind, RLVR place.
       name: story-world
-      description: Perplexity of fresh stories; following the instruction (SFT), kind endings (DPO), the place constraint (RLVR)
+      description: Perplexity of fresh stories; following the instruction (SFT), kind endings
+        (DPO), the place constraint (RLVR)
       tasks:
         - name: stories-ppl
           type: perplexity

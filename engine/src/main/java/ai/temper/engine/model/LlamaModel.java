@@ -376,6 +376,20 @@ public final class LlamaModel implements AutoCloseable {
       this.shared = shared;
     }
 
+    /** Keeps the masks and RoPE tables made so far out of the current NDScope. */
+    void keepCached() {
+      for (NDArray a : new NDArray[] {fullBias, slidingBias}) {
+        if (a != null) {
+          NDScope.unregister(a);
+        }
+      }
+      for (NDArray[] pair : new NDArray[][] {global, local}) {
+        if (pair != null) {
+          NDScope.unregister(pair);
+        }
+      }
+    }
+
     NDArray[] cosSin(boolean localLayer) {
       if (localLayer && localRope != rope) {
         if (local == null) {
@@ -493,7 +507,12 @@ public final class LlamaModel implements AutoCloseable {
         seeds[l] = seedSource.nextLong();
         // adapters' dropout draws again in the recomputation: the same seed, the same mask
         ai.djl.engine.Engine.getInstance().setRandomSeed((int) seeds[l]);
-        x = block(l, x, step, null);
+        // DJL frees an array only when it is closed: each layer's temporaries go with a scope
+        try (NDScope layer = new NDScope()) {
+          x = block(l, x, step, null);
+          NDScope.unregister(x);
+          step.keepCached();
+        }
       }
     }
     NDArray out = x;
@@ -501,21 +520,30 @@ public final class LlamaModel implements AutoCloseable {
     PENDING.get().push(gc -> {
       NDArray grad = gradientOf(out);
       for (int l = layers - 1; l >= 0 && grad != null; l--) {
-        NDArray in;
-        if (l == 0) {
-          in = embed(ids); // the embedding's own gradient (full training) flows from here
-        } else {
-          in = inputs[l];
-          in.setRequiresGradient(true);
+        NDArray next = null;
+        try (NDScope layer = new NDScope()) {
+          NDArray in;
+          if (l == 0) {
+            in = embed(ids); // the embedding's own gradient (full training) flows from here
+          } else {
+            in = inputs[l];
+            in.setRequiresGradient(true);
+          }
+          ai.djl.engine.Engine.getInstance().setRandomSeed((int) seeds[l]);
+          NDArray y = block(l, in, step, null);
+          try {
+            gc.backward(y.mul(grad).sum());
+          } catch (ai.djl.engine.EngineException e) {
+            // nothing in this layer or below records gradients (no adapter, frozen weights)
+          }
+          if (l > 0) {
+            next = gradientOf(in);
+            if (next != null) {
+              NDScope.unregister(next);
+            }
+          }
         }
-        ai.djl.engine.Engine.getInstance().setRandomSeed((int) seeds[l]);
-        NDArray y = block(l, in, step, null);
-        try {
-          gc.backward(y.mul(grad).sum());
-        } catch (ai.djl.engine.EngineException e) {
-          // nothing in this layer or below records gradients (no adapter, frozen weights)
-        }
-        grad = l == 0 ? null : gradientOf(in);
+        grad = next;
       }
     });
     return finalNorm(out);

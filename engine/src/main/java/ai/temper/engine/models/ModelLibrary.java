@@ -363,8 +363,21 @@ public final class ModelLibrary {
     ModelRow parent = m.parentId() == null ? null : models.find(m.parentId()).orElse(null);
     Run run = m.runId() == null ? null : runs.find(m.runId()).orElse(null);
     return new ModelDetails(m, present, problem, config, params,
-        config == null ? null : MemoryEstimate.fp32(config), tokenizerKind, tokenizer, template,
+        config == null ? null : MemoryEstimate.of(config, storedDtype(path, present)),
+        tokenizerKind, tokenizer, template,
         files, parent, run, models.children(id), models.evalResults(id, m.path()));
+  }
+
+  /** The precision a model's weights are stored in (float32 for llama2.c files). */
+  private static ai.temper.engine.model.hf.DType storedDtype(Path path, boolean present) {
+    if (present && ai.temper.engine.model.hf.HfCheckpoint.isModelDir(path)) {
+      try {
+        return ai.temper.engine.model.hf.HfCheckpoint.storedDtype(path);
+      } catch (TemperException e) {
+        return ai.temper.engine.model.hf.DType.F32;
+      }
+    }
+    return ai.temper.engine.model.hf.DType.F32;
   }
 
   private static LlamaConfig storedConfig(ModelRow m) {

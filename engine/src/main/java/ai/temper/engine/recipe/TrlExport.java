@@ -1,5 +1,6 @@
 package ai.temper.engine.recipe;
 
+import ai.temper.engine.Json;
 import ai.temper.engine.TemperException;
 import ai.temper.engine.data.StoryWorld;
 import ai.temper.engine.recipe.Recipe.Stage;
@@ -35,7 +36,7 @@ import java.util.Set;
  * here (pretrain, rm, ppo) and eval stages. {@code ${home}} is the output folder.
  */
 public final class TrlExport {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.MAPPER;
 
   /** Temper field -> TRL flag, for fields every command takes (TrainingArguments, ModelConfig). */
   static final Map<String, String> COMMON = Map.ofEntries(

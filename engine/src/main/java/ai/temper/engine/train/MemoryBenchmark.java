@@ -3,6 +3,7 @@ package ai.temper.engine.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.temper.engine.Devices;
+import ai.temper.engine.Json;
 import ai.temper.engine.NoGrad;
 import ai.temper.engine.TemperException;
 import ai.temper.engine.TorchRuntime;
@@ -35,7 +36,7 @@ import java.util.TreeMap;
  * never inherits another's heap or native pools.
  */
 public final class MemoryBenchmark {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.MAPPER;
 
   /** A published model shape and its memory targets (bytes). */
   public enum ModelShape {

@@ -147,38 +147,59 @@ public final class RlBenchmark {
     return out;
   }
 
+  /** run.c's single-stream rate: its own wall-clock figure, and per CPU second. */
+  public record RunC(int positions, double tokensPerSecond, double tokensPerCpuSecond) {}
+
   /**
    * llama2.c's run.c ({@code runc}, a binary the user built) single-stream on {@code model}
-   * (with the tokenizer.bin beside it): temperature 1, no top-p cut, {@code steps} positions
-   * from BOS; the median of {@code repeats} runs of its own "achieved tok/s".
+   * (with the tokenizer.bin beside it): temperature 1, no top-p cut, {@code positions}
+   * positions from BOS. Wall: the median of {@code repeats} runs of its own "achieved tok/s".
+   * CPU: its CPU time (user + system, timed by bash) for {@code positions} minus that for 2
+   * positions (loading the model), per token generated in between; a shared machine moves
+   * this figure less.
    */
-  public static double runC(Path runc, Path model, int steps, int repeats) throws IOException {
+  public static RunC runC(Path runc, Path model, int positions, int repeats)
+      throws IOException {
     double[] rates = new double[repeats];
-    Pattern rate = Pattern.compile("achieved tok/s: ([0-9.]+)");
+    double[] cpuRates = new double[repeats];
     for (int i = 0; i < repeats; i++) {
-      Process p = new ProcessBuilder(runc.toString(), model.toString(), "-z",
-          model.resolveSibling("tokenizer.bin").toString(), "-t", "1.0", "-p", "1.0", "-s",
-          String.valueOf(i + 1), "-n", String.valueOf(steps), "-i", "")
-          .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-      String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-      try {
-        if (p.waitFor() != 0) {
-          throw new IOException(runc + " failed (exit " + p.exitValue() + "): " + err.strip());
-        }
-      } catch (InterruptedException e) {
-        p.destroy();
-        Thread.currentThread().interrupt();
-        throw new IOException("interrupted while " + runc + " ran", e);
-      }
-      Matcher m = rate.matcher(err);
-      if (!m.find()) {
-        throw new IOException(runc + " printed no \"achieved tok/s\" (is it llama2.c's run?): "
-            + err.strip());
-      }
-      rates[i] = Double.parseDouble(m.group(1));
+      double[] full = runOnce(runc, model, positions, i + 1);
+      double[] start = runOnce(runc, model, 2, i + 1);
+      rates[i] = full[0];
+      cpuRates[i] = (positions - 2) / Math.max(1e-6, full[1] - start[1]);
     }
     Arrays.sort(rates);
-    return rates[repeats / 2];
+    Arrays.sort(cpuRates);
+    return new RunC(positions, rates[repeats / 2], cpuRates[repeats / 2]);
+  }
+
+  /** One run of run.c: {achieved tok/s (NaN below 3 positions), CPU seconds}. */
+  private static double[] runOnce(Path runc, Path model, int positions, int seed)
+      throws IOException {
+    Process p = new ProcessBuilder("bash", "-c",
+        "TIMEFORMAT='cpu %3U %3S'; time \"$0\" \"$@\" > /dev/null", runc.toString(),
+        model.toString(), "-z", model.resolveSibling("tokenizer.bin").toString(), "-t", "1.0",
+        "-p", "1.0", "-s", String.valueOf(seed), "-n", String.valueOf(positions), "-i", "")
+        .start();
+    p.getOutputStream().close();
+    String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+    try {
+      if (p.waitFor() != 0) {
+        throw new IOException(runc + " failed (exit " + p.exitValue() + "): " + err.strip());
+      }
+    } catch (InterruptedException e) {
+      p.destroy();
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while " + runc + " ran", e);
+    }
+    Matcher rate = Pattern.compile("achieved tok/s: ([0-9.]+)").matcher(err);
+    Matcher cpu = Pattern.compile("cpu ([0-9.]+) ([0-9.]+)").matcher(err);
+    if (!cpu.find() || (positions > 2 && !rate.find())) {
+      throw new IOException(runc + " printed no \"achieved tok/s\" (is it llama2.c's run?): "
+          + err.strip());
+    }
+    return new double[] {positions > 2 ? Double.parseDouble(rate.group(1)) : Double.NaN,
+        Double.parseDouble(cpu.group(1)) + Double.parseDouble(cpu.group(2))};
   }
 
   private static double median(Workbench wb, long run, String metric) {

@@ -55,7 +55,7 @@ class TrlExportTest {
       }
     }
     var sft = r.commands().get(0).flags();
-    assertThat(sft).containsEntry("max_length", "128").containsEntry("dataset_name",
+    assertThat(sft).containsEntry("max_length", "192").containsEntry("warmup_steps", "0.05").containsEntry("dataset_name",
         "$OUT/data/sft").containsEntry("model_name_or_path", "$OUT/output/pretrain");
     var dpo = r.commands().get(1).flags();
     assertThat(dpo).containsEntry("loss_type", "sigmoid").containsEntry("beta", "0.1")

@@ -1,6 +1,5 @@
 package ai.temper.views.models;
 
-import ai.temper.engine.models.hub.SuggestedModel;
 import ai.temper.engine.models.LineageNode;
 import ai.temper.engine.models.ModelPreset;
 import ai.temper.engine.models.Sizes;

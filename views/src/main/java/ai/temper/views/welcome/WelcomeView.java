@@ -149,7 +149,7 @@ public final class WelcomeView extends ScrollPane {
     after.visibleProperty().bind(model.starterModelProperty().isNotEmpty());
     return card("2", "Build the starter model",
         "Pretrains a 260K-parameter base (the stories260K shape) on the story world: the "
-            + "pretraining stage of the olmo-tiny recipe, 300 steps, minutes on a laptop CPU. "
+            + "pretraining stage of the olmo-tiny recipe, minutes on a laptop CPU. "
             + "It lands in the model library, ready for chat and post-training.",
         build, after);
   }

@@ -115,11 +115,12 @@ public final class WelcomeViewModel implements Lifecycle {
     }
     TaskHandle<RecipeRunner.Outcome> t = BackgroundTask.job("recipe", "Build the starter model",
         ctx -> {
-          if (!StarterSamples.loaded(workbench)) {
-            StarterSamples.load(workbench, ctx);
+          java.nio.file.Path file = StarterSamples.recipesDir(workbench.home())
+              .resolve(StarterSamples.STARTER_RECIPE);
+          if (!StarterSamples.loaded(workbench) || !java.nio.file.Files.exists(file)) {
+            StarterSamples.load(workbench, ctx); // writes the recipe again if it was deleted
           }
-          Recipe r = Recipe.load(StarterSamples.recipesDir(workbench.home())
-              .resolve(StarterSamples.STARTER_RECIPE));
+          Recipe r = Recipe.load(file);
           return new RecipeRunner(workbench, line -> { }).run(r, ctx);
         })
         .onRunning(() -> started("Pretraining the starter model"))

@@ -39,7 +39,8 @@ class WelcomeViewModelTest {
       assertThat(wb.datasets().list()).extracting(DatasetInfo::name)
           .contains("world-pretrain", "world-sft", "world-prefs", "world-rlvr-train",
               "world-rlvr-heldout");
-      assertThat(wb.datasets().find("world-sft").orElseThrow().rowCount()).isEqualTo(300);
+      assertThat(wb.datasets().find("world-sft").orElseThrow().rowCount())
+          .isEqualTo(Files.readAllLines(l.world().resolve("sft.jsonl")).size());
       assertThat(wb.datasets().find("world-prefs").orElseThrow().kind())
           .isEqualTo("preference");
       assertThat(l.suite()).isRegularFile();

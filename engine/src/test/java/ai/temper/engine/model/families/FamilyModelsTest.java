@@ -172,6 +172,31 @@ class FamilyModelsTest {
     }
   }
 
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("families")
+  void aHalfModelSavedInItsStoredDtypeReloadsWithIdenticalLogits(Family f) {
+    Path dir = tmp.resolve(f.name() + "-bf16-roundtrip");
+    Families.writeFolder(dir, f.config(), 8, DType.BF16);
+    HfCheckpoint.Contents c = HfCheckpoint.readContents(dir, true);
+    Path saved = tmp.resolve(f.name() + "-bf16-saved");
+    try (ai.temper.engine.NoGrad ng = ai.temper.engine.NoGrad.enter();
+        LlamaModel model = LlamaModel.create(c.config(), c.weights());
+        NDManager m = Devices.newManager()) {
+      HfCheckpoint.write(saved, model.config(), model.toStateDict(), null, null, null,
+          DType.BF16);
+      assertThat(HfCheckpoint.storedDtype(saved)).isEqualTo(DType.BF16);
+      HfCheckpoint.Contents back = HfCheckpoint.readContents(saved, true);
+      try (LlamaModel again = LlamaModel.create(back.config(), back.weights())) {
+        assertThat(again.halfWeights()).isTrue();
+        float[][] before = forward(model, PROMPT, m);
+        float[][] after = forward(again, PROMPT, m);
+        for (int t = 0; t < PROMPT.length; t++) {
+          assertThat(after[t]).as(f + " position " + t).containsExactly(before[t]);
+        }
+      }
+    }
+  }
+
   static float[][] forward(LlamaModel model, int[] ids, NDManager m) {
     int[] copy = ids.clone();
     NDArray logits = model.forward(m.create(copy, new Shape(1, copy.length)), null);
