@@ -83,18 +83,11 @@ public final class OpenInstructExport {
     }
     for (Stage s : recipe.stages()) {
       String a = s.algorithm();
-      if (a.equals("generate")) {
-        Path dir = Path.of(s.node().path("out").asText("${home}/world").replace("${home}", home));
-        StoryWorld.writeStarter(dir, s.node().path("seed").asLong(7));
+      if (writesWorld(s, home)) {
         continue;
       }
       if (!SCRIPTS.containsKey(a)) {
-        sh.append("\n# stage ").append(s.name()).append(" (").append(a).append("): ")
-            .append(a.equals("eval") ? "evaluate the checkpoints with Temper (temper eval)"
-                : "open-instruct has no script for it; run it with Temper").append('\n');
-        if (a.equals("pretrain") || a.equals("ppo")) {
-          previous = "$OUT/output/" + s.name(); // later stages expect its checkpoint here
-        }
+        previous = notExported(sh, s, "open-instruct has no script for it", previous);
         continue;
       }
       JsonNode config = configNode(recipe, s, home);
@@ -146,6 +139,29 @@ public final class OpenInstructExport {
     Files.writeString(launch, sh, StandardCharsets.UTF_8);
     launch.toFile().setExecutable(true);
     return new Result(launch, commands, datasets);
+  }
+
+  /** A generate stage writes the starter world now (the exported data needs it); true if so. */
+  static boolean writesWorld(Stage s, String home) throws IOException {
+    if (!s.algorithm().equals("generate")) {
+      return false;
+    }
+    Path dir = Path.of(s.node().path("out").asText("${home}/world").replace("${home}", home));
+    StoryWorld.writeStarter(dir, s.node().path("seed").asLong(7));
+    return true;
+  }
+
+  /**
+   * A stage the target trainer does not run: a comment in the launch script saying so
+   * ({@code why}, unless it is an evaluation). Returns where later stages find the model.
+   */
+  static String notExported(StringBuilder sh, Stage s, String why, String previous) {
+    String a = s.algorithm();
+    sh.append("\n# stage ").append(s.name()).append(" (").append(a).append("): ")
+        .append(a.equals("eval") ? "evaluate the checkpoints with Temper (temper eval)"
+            : why + "; run it with Temper").append('\n');
+    // later stages expect a pretrain or ppo stage's checkpoint here
+    return a.equals("pretrain") || a.equals("ppo") ? "$OUT/output/" + s.name() : previous;
   }
 
   static JsonNode configNode(Recipe recipe, Stage s, String home) throws IOException {

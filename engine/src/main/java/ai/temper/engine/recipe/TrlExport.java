@@ -2,7 +2,6 @@ package ai.temper.engine.recipe;
 
 import ai.temper.engine.Json;
 import ai.temper.engine.TemperException;
-import ai.temper.engine.data.StoryWorld;
 import ai.temper.engine.recipe.Recipe.Stage;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -115,18 +114,11 @@ public final class TrlExport {
     boolean rewards = false;
     for (Stage s : recipe.stages()) {
       String a = s.algorithm();
-      if (a.equals("generate")) {
-        Path dir = Path.of(s.node().path("out").asText("${home}/world").replace("${home}", home));
-        StoryWorld.writeStarter(dir, s.node().path("seed").asLong(7));
+      if (OpenInstructExport.writesWorld(s, home)) {
         continue;
       }
       if (!OWN.containsKey(a)) {
-        sh.append("\n# stage ").append(s.name()).append(" (").append(a).append("): ")
-            .append(a.equals("eval") ? "evaluate the checkpoints with Temper (temper eval)"
-                : "not exported to TRL; run it with Temper").append('\n');
-        if (a.equals("pretrain") || a.equals("ppo")) {
-          previous = "$OUT/output/" + s.name(); // later stages expect its checkpoint here
-        }
+        previous = OpenInstructExport.notExported(sh, s, "not exported to TRL", previous);
         continue;
       }
       JsonNode config = OpenInstructExport.configNode(recipe, s, home);

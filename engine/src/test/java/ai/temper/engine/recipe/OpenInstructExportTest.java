@@ -50,7 +50,7 @@ class OpenInstructExportTest {
     assertThat(dpo).containsEntry("dpo_beta", "0.1").containsEntry("dpo_loss_type", "dpo")
         .containsEntry("model_name_or_path", "$OUT/output/sft");
     assertThat(r.commands().get(2).flags()).containsEntry("total_episodes",
-        Long.toString(40L * 8 * 8));
+        Long.toString(60L * 8 * 8)); // max_train_steps x prompts x samples
     // every exported dataset row is in the layout its script reads
     ObjectMapper json = new ObjectMapper();
     assertThat(r.datasets()).hasSize(3);
