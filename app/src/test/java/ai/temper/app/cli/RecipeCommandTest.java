@@ -2,19 +2,14 @@ package ai.temper.app.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ai.temper.app.Main;
+import ai.temper.app.fault.ChildJvm;
 import ai.temper.engine.TorchRuntime;
 import ai.temper.engine.Workbench;
 import ai.temper.engine.store.RecipeRepository;
 import ai.temper.engine.store.RecipeRepository.StageRow;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -93,27 +88,12 @@ class RecipeCommandTest {
   @Test
   void killedDuringDpoResumesThereWithoutRedoingEarlierStages() throws Exception {
     Path recipe = recipe();
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    ProcessBuilder pb = new ProcessBuilder(java, "-Dai.djl.offline=true", "-cp",
-        System.getProperty("java.class.path"), Main.class.getName(), "--home", home.toString(),
-        "recipe", "run", recipe.toString());
-    pb.environment().put("TEMPER_THREADS", "1");
-    pb.redirectOutput(dir.resolve("child.out").toFile());
-    Process p = pb.start();
-    List<String> seen = new ArrayList<>();
-    try (BufferedReader err = new BufferedReader(
-        new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8))) {
-      String line;
-      while ((line = err.readLine()) != null) {
-        seen.add(line);
-        if (line.startsWith("stage 4/5 dpo") && line.contains("saved checkpoint")
-            && line.endsWith("step-4")) {
-          p.destroyForcibly(); // SIGKILL during the DPO stage
-          break;
-        }
-      }
-    }
-    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    ChildJvm child = ChildJvm.start(dir.resolve("child.out"), null, "--home",
+        home.toString(), "recipe", "run", recipe.toString());
+    child.awaitLine(line -> line.startsWith("stage 4/5 dpo") && line.contains("saved checkpoint")
+        && line.endsWith("step-4"));
+    child.kill(); // SIGKILL during the DPO stage
+    List<String> seen = child.err;
     String child = String.join("\n", seen);
     assertThat(child).as(child).contains("stage 2/5 base (pretrain): done")
         .contains("stage 3/5 sft (sft): done").contains("stage 4/5 dpo (dpo): run 3 from");

@@ -4,16 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import ai.temper.app.Main;
+import ai.temper.app.fault.ChildJvm;
 import ai.temper.engine.TorchRuntime;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -101,26 +97,11 @@ class TrainCommandTest {
     assertThat(Path.of(out.get(1))).endsWith(Path.of("run-" + straightId, "step-9"));
 
     // the same run in a child JVM, killed with SIGKILL right after its first checkpoint
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    ProcessBuilder pb = new ProcessBuilder(java, "-Dai.djl.offline=true", "-cp",
-        System.getProperty("java.class.path"), Main.class.getName(), "--home", home.toString(),
-        "train", "sft", "--config", cfg.toString());
-    pb.environment().put("TEMPER_THREADS", "1");
-    pb.redirectOutput(dir.resolve("child.out").toFile());
-    Process p = pb.start();
-    List<String> seen = new ArrayList<>();
-    try (BufferedReader err = new BufferedReader(
-        new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8))) {
-      String line;
-      while ((line = err.readLine()) != null) {
-        seen.add(line);
-        if (line.contains("saved checkpoint") && line.endsWith("step-3")) {
-          p.destroyForcibly(); // SIGKILL: no shutdown hook, no cleanup
-          break;
-        }
-      }
-    }
-    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    ChildJvm child = ChildJvm.start(dir.resolve("child.out"), null, "--home",
+        home.toString(), "train", "sft", "--config", cfg.toString());
+    child.awaitLine(line -> line.contains("saved checkpoint") && line.endsWith("step-3"));
+    child.kill(); // SIGKILL: no shutdown hook, no cleanup
+    List<String> seen = child.err;
     assertThat(String.join("\n", seen)).contains("step-3");
     long killedId = Long.parseLong(Files.readString(dir.resolve("child.out")).strip()
         .lines().findFirst().orElseThrow());

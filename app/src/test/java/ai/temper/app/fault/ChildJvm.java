@@ -12,9 +12,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
 /** A `temper` command line in a child JVM, to be killed (SIGKILL) or signalled (SIGTERM). */
-final class ChildJvm {
+public final class ChildJvm {
   final Process process;
-  final List<String> err = new ArrayList<>();
+  /** The lines of stderr read so far. */
+  public final List<String> err = new ArrayList<>();
   private final BufferedReader errReader;
 
   private ChildJvm(Process p) {
@@ -24,7 +25,7 @@ final class ChildJvm {
   }
 
   /** Starts {@code temper ARGS}; {@code fault} (or null) is the temper.fault point. */
-  static ChildJvm start(Path stdout, String fault, String... args) throws IOException {
+  public static ChildJvm start(Path stdout, String fault, String... args) throws IOException {
     List<String> cmd = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Dai.djl.offline=true", "-XX:TieredStopAtLevel=1", "-Xshare:auto"));
@@ -41,7 +42,7 @@ final class ChildJvm {
   }
 
   /** Reads stderr until a line matches (returned) or the stream ends (null). */
-  String awaitLine(Predicate<String> match) throws IOException {
+  public String awaitLine(Predicate<String> match) throws IOException {
     String line;
     while ((line = errReader.readLine()) != null) {
       err.add(line);
@@ -53,7 +54,7 @@ final class ChildJvm {
   }
 
   /** Reads the rest of stderr and waits for the exit code. */
-  int finish(long seconds) throws Exception {
+  public int finish(long seconds) throws Exception {
     awaitLine(l -> false);
     if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
       process.destroyForcibly();
@@ -63,7 +64,7 @@ final class ChildJvm {
   }
 
   /** SIGKILL: no shutdown hook, no clean close. */
-  void kill() throws InterruptedException {
+  public void kill() throws InterruptedException {
     process.destroyForcibly();
     process.waitFor(30, TimeUnit.SECONDS);
   }
