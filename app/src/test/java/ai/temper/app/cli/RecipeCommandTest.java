@@ -94,8 +94,8 @@ class RecipeCommandTest {
         && line.endsWith("step-4"));
     child.kill(); // SIGKILL during the DPO stage
     List<String> seen = child.err;
-    String child = String.join("\n", seen);
-    assertThat(child).as(child).contains("stage 2/5 base (pretrain): done")
+    String log = String.join("\n", seen);
+    assertThat(log).as(log).contains("stage 2/5 base (pretrain): done")
         .contains("stage 3/5 sft (sft): done").contains("stage 4/5 dpo (dpo): run 3 from");
 
     CliRunner.Result r = CliRunner.run("--home", home.toString(), "recipe", "run",
