@@ -830,14 +830,15 @@ public final class LlamaModel implements AutoCloseable {
   /** x W^T (+ b), plus the adapter on that weight if one is set. */
   private NDArray linear(NDArray x, String weight, String biasName) {
     NDArray bias = biasName == null ? null : params.get(biasName);
-    NDArray w = widened(parameter(weight), x);
     NDArray y;
     if (computeType == DataType.FLOAT32) {
-      y = x.getNDArrayInternal().linear(x, w, bias).singletonOrThrow();
+      y = x.getNDArrayInternal().linear(x, widened(parameter(weight), x), bias)
+          .singletonOrThrow();
     } else {
+      // a float16 weight is used as it is (no widening to float32 and back)
       NDManager m = x.getManager();
       NDArray xc = cast(x, computeType, m);
-      y = cast(xc.getNDArrayInternal().linear(xc, cast(w, computeType, m),
+      y = cast(xc.getNDArrayInternal().linear(xc, cast(parameter(weight), computeType, m),
           bias == null ? null : cast(bias, computeType, m)).singletonOrThrow(), DataType.FLOAT32, m);
     }
     LinearAdapter a = adapters.get(weight);
