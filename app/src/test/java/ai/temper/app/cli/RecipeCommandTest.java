@@ -149,4 +149,19 @@ class RecipeCommandTest {
     assertThat(r.err()).contains("bad.yaml").contains("stages[0]").contains("'algorithm'")
         .doesNotContain("Exception");
   }
+
+  @Test
+  void aWrongFieldInALaterStageIsRefusedBeforeAnyStageRuns() throws Exception {
+    Path f = dir.resolve("late.yaml");
+    Files.writeString(f, "name: late\nstages:\n  - name: world\n    algorithm: generate\n"
+        + "    out: ${home}/world\n  - name: sft\n    algorithm: sft\n    config:\n"
+        + "      max_train_steps: 2\n      learning_rat: 1.0e-3\n");
+    CliRunner.Result r = CliRunner.run("--home", home.toString(), "recipe", "run",
+        f.toString());
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err()).contains("late.yaml").contains("stage 'sft'")
+        .contains("'learning_rat' (did you mean 'learning_rate'?)")
+        .doesNotContain("stage 1/2").doesNotContain("Exception");
+    assertThat(home.resolve("world")).doesNotExist(); // the generate stage never ran
+  }
 }

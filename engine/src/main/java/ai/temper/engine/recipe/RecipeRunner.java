@@ -74,6 +74,7 @@ public final class RecipeRunner {
           + "); its stored results follow");
       return new Outcome(done.get().id(), true, table(recipe, done.get().id()));
     }
+    check(recipe);
     long id;
     Optional<RecipeRow> open = repo.unfinished(sha);
     if (open.isPresent()) {
@@ -201,6 +202,32 @@ public final class RecipeRunner {
       return ckpt;
     } finally {
       runs.removeListener(l);
+    }
+  }
+
+  /**
+   * Parses every training stage's config before anything runs or is stored, so a wrong field in
+   * the last stage is one error now, not a failure after the earlier stages have trained.
+   * Checkpoints not made yet stand in as placeholders; what the config names must still exist
+   * when its stage runs.
+   */
+  private void check(Recipe recipe) {
+    Map<String, String> made = new LinkedHashMap<>();
+    String current = recipe.base() == null ? null : "base";
+    for (Stage stage : recipe.stages()) {
+      if (!stage.training()) {
+        continue;
+      }
+      try {
+        config(recipe, stage, made, current);
+      } catch (TemperException e) {
+        throw new TemperException(recipe.file() + ": stage '" + stage.name() + "': "
+            + e.getMessage(), e);
+      }
+      made.put(stage.name(), "checkpoint-of-" + stage.name());
+      if (!stage.algorithm().equals("rm")) {
+        current = made.get(stage.name());
+      }
     }
   }
 
