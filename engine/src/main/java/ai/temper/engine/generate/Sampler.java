@@ -1,5 +1,6 @@
 package ai.temper.engine.generate;
 
+import java.nio.FloatBuffer;
 import java.util.Arrays;
 import java.util.Random;
 
@@ -7,14 +8,101 @@ import java.util.Random;
  * Picks a token from one row of probabilities (softmax of logits / temperature) with top-k and
  * top-p cuts, in Java and seeded, so that runs repeat exactly (DJL's randomMultinomial does not
  * run on PyTorch).
+ *
+ * <p>Without a cut the draw is an inverse CDF: u = U[0,1) x the row's total, and the first
+ * token whose cumulative probability passes u. {@link #drawBlocked} finds it from the sums of
+ * blocks of {@link #BLOCK} tokens (computed beside the softmax, in libtorch) and then scans one
+ * block, so it reads about 400 of 32000 probabilities instead of all of them twice; it picks
+ * the token {@link #sample} picks from the same row and generator except where the two ways of
+ * rounding the running sum put u on different sides of a boundary (never seen in tests).
  */
 final class Sampler {
+  /** Tokens per block of {@link #drawBlocked}. */
+  static final int BLOCK = 128;
+
   private final int topK;
   private final double topP;
 
   Sampler(int topK, double topP) {
     this.topK = topK;
     this.topP = topP;
+  }
+
+  /** Whether top-k or top-p cut the distribution (then only {@link #sample} applies). */
+  boolean cuts(int vocab) {
+    return (topK > 0 && topK < vocab) || topP < 1;
+  }
+
+  /**
+   * Draws from {@code probs[off .. off+vocab)} without a cut, given {@code sums[sumOff + k]}, the
+   * float sum of tokens {@code [k*BLOCK, (k+1)*BLOCK)} for the {@code vocab / BLOCK} whole blocks
+   * (the tokens after them are read one by one). One generator value per draw, as {@link
+   * #sample}; tokens of probability 0 are never picked.
+   */
+  static int drawBlocked(FloatBuffer probs, int off, int vocab, float[] sums, int sumOff,
+      Random rng) {
+    int blocks = vocab / BLOCK;
+    double total = 0;
+    for (int k = 0; k < blocks; k++) {
+      total += sums[sumOff + k];
+    }
+    for (int i = blocks * BLOCK; i < vocab; i++) {
+      total += probs.get(off + i);
+    }
+    double u = rng.nextDouble() * total;
+    double cum = 0;
+    for (int k = 0; k < blocks; k++) {
+      float s = sums[sumOff + k];
+      if (u < cum + s) {
+        return scan(probs, off, k * BLOCK, (k + 1) * BLOCK, cum, u);
+      }
+      cum += s;
+    }
+    if (blocks * BLOCK < vocab) {
+      int id = scan(probs, off, blocks * BLOCK, vocab, cum, u);
+      if (id >= 0) {
+        return id;
+      }
+    }
+    // u at or past the last boundary (rounding): the last token with a probability
+    for (int k = blocks - 1; k >= 0; k--) {
+      if (sums[sumOff + k] > 0) {
+        int id = lastPositive(probs, off, k * BLOCK, (k + 1) * BLOCK);
+        if (id >= 0) {
+          return id;
+        }
+      }
+    }
+    return Math.max(0, lastPositive(probs, off, 0, vocab));
+  }
+
+  /**
+   * The first token in {@code [from, to)} whose cumulative probability (from {@code cum}) passes
+   * u; else the block's last token with a probability (the block's float sum rounded above its
+   * tokens' running sum), or -1 if it has none.
+   */
+  private static int scan(FloatBuffer probs, int off, int from, int to, double cum, double u) {
+    int last = -1;
+    for (int i = from; i < to; i++) {
+      float p = probs.get(off + i);
+      if (p > 0) {
+        cum += p;
+        last = i;
+        if (u < cum) {
+          return i;
+        }
+      }
+    }
+    return last;
+  }
+
+  private static int lastPositive(FloatBuffer probs, int off, int from, int to) {
+    for (int i = to - 1; i >= from; i--) {
+      if (probs.get(off + i) > 0) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   /** Draws from {@code probs[off .. off+vocab)}. */
