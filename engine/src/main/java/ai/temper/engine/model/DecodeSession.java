@@ -18,13 +18,15 @@ import java.util.Arrays;
  * (padding), and then those rows never attend to it and their positions skip it. So rows of
  * different prompt lengths, left- or right-padded, give the same logits as each row alone.
  *
- * <p>The cache of each layer is (B * kv heads, 2, head_dim, S), k and v with positions last:
- * k of a slot prefix is a row-major (head_dim, n) matrix and v its transpose, so both attention
- * matmuls are plain bmm calls on views that BLAS reads without copies (measured twice as fast
- * at batch 32 as a (B, kv heads, S, 2, head_dim) layout, the same for one row), and a slot's
- * k and v are written by one in-place add. Views of the cache prefixes and slots, the RoPE rows, the
- * embedding rows and the mask are made once and kept, so a step issues only the ops of the
- * math. Each step's temporaries live in an NDScope of their own and are freed when it ends.
+ * <p>The cache of each layer is (B * kv heads, 2, S, head_dim), k and v of a slot each a
+ * row of head_dim: the slot prefix of k is a row-major (n, head_dim) matrix read transposed and
+ * that of v one read as it is, so both attention matmuls are plain bmm calls on views that BLAS
+ * reads without copies, and a slot's k and v are written by one in-place add. With positions
+ * last instead, (B * kv heads, 2, head_dim, S), the two bmm calls took 1.5 to 2.8 times as long
+ * at 128 rows x 6 heads (one thread, 20 to 110 slots; the same at 1 to 32 rows), and a
+ * (B, kv heads, S, 2, head_dim) layout was slower still. Views of the cache prefixes and slots,
+ * the RoPE rows, the embedding rows and the mask are made once and kept, so a step issues only
+ * the ops of the math. Each step's temporaries live in an NDScope of their own and are freed when it ends.
  */
 public final class DecodeSession implements AutoCloseable {
   private final FastWeights w;
@@ -41,13 +43,13 @@ public final class DecodeSession implements AutoCloseable {
   /** Output sizes of the q/k/v matmul, split: see {@link #project}. */
   private long[] parts;
   private PtNDArray[] cache;
-  /** The same as (B, KV, 2, hd, S), for the prefill's copies. */
+  /** The same as (B, KV, 2, S, hd), for the prefill's copies. */
   private PtNDArray[] cache5;
   private PtNDArray[] keysT;
   private PtNDArray[] values;
   private PtNDArray[][] keysTPrefix;
   private PtNDArray[][] valuesPrefix;
-  /** Cache slots per layer and position: (B*KV, 2, hd, 1) folded, else k and v apart. */
+  /** Cache slots per layer and position: (B*KV, 2, 1, hd) folded, else k and v apart. */
   private PtNDArray[][] slots;
   private PtNDArray[][] valueSlots;
   /** Folded: rows [cos | sin] (S, 2N). Else cos (S, M) and signed sin (S, M), M = q+k dims. */
@@ -101,11 +103,11 @@ public final class DecodeSession implements AutoCloseable {
     valueSlots = new PtNDArray[layers][capacity];
     long rows = (long) batch * kvHeads;
     for (int l = 0; l < layers; l++) {
-      cache[l] = hold(manager.zeros(new Shape(rows, 2, headDim, capacity)));
+      cache[l] = hold(manager.zeros(new Shape(rows, 2, capacity, headDim)));
       cache5[l] = hold(JniUtils.reshape(cache[l],
-          new long[] {batch, kvHeads, 2, headDim, capacity}));
-      keysT[l] = hold(cache[l].get(new NDIndex(":, 0")));
-      values[l] = hold(cache[l].get(new NDIndex(":, 1")).transpose(0, 2, 1));
+          new long[] {batch, kvHeads, 2, capacity, headDim}));
+      keysT[l] = hold(cache[l].get(new NDIndex(":, 0")).transpose(0, 2, 1));
+      values[l] = hold(cache[l].get(new NDIndex(":, 1")));
     }
     float[][] tables = ropeTables(w, capacity);
     long width = tables[0].length / capacity;
@@ -282,7 +284,7 @@ public final class DecodeSession implements AutoCloseable {
       }
       PtNDArray x = JniUtils.embedding(idArr, w.embed, false);
       long qDim = (long) heads * headDim;
-      long[] toCache = {0, 2, 3, 4, 1}; // (B, T, KV, 2, hd) -> (B, KV, 2, hd, T)
+      long[] toCache = {0, 2, 3, 1, 4}; // (B, T, KV, 2, hd) -> (B, KV, 2, T, hd)
       long[] toHeads = {0, 2, 1, 3, 4};
       long[] step5 = {1, 1, 1, 1, 1};
       for (int l = 0; l < cache.length; l++) {
@@ -290,14 +292,14 @@ public final class DecodeSession implements AutoCloseable {
         if (w.foldedRope) {
           PtNDArray kv = JniUtils.permute(JniUtils.reshape(p[1],
               new long[] {batch, t, kvHeads, 2, headDim}), toCache);
-          JniUtils.indexSet(cache5[l], kv, new long[] {0, 0, 0, 0, start},
-              new long[] {batch, kvHeads, 2, headDim, n}, step5);
+          JniUtils.indexSet(cache5[l], kv, new long[] {0, 0, 0, start, 0},
+              new long[] {batch, kvHeads, 2, n, headDim}, step5);
         } else {
           for (int kind = 0; kind < 2; kind++) { // 0: k, 1: v
             PtNDArray part = JniUtils.permute(JniUtils.reshape(p[1 + kind],
                 new long[] {batch, t, kvHeads, 1, headDim}), toCache);
-            JniUtils.indexSet(cache5[l], part, new long[] {0, 0, kind, 0, start},
-                new long[] {batch, kvHeads, kind + 1, headDim, n}, step5);
+            JniUtils.indexSet(cache5[l], part, new long[] {0, 0, kind, start, 0},
+                new long[] {batch, kvHeads, kind + 1, n, headDim}, step5);
           }
         }
         PtNDArray q = JniUtils.reshape(JniUtils.permute(JniUtils.reshape(
@@ -374,12 +376,12 @@ public final class DecodeSession implements AutoCloseable {
       long[] step5 = {1, 1, 1, 1, 1};
       for (int l = 0; l < cache.length; l++) {
         // the source's slots [0, t) as one row per sequence, gathered like embedding rows
-        PtNDArray part = JniUtils.reshape(JniUtils.slice(src.cache5[l], 4, 0, t, 1),
+        PtNDArray part = JniUtils.reshape(JniUtils.slice(src.cache5[l], 3, 0, t, 1),
             new long[] {src.batch, -1});
         PtNDArray picked = JniUtils.reshape(JniUtils.embedding(rows, part, false),
-            new long[] {batch, kvHeads, 2, headDim, t});
+            new long[] {batch, kvHeads, 2, t, headDim});
         JniUtils.indexSet(cache5[l], picked, new long[] {0, 0, 0, 0, 0},
-            new long[] {batch, kvHeads, 2, headDim, t}, step5);
+            new long[] {batch, kvHeads, 2, t, headDim}, step5);
       }
     }
     if (padded) {
@@ -441,8 +443,8 @@ public final class DecodeSession implements AutoCloseable {
       }
       PtNDArray bias = padded ? maskPrefix(n) : null;
       long[] qShape = {(long) batch * kvHeads, heads / kvHeads, headDim};
-      long[] kvShape = {(long) batch * kvHeads, 2, headDim, 1};
-      long[] kShape = {(long) batch * kvHeads, 1, headDim, 1};
+      long[] kvShape = {(long) batch * kvHeads, 2, 1, headDim};
+      long[] kShape = {(long) batch * kvHeads, 1, 1, headDim};
       long[] oShape = {batch, (long) heads * headDim};
       for (int l = 0; l < cache.length; l++) {
         PtNDArray[] p = project(x, l, rope);
@@ -566,23 +568,23 @@ public final class DecodeSession implements AutoCloseable {
 
   /**
    * The cache slot of position {@code slot}, written by adding into zeros: k and v
-   * (B*KV, 2, hd, 1) when RoPE is folded, else k alone (B*KV, 1, hd, 1).
+   * (B*KV, 2, 1, hd) when RoPE is folded, else k alone (B*KV, 1, 1, hd).
    */
   private PtNDArray slot(int l, int slot) {
     PtNDArray v = slots[l][slot];
     if (v == null) {
-      PtNDArray s = hold(JniUtils.slice(cache[l], 3, slot, slot + 1, 1));
+      PtNDArray s = hold(JniUtils.slice(cache[l], 2, slot, slot + 1, 1));
       v = w.foldedRope ? s : hold(JniUtils.slice(s, 1, 0, 1, 1));
       slots[l][slot] = v;
     }
     return v;
   }
 
-  /** The v part (B*KV, 1, hd, 1) of a cache slot (RoPE not folded). */
+  /** The v part (B*KV, 1, 1, hd) of a cache slot (RoPE not folded). */
   private PtNDArray valueSlot(int l, int slot) {
     PtNDArray v = valueSlots[l][slot];
     if (v == null) {
-      v = hold(JniUtils.slice(JniUtils.slice(cache[l], 3, slot, slot + 1, 1), 1, 1, 2, 1));
+      v = hold(JniUtils.slice(JniUtils.slice(cache[l], 2, slot, slot + 1, 1), 1, 1, 2, 1));
       valueSlots[l][slot] = v;
     }
     return v;
