@@ -29,7 +29,8 @@ import java.util.Arrays;
  * the ops of the math. Each step's temporaries live in an NDScope of their own and are freed when it ends.
  */
 public final class DecodeSession implements AutoCloseable {
-  private final FastWeights w;
+  /** The weights it decodes with; replaced by {@link #rebind} when they are rebuilt. */
+  private FastWeights w;
   /** Set when the fast decoder cannot compute the model: every call goes there. */
   private final ForwardSession forward;
   private final int batch;
@@ -92,7 +93,8 @@ public final class DecodeSession implements AutoCloseable {
     this.parts = w.foldedRope ? new long[] {q, 2 * kv, q, 2 * kv}
         : new long[] {(long) rotated * headDim, kv};
     int layers = c.numHiddenLayers();
-    this.manager = w.manager.newSubManager();
+    // beside the weights, not under them: the cache outlives a rebuild of the weights
+    this.manager = w.manager.getParentManager().newSubManager();
     cache = new PtNDArray[layers];
     cache5 = new PtNDArray[layers];
     keysT = new PtNDArray[layers];
@@ -188,6 +190,21 @@ public final class DecodeSession implements AutoCloseable {
 
   FastWeights weights() {
     return w;
+  }
+
+  /**
+   * Decodes with {@code fresh}, weights rebuilt for the same model (after a training step),
+   * keeping the cache, its views and the RoPE tables, which depend on the shape alone; call
+   * {@link #reset} before the next rows. False (nothing changed) for a forward-math or closed
+   * session.
+   */
+  boolean rebind(FastWeights fresh) {
+    if (forward != null || closed || fresh.isClosed() || fresh.config != w.config
+        || fresh.foldedRope != w.foldedRope) {
+      return false;
+    }
+    w = fresh;
+    return true;
   }
 
   /** Forgets all rows; the cache and its views are kept for the next sequences. */
@@ -653,9 +670,7 @@ public final class DecodeSession implements AutoCloseable {
     }
     if (!closed) {
       closed = true;
-      if (!w.isClosed()) {
-        manager.close();
-      }
+      manager.close();
     }
   }
 }

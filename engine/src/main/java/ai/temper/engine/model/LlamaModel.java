@@ -953,10 +953,19 @@ public final class LlamaModel implements AutoCloseable {
 
   /**
    * Rebuilds the derived decoding weights from the current parameters (and merged adapters).
-   * Call after training steps change the parameters; open sessions become invalid.
+   * Call after training steps change the parameters; open sessions become invalid, except the
+   * pooled one, whose cache (hundreds of MB for a GRPO batch) the next {@link #pooledSession}
+   * takes over with the new weights: an RL step then rebuilds only the weights.
    */
   public void refreshInference() {
-    releaseInference();
+    if (fast != null) {
+      fast.close();
+      fast = null;
+    }
+    if (pooled != null && pooled.weights() == null) {
+      pooled.close();
+      pooled = null;
+    }
   }
 
   /** Frees the derived decoding weights and cached session (rebuilt on next use). */
@@ -1018,7 +1027,7 @@ public final class LlamaModel implements AutoCloseable {
     }
     FastWeights w = fastWeights();
     if (pooled != null && pooled.batch() == batch && pooled.capacity() >= capacity
-        && pooled.weights() == w) {
+        && (pooled.weights() == w || pooled.rebind(w))) {
       pooled.reset();
       return pooled;
     }
