@@ -17,6 +17,7 @@ public final class Main {
     if (System.getenv("OPT_OUT_TRACKING") == null) {
       System.setProperty("OPT_OUT_TRACKING", "true");
     }
+    ai.temper.engine.NativeMemory.configure(); // before any tensor: freed tensors go back
     // only global options (--home DIR, --device D, --precision P), or none: the GUI
     java.nio.file.Path home = null;
     boolean gui = args.length % 2 == 0;

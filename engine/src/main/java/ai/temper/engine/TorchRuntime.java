@@ -26,6 +26,7 @@ public final class TorchRuntime {
    * choice or takes TEMPER_THREADS, the system property, or the default. Returns the count.
    */
   public static synchronized int configure(Integer threads) {
+    NativeMemory.configure(); // before libtorch allocates: see there
     if (threads == null && configured != null) {
       return configured;
     }

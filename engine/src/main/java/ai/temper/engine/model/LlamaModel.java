@@ -543,6 +543,10 @@ public final class LlamaModel implements AutoCloseable {
             }
           }
         }
+        // this layer's input, its gradient buffer and the gradient that arrived at its output
+        // are done with: free them now rather than with the step, or they pile up by layer
+        inputs[l].close();
+        grad.close();
         grad = next;
       }
     });
@@ -598,11 +602,16 @@ public final class LlamaModel implements AutoCloseable {
 
   /**
    * log p(label) of each row of {@code hidden} (N, hidden) for {@code labels} (N, 1), with the
-   * output head checkpointed too: computed without recording, a block of rows at a time, and
-   * recomputed block by block in the backward pass, so the (N, vocab) logits, their
-   * log-softmax and gradients never exist whole. Call only while gradients are recorded.
+   * output head checkpointed too, so that the (N, vocab) logits, their log-softmax and their
+   * gradients never exist whole. Call only while gradients are recorded. A frozen head (LoRA)
+   * is streamed ({@link #frozenHeadLogProbs}); a trained one is computed without recording, a
+   * block of rows at a time, and recomputed block by block in the backward pass.
    */
   public NDArray checkpointedLogProbs(NDArray hidden, NDArray labels) {
+    NDArray w = parameter(headName());
+    if (!w.hasGradient()) {
+      return frozenHeadLogProbs(hidden, labels, w);
+    }
     long n = hidden.getShape().get(0);
     long rows = Math.max(1, headBlockBytes() / ((long) config.vocabSize() * Float.BYTES));
     NDArray leaf = hidden.stopGradient();
@@ -611,9 +620,17 @@ public final class LlamaModel implements AutoCloseable {
     try (ai.temper.engine.NoGrad ng = ai.temper.engine.NoGrad.enter()) {
       NDList parts = new NDList();
       for (long r = 0; r < n; r += rows) {
-        parts.add(rowLogProbs(leaf, labels, r, Math.min(n, r + rows)));
+        // each block's logits and log-softmax go with its scope: only the (rows) result stays
+        try (NDScope block = new NDScope()) {
+          NDArray part = rowLogProbs(leaf, labels, r, Math.min(n, r + rows));
+          NDScope.unregister(part);
+          parts.add(part);
+        }
       }
       lp = parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts, 0);
+      if (parts.size() > 1) {
+        parts.close();
+      }
     }
     lp.setRequiresGradient(true);
     PENDING.get().push(gc -> {
@@ -634,6 +651,107 @@ public final class LlamaModel implements AutoCloseable {
       }
     });
     return lp;
+  }
+
+  private String headName() {
+    return config.tieWordEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight";
+  }
+
+  /**
+   * log p(label) = z_label - logsumexp_j z_j with z = h W^T (soft-capped where the variant
+   * caps logits) for a frozen head W, streamed over blocks of vocabulary rows: the forward
+   * keeps only each row's log-sum-exp and label logit, the backward recomputes each block's
+   * logits and forms the hidden states' gradient itself,
+   * d lp / d h = c'(z_label) W[label] - sum_j softmax_j c'(z_j) W[j] (c' the soft-cap's
+   * derivative, else 1), times the incoming gradient. Nothing is recorded for autograd, each
+   * weight block is widened into one reused float32 scratch array (once per pass), and no
+   * (N, vocab) array exists: a block is at most {@code temper.headBlockBytes} of logits.
+   */
+  private NDArray frozenHeadLogProbs(NDArray hidden, NDArray labels, NDArray w) {
+    long n = hidden.getShape().get(0);
+    long vocab = w.getShape().get(0);
+    long d = w.getShape().get(1);
+    long rows = Math.max(1, Math.min(headBlockBytes() / (n * Float.BYTES),
+        HEAD_CHUNK_BYTES / (d * Float.BYTES)));
+    double cap = config.variant().finalSoftcap();
+    NDArray h = hidden.stopGradient();
+    NDArray lse = null;
+    NDArray labelRows;
+    NDArray labelLogits;
+    NDArray lp;
+    try (ai.temper.engine.NoGrad ng = ai.temper.engine.NoGrad.enter()) {
+      for (long r = 0; r < vocab; r += rows) {
+        try (NDScope block = new NDScope()) {
+          NDArray z = headBlock(h, widened(headRows(w, r, Math.min(vocab, r + rows)), h), cap);
+          NDArray max = z.max(new int[] {1}, true);
+          NDArray blockLse = z.sub(max).exp().sum(new int[] {1}, true).log().add(max);
+          NDArray next = lse == null ? blockLse : logAddExp(lse, blockLse);
+          NDScope.unregister(next);
+          if (lse != null) {
+            lse.close();
+          }
+          lse = next;
+        }
+      }
+      // W[label] (N, hidden) widened, and the label logits from it
+      NDArray picked = labels.getNDArrayInternal().embedding(labels.reshape(n), w,
+          SparseFormat.DENSE).singletonOrThrow();
+      labelRows = picked.getDataType() == DataType.FLOAT32 ? picked
+          : picked.toType(DataType.FLOAT32, false);
+      NDArray z = h.mul(labelRows).sum(new int[] {1}, true);
+      labelLogits = cap > 0 ? softcap(z, cap) : z;
+      lp = labelLogits.sub(lse).reshape(n);
+    }
+    lp.setRequiresGradient(true);
+    NDArray logSumExp = lse;
+    PENDING.get().push(gc -> {
+      NDArray g = gradientOf(lp);
+      if (g == null) {
+        return;
+      }
+      NDArray gh;
+      try (ai.temper.engine.NoGrad ng = ai.temper.engine.NoGrad.enter()) {
+        NDArray g1 = g.reshape(n, 1);
+        gh = labelRows.mul(cap > 0 ? g1.mul(capSlope(labelLogits, cap)) : g1);
+        for (long r = 0; r < vocab; r += rows) {
+          long end = Math.min(vocab, r + rows);
+          try (NDScope block = new NDScope()) {
+            NDArray rowsF32 = widened(headRows(w, r, end), h);
+            NDArray z = headBlock(h, rowsF32, cap);
+            NDArray coef = z.sub(logSumExp).exp().mul(g1);
+            if (cap > 0) {
+              coef = coef.mul(capSlope(z, cap));
+            }
+            gh.subi(coef.matMul(rowsF32));
+          }
+        }
+      }
+      gc.backward(hidden.mul(gh).sum()); // on into the layers (their task runs next)
+    });
+    return lp;
+  }
+
+  /** Rows {@code from..to} of the head matrix, a view. */
+  private static NDArray headRows(NDArray w, long from, long to) {
+    return ai.djl.pytorch.jni.JniUtils.slice((ai.djl.pytorch.engine.PtNDArray) w, 0, from, to, 1);
+  }
+
+  /** Logits h W_rows^T (N, rows) for float32 head rows, soft-capped if {@code cap > 0}. */
+  private static NDArray headBlock(NDArray h, NDArray rows, double cap) {
+    NDArray z = h.getNDArrayInternal().linear(h, rows, null).singletonOrThrow();
+    return cap > 0 ? softcap(z, cap) : z;
+  }
+
+  /** The soft-cap's derivative at a capped value y = cap tanh(z / cap): 1 - (y / cap)^2. */
+  private static NDArray capSlope(NDArray capped, double cap) {
+    NDArray t = capped.div(scalar(capped, (float) cap));
+    return t.mul(t).neg().add(1f);
+  }
+
+  /** log(e^a + e^b), stably. */
+  private static NDArray logAddExp(NDArray a, NDArray b) {
+    NDArray max = a.maximum(b);
+    return a.sub(max).exp().add(b.sub(max).exp()).log().add(max);
   }
 
   private NDArray rowLogProbs(NDArray hidden, NDArray labels, long from, long to) {

@@ -14,15 +14,17 @@ import ai.temper.engine.model.hf.DType;
  *       widen one weight at a time to float32.
  *   <li>Chat: the weights, the KV cache at {@link #CHAT_CONTEXT} positions (float32), and for
  *       a float32 model the fast decoder's second, folded copy of the weights.
- *   <li>LoRA at batch {@link #BATCH} x {@link #SEQUENCE}: with gradient_checkpointing the
- *       weights, each layer's input, one layer's activations and float32 weight copies, and one
- *       block of the output head; without it every layer's activations, the float32 copies of
- *       all matrices (kept for the backward pass) and the logits with their log-softmax and
- *       gradient.
+ *   <li>LoRA at batch {@link #BATCH} x {@link #SEQUENCE} with gradient_checkpointing: the
+ *       weights, each layer's input (float32), the float32 scratch copies the unrecorded
+ *       forward widens weights into (one layer's and one head block), and the larger of the
+ *       two phases of the backward pass: one layer recomputed with its float32 weight copies,
+ *       its saved activations, their gradients and temporaries
+ *       ({@link #BACKWARD_ACTIVATION_FACTOR} times the saved activations), or the output head
+ *       streamed over blocks of vocabulary rows (a few 64 MB blocks of logits).
+ *   <li>LoRA without it: every layer's activations, the float32 copies of all matrices (kept
+ *       for the backward pass) and the logits with their log-softmax and gradient.
  *   <li>Full training: float32 weights, gradients and two AdamW moments (16 bytes a
  *       parameter) plus the activations as for LoRA with gradient_checkpointing.
- *   <li>Checkpointed training's working memory is scaled by {@link #CHECKPOINTED_EXCESS},
- *       measured, not explained.
  *   <li>{@link #RUNTIME_BYTES} for the JVM, libtorch and its thread pools.
  * </ul>
  */
@@ -36,14 +38,17 @@ public record MemoryEstimate(long weightBytes, long kvCacheBytes, int contextLen
   /** The JVM, libtorch and its pools: about 0.7 GB in temper bench memory. */
   public static final long RUNTIME_BYTES = 700L << 20;
   /**
-   * Measured excess of checkpointed training: temper bench memory's Qwen2.5-0.5B LoRA case
-   * peaked at 7.10 GB where weights, runtime and the arrays alive at once add up to 3.1 GB,
-   * i.e. the working memory beyond weights and runtime was 3.8 times what is accounted for.
-   * The estimate carries that factor to other shapes until the cause is found (README).
+   * What a recomputed layer adds at the peak of its backward pass, in units of the activations
+   * it saves ({@link #layerActivationBytes}): the saved activations, a gradient of each as the
+   * pass goes through them, and libtorch's temporaries. Measured (peak resident memory above
+   * the step's level between layers, its float32 weight copies taken out) with temper bench
+   * memory at 4 x 512: 2.6 for Qwen2.5-0.5B, 2.7 for Llama-3.2-1B (README).
    */
-  static final double CHECKPOINTED_EXCESS = 3.8;
+  static final double BACKWARD_ACTIVATION_FACTOR = 2.65;
   /** The checkpointed output head's block of logits (see LlamaModel). */
   private static final long HEAD_BLOCK_BYTES = 64L << 20;
+  /** The float32 copy of a block of the head's rows (LlamaModel.HEAD_CHUNK_BYTES). */
+  private static final long HEAD_CHUNK_BYTES = 32L << 20;
 
   /** The estimate for a model stored in float32 (llama2.c files, float32 folders). */
   public static MemoryEstimate fp32(LlamaConfig c) {
@@ -62,16 +67,18 @@ public record MemoryEstimate(long weightBytes, long kvCacheBytes, int contextLen
     long layerF32 = half ? layerParameters(c) * Float.BYTES : 0;
     long chat = RUNTIME_BYTES + weights + kv + (fast ? weights + 4 * head : layerF32);
     long tokens = (long) BATCH * SEQUENCE;
-    long inputs = 2L * c.numHiddenLayers() * tokens * c.hiddenSize() * Float.BYTES;
-    long headBlock = 4 * HEAD_BLOCK_BYTES + (half ? head * Float.BYTES : 0);
+    long inputs = (long) c.numHiddenLayers() * tokens * c.hiddenSize() * Float.BYTES;
     long oneLayer = layerActivationBytes(c, BATCH, SEQUENCE);
-    long working = inputs + oneLayer + layerF32 + headBlock;
-    long lora = RUNTIME_BYTES + weights + Math.round(CHECKPOINTED_EXCESS * working);
+    long layerBackward = Math.round(BACKWARD_ACTIVATION_FACTOR * oneLayer) + layerF32;
+    long headBackward = 4 * HEAD_BLOCK_BYTES + (half ? HEAD_CHUNK_BYTES : 0);
+    long scratch = half ? layerF32 + HEAD_CHUNK_BYTES : 0;
+    long lora = RUNTIME_BYTES + weights + inputs + scratch
+        + Math.max(layerBackward, headBackward);
     long logits = 3L * tokens * c.vocabSize() * Float.BYTES;
     long loraPlain = RUNTIME_BYTES + weights + c.numHiddenLayers() * oneLayer + logits
         + (half ? params * Float.BYTES : 0);
-    long full = RUNTIME_BYTES + 16 * params
-        + Math.round(CHECKPOINTED_EXCESS * (inputs + oneLayer + 4 * HEAD_BLOCK_BYTES));
+    long full = RUNTIME_BYTES + 16 * params + inputs
+        + Math.max(Math.round(BACKWARD_ACTIVATION_FACTOR * oneLayer), 4 * HEAD_BLOCK_BYTES);
     return new MemoryEstimate(weights, kv, context, chat, lora, loraPlain, full, half);
   }
 

@@ -9,14 +9,21 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.training.GradientCollector;
 import ai.temper.engine.Devices;
 import ai.temper.engine.NoGrad;
+import ai.djl.ndarray.types.DataType;
 import ai.temper.engine.model.LlamaConfig;
 import ai.temper.engine.model.LlamaModel;
+import ai.temper.engine.model.families.Families;
+import ai.temper.engine.model.hf.DType;
+import ai.temper.engine.model.hf.HfCheckpoint;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * gradient_checkpointing recomputes each layer in the backward pass: the gradients must be
@@ -24,21 +31,25 @@ import org.junit.jupiter.api.Test;
  */
 class GradientCheckpointingTest {
   private static final LlamaConfig TINY = LlamaConfig.llama(48, 32, 64, 3, 4, 2, 32, true);
+  private static final Supplier<LlamaModel> RANDOM = () -> LlamaModel.random(TINY, 5);
+
+  @TempDir
+  Path dir;
 
   @Test
   void loraGradientsEqualThoseWithoutCheckpointing() {
-    Map<String, float[]> plain = gradients(true, false);
-    Map<String, float[]> ckpt = gradients(true, true);
+    Map<String, float[]> plain = gradients(RANDOM, true, false);
+    Map<String, float[]> ckpt = gradients(RANDOM, true, true);
     assertSame(plain, ckpt);
     assertThat(plain).hasSize(3 * 7 * 2); // A and B of seven modules in three layers
   }
 
   @Test
   void theOutputHeadRecomputedInBlocksGivesTheSameGradients() {
-    Map<String, float[]> plain = gradients(true, false);
+    Map<String, float[]> plain = gradients(RANDOM, true, false);
     System.setProperty("temper.headBlockBytes", "" + 5 * 48 * 4); // blocks of 5 target rows
     try {
-      assertSame(plain, gradients(true, true));
+      assertSame(plain, gradients(RANDOM, true, true));
     } finally {
       System.clearProperty("temper.headBlockBytes");
     }
@@ -46,10 +57,74 @@ class GradientCheckpointingTest {
 
   @Test
   void fullTrainingGradientsEqualThoseWithoutCheckpointing() {
-    Map<String, float[]> plain = gradients(false, false);
-    Map<String, float[]> ckpt = gradients(false, true);
+    Map<String, float[]> plain = gradients(RANDOM, false, false);
+    Map<String, float[]> ckpt = gradients(RANDOM, false, true);
     assertSame(plain, ckpt);
     assertThat(plain).containsKey("model.embed_tokens.weight"); // reached through layer 0
+  }
+
+  @Test
+  void loraGradientsOfABfloat16SoftCappedModelEqualThoseWithoutCheckpointing() {
+    // Gemma 2: weights kept as float16, the frozen head streamed over blocks of its rows (the
+    // hidden states' gradient formed without autograd), logits soft-capped
+    var config = Families.gemma2().config().deepCopy().put("torch_dtype", "bfloat16");
+    Families.writeFolder(dir, config, 7, DType.BF16);
+    Supplier<LlamaModel> load = () -> LlamaModel.create(HfCheckpoint.read(dir));
+    try (LlamaModel m = load.get()) {
+      assertThat(m.parameter("model.embed_tokens.weight").getDataType())
+          .isEqualTo(DataType.FLOAT16);
+      assertThat(m.config().variant().finalSoftcap()).isPositive();
+    }
+    Map<String, float[]> plain = gradients(load, true, false);
+    System.setProperty("temper.headBlockBytes", "" + 25 * 4 * 100); // blocks of 100 rows
+    try {
+      assertSame(plain, gradients(load, true, true));
+    } finally {
+      System.clearProperty("temper.headBlockBytes");
+    }
+  }
+
+  /**
+   * What a checkpointed step leaves in its manager once the backward pass is over, and on the
+   * model's: the same whatever the number of layers or head blocks (each layer's input and
+   * gradients, each block's logits are freed as the pass goes, not when the step ends).
+   */
+  @Test
+  void aCheckpointedStepKeepsNoArraysPerLayerOrHeadBlock() {
+    for (boolean lora : new boolean[] {true, false}) {
+      int[] two = liveAfterStep(lora, 2, 1 << 30);
+      assertThat(two[1]).as("left on the model's manager").isZero();
+      assertThat(liveAfterStep(lora, 5, 1 << 30)).as("5 layers, lora " + lora).isEqualTo(two);
+      assertThat(liveAfterStep(lora, 2, 2 * 48 * 4)).as("head blocks of 2 rows, lora " + lora)
+          .isEqualTo(two);
+    }
+  }
+
+  /** Arrays alive in the step's manager, and added to the model's, after a checkpointed step. */
+  private static int[] liveAfterStep(boolean lora, int layers, int headBlockBytes) {
+    LlamaConfig c = LlamaConfig.llama(48, 32, 64, layers, 4, 2, 32, true);
+    System.setProperty("temper.headBlockBytes", "" + headBlockBytes);
+    try (NoGrad ng = NoGrad.enter();
+        TrainableModel tm = new TrainableModel(LlamaModel.random(c, 5))) {
+      if (lora) {
+        tm.addLora(TrainConfig.LORA_MODULES, 4, 8, 0.0, 3);
+      }
+      tm.model().setGradientCheckpointing(true);
+      LanguageModeling objective = new LanguageModeling(tm, List.of(
+          TokenSequence.allTrained(new int[] {3, 9, 4, 17, 8, 30, 2, 11, 5, 40, 7, 1})),
+          List.of(), 0);
+      tm.setTraining(true);
+      int before = tm.model().manager().getManagedArrays().size();
+      try (NDScope scope = new NDScope(); NDManager nd = Devices.newManager();
+          GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+        gc.backward(objective.loss(new int[] {0}, nd, new MetricSums()));
+        LlamaModel.backwardCheckpointed(gc);
+        return new int[] {nd.getManagedArrays().size(),
+            tm.model().manager().getManagedArrays().size() - before};
+      }
+    } finally {
+      System.clearProperty("temper.headBlockBytes");
+    }
   }
 
   private static void assertSame(Map<String, float[]> plain, Map<String, float[]> ckpt) {
@@ -72,10 +147,11 @@ class GradientCheckpointingTest {
   }
 
   /** The gradients of one SFT loss on a fixed batch, by trainable array name. */
-  private static Map<String, float[]> gradients(boolean lora, boolean checkpointing) {
+  private static Map<String, float[]> gradients(Supplier<LlamaModel> model, boolean lora,
+      boolean checkpointing) {
     Map<String, float[]> out = new LinkedHashMap<>();
-    try (NoGrad ng = NoGrad.enter();
-        TrainableModel tm = new TrainableModel(LlamaModel.random(TINY, 5))) {
+    try (NoGrad ng = NoGrad.enter(); TrainableModel tm = new TrainableModel(model.get())) {
+      int vocab = tm.model().config().vocabSize();
       if (lora) {
         tm.addLora(TrainConfig.LORA_MODULES, 4, 8, 0.0, 3);
         // B starts at zero, which would make A's gradient zero: give B values
@@ -97,7 +173,7 @@ class GradientCheckpointingTest {
       for (int i = 0; i < 2; i++) {
         int[] ids = new int[12 + 3 * i];
         for (int j = 0; j < ids.length; j++) {
-          ids[j] = r.nextInt(TINY.vocabSize());
+          ids[j] = r.nextInt(vocab);
         }
         seqs.add(TokenSequence.allTrained(ids));
       }

@@ -36,8 +36,8 @@ class PublishedConfigsTest {
     MemoryEstimate bf16 = MemoryEstimate.of(c, DType.BF16);
     assertThat(bf16.weightBytes()).isEqualTo(2 * c.parameterCount());
     assertThat(bf16.chatBytes()).isBetween(1_500_000_000L, 2_500_000_000L);
-    // LoRA 4 x 512 with gradient checkpointing measured 7.10 GB
-    assertThat(bf16.loraBytes()).isBetween(6_000_000_000L, 8_500_000_000L);
+    // LoRA 4 x 512 with gradient checkpointing measured 3.04 GB
+    assertThat(bf16.loraBytes()).isBetween(2_700_000_000L, 3_400_000_000L);
     assertThat(bf16.loraBytes()).isLessThan(bf16.loraPlainBytes());
     assertThat(bf16.fullBytes()).isGreaterThan(16 * c.parameterCount());
   }
@@ -57,6 +57,9 @@ class PublishedConfigsTest {
     assertThat(c.ropeTheta()).isEqualTo(500000.0);
     assertThat(c.ropeScaling().get("rope_type").asText()).isEqualTo("llama3");
     assertThat(c.eosTokenIds()).containsExactly(128001, 128008, 128009);
+    // LoRA 4 x 512 with gradient checkpointing measured 5.96 GB in temper bench memory
+    MemoryEstimate bf16 = MemoryEstimate.of(c, DType.BF16);
+    assertThat(bf16.loraBytes()).isBetween(5_400_000_000L, 6_600_000_000L);
   }
 
   @Test
