@@ -12,9 +12,10 @@ import com.sun.jna.Platform;
  * their top. The threshold is dynamic: freeing a mapped block raises it to that block's size,
  * up to 32 MiB. A training step allocates and frees tensors of every size from a few KB to
  * tens of MB in interleaved order (activations, float32 copies of weights, gradients), so after
- * the first frees most of them moved into the heaps, whose free gaps could not go back: a
- * 0.5B LoRA step with gradient checkpointing held 1.4 GB more than its live tensors on a
- * 4-layer cut of it, growing with the layers. Fixing the threshold (which also turns the
+ * the first frees most of them moved into the heaps, whose free gaps could not go back: the
+ * heaps grew by about 66 MB a layer, and a Qwen2.5-0.5B LoRA step (4 x 512, gradient
+ * checkpointing) peaked at 4.25 GB with the threshold held at 32 MB against 2.99 GB with it
+ * at 4 MiB (temper bench memory's case; README). Fixing the threshold (which also turns the
  * dynamic rule off) keeps tensors above it in their own mappings, so freed tensors are
  * returned at once; small ones still come from the heaps. An explicit MALLOC_MMAP_THRESHOLD_
  * in the environment is left as the user set it.
