@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.temper.engine.Devices;
+import ai.temper.engine.NativeMemory;
 import ai.temper.engine.TemperException;
 import ai.temper.engine.TorchRuntime;
 import ai.temper.engine.model.DecodeSession;
@@ -278,7 +279,9 @@ public final class Generator {
         }
         for (int done = 0; ; done++) {
           int[] next;
-          try (NDManager step = manager.newSubManager()) {
+          // a step's tensors are allocated and freed inside decode-step windows
+          try (NativeMemory.Window heap = NativeMemory.decodeStep();
+              NDManager step = manager.newSubManager()) {
             logits.attach(step); // freed with what pick() derives from it
             next = pick(logits, live);
           }
@@ -326,7 +329,9 @@ public final class Generator {
           if (session != null) {
             int[] fed = next;
             DecodeSession s = session;
-            logits = timed(() -> s.step(fed, manager));
+            try (NativeMemory.Window heap = NativeMemory.decodeStep()) {
+              logits = timed(() -> s.step(fed, manager));
+            }
           } else {
             history.add(next);
             logits = timed(() -> {
