@@ -67,6 +67,14 @@ public record MemoryEstimate(long weightBytes, long kvCacheBytes, int contextLen
 
   /** The estimate for a model whose weights are stored as {@code stored}. */
   public static MemoryEstimate of(LlamaConfig c, DType stored) {
+    return of(c, stored, BATCH, SEQUENCE);
+  }
+
+  /**
+   * The estimate for a model stored as {@code stored}, trained at {@code batch} sequences of
+   * {@code seq} tokens (the chat figures do not depend on them).
+   */
+  public static MemoryEstimate of(LlamaConfig c, DType stored, int batch, int seq) {
     boolean half = stored == DType.BF16 || stored == DType.F16;
     long params = c.parameterCount();
     long weights = params * (half ? 2 : 4);
@@ -76,9 +84,9 @@ public record MemoryEstimate(long weightBytes, long kvCacheBytes, int contextLen
     boolean fast = !half && c.variant().fastDecodable();
     long layerF32 = half ? layerParameters(c) * Float.BYTES : 0;
     long chat = RUNTIME_BYTES + weights + kv + (fast ? weights + 4 * head : layerF32);
-    long tokens = (long) BATCH * SEQUENCE;
+    long tokens = (long) batch * seq;
     long inputs = (long) c.numHiddenLayers() * tokens * c.hiddenSize() * Float.BYTES;
-    long oneLayer = layerActivationBytes(c, BATCH, SEQUENCE);
+    long oneLayer = layerActivationBytes(c, batch, seq);
     long layerBackward = Math.round(BACKWARD_ACTIVATION_FACTOR * oneLayer) + layerF32;
     long headBackward = 4 * HEAD_BLOCK_BYTES + (half ? HEAD_CHUNK_BYTES : 0);
     long scratch = half ? layerF32 + HEAD_CHUNK_BYTES : 0;
@@ -90,6 +98,19 @@ public record MemoryEstimate(long weightBytes, long kvCacheBytes, int contextLen
         + Math.max(Math.round(BACKWARD_ACTIVATION_FACTOR * oneLayer), 4 * HEAD_BLOCK_BYTES);
     return new MemoryEstimate(weights, kv, context, chat, lora, loraPlain, full, half);
   }
+
+  /**
+   * Whether a LoRA run without gradient_checkpointing should turn it on: when its estimate
+   * passes {@link #MEMORY_SHARE} of the machine's {@code physicalBytes} and checkpointing needs
+   * less. The gradients are the same either way (GradientCheckpointingTest); only the time
+   * differs (each layer runs its forward twice).
+   */
+  public boolean loraNeedsCheckpointing(long physicalBytes) {
+    return loraPlainBytes > MEMORY_SHARE * physicalBytes && loraBytes < loraPlainBytes;
+  }
+
+  /** The share of physical memory a training run may plan to use. */
+  public static final double MEMORY_SHARE = 0.8;
 
   /** Parameters of one decoder layer (attention and MLP matrices). */
   static long layerParameters(LlamaConfig c) {
