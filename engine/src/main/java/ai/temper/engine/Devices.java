@@ -277,7 +277,8 @@ public final class Devices {
     return device.getDeviceId() >= 0 ? type + ":" + device.getDeviceId() : type;
   }
 
-  private static long physicalMemory() {
+  /** The machine's physical memory in bytes, or -1 when the JVM cannot tell. */
+  public static long physicalMemory() {
     var os = ManagementFactory.getOperatingSystemMXBean();
     if (os instanceof com.sun.management.OperatingSystemMXBean sun) {
       return sun.getTotalMemorySize();

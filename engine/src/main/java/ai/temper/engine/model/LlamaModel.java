@@ -193,6 +193,17 @@ public final class LlamaModel implements AutoCloseable {
     return gradientCheckpointing;
   }
 
+  /**
+   * Whether training computes log-probs with {@link #checkpointedLogProbs} rather than through
+   * autograd: with gradient_checkpointing, and for a frozen output head under adapters (LoRA)
+   * in any case, since recording the head would widen it whole to float32 and keep the
+   * (tokens, vocab) logits and their log-softmax for the backward pass. The layers keep plain
+   * autograd then; {@link #backwardCheckpointed} feeds them the hidden states' gradient.
+   */
+  public boolean streamsOutputHead() {
+    return gradientCheckpointing || mayRecord() && !parameter(headName()).hasGradient();
+  }
+
   /** The manager that owns the parameters. */
   public NDManager manager() {
     return manager;
@@ -603,9 +614,11 @@ public final class LlamaModel implements AutoCloseable {
   /**
    * log p(label) of each row of {@code hidden} (N, hidden) for {@code labels} (N, 1), with the
    * output head checkpointed too, so that the (N, vocab) logits, their log-softmax and their
-   * gradients never exist whole. Call only while gradients are recorded. A frozen head (LoRA)
-   * is streamed ({@link #frozenHeadLogProbs}); a trained one is computed without recording, a
-   * block of rows at a time, and recomputed block by block in the backward pass.
+   * gradients never exist whole. Call only while gradients are recorded, and where
+   * {@link #streamsOutputHead}; {@code hidden} may come from checkpointed or recorded layers.
+   * A frozen head (LoRA) is streamed ({@link #frozenHeadLogProbs}); a trained one is computed
+   * without recording, a block of rows at a time, and recomputed block by block in the
+   * backward pass.
    */
   public NDArray checkpointedLogProbs(NDArray hidden, NDArray labels) {
     NDArray w = parameter(headName());
@@ -647,7 +660,8 @@ public final class LlamaModel implements AutoCloseable {
       }
       NDArray gh = gradientOf(leaf);
       if (gh != null) {
-        gc.backward(hidden.mul(gh).sum()); // on into the layers (their task runs next)
+        // on into the layers: recorded ones directly, checkpointed ones by their task (next)
+      gc.backward(hidden.mul(gh).sum());
       }
     });
     return lp;
@@ -726,7 +740,8 @@ public final class LlamaModel implements AutoCloseable {
           }
         }
       }
-      gc.backward(hidden.mul(gh).sum()); // on into the layers (their task runs next)
+      // on into the layers: recorded ones directly, checkpointed ones by their task (next)
+      gc.backward(hidden.mul(gh).sum());
     });
     return lp;
   }

@@ -21,8 +21,10 @@ import ai.temper.engine.model.hf.DType;
  *       its saved activations, their gradients and temporaries
  *       ({@link #BACKWARD_ACTIVATION_FACTOR} times the saved activations), or the output head
  *       streamed over blocks of vocabulary rows (a few 64 MB blocks of logits).
- *   <li>LoRA without it: every layer's activations, the float32 copies of all matrices (kept
- *       for the backward pass) and the logits with their log-softmax and gradient.
+ *   <li>LoRA without it: every layer's recorded activations
+ *       ({@link #RECORDED_ACTIVATION_FACTOR} times {@link #layerActivationBytes}) and the
+ *       float32 copies of its matrices, all kept for the backward pass, and the output head
+ *       streamed over blocks of vocabulary rows as with gradient_checkpointing (no logits).
  *   <li>Full training: float32 weights, gradients and two AdamW moments (16 bytes a
  *       parameter) plus the activations as for LoRA with gradient_checkpointing.
  *   <li>{@link #RUNTIME_BYTES} for the JVM, libtorch and its thread pools.
@@ -45,6 +47,14 @@ public record MemoryEstimate(long weightBytes, long kvCacheBytes, int contextLen
    * memory at 4 x 512: 2.6 for Qwen2.5-0.5B, 2.7 for Llama-3.2-1B (README).
    */
   static final double BACKWARD_ACTIVATION_FACTOR = 2.65;
+  /**
+   * What each layer recorded by autograd (LoRA without gradient_checkpointing) keeps until the
+   * backward pass, in units of {@link #layerActivationBytes}: every intermediate its ops save
+   * (norms, rotations, scores, MLP products, the adapters' inputs). Measured with the
+   * benchmark's LoRA case on the Qwen2.5-0.5B shape cut to 4 and 8 layers: 985 MB more peak
+   * resident memory a layer, 60 MB of it float32 weight copies (README).
+   */
+  static final double RECORDED_ACTIVATION_FACTOR = 2.33;
   /** The checkpointed output head's block of logits (see LlamaModel). */
   private static final long HEAD_BLOCK_BYTES = 64L << 20;
   /** The float32 copy of a block of the head's rows (LlamaModel.HEAD_CHUNK_BYTES). */
@@ -57,6 +67,14 @@ public record MemoryEstimate(long weightBytes, long kvCacheBytes, int contextLen
 
   /** The estimate for a model whose weights are stored as {@code stored}. */
   public static MemoryEstimate of(LlamaConfig c, DType stored) {
+    return of(c, stored, BATCH, SEQUENCE);
+  }
+
+  /**
+   * The estimate for a model stored as {@code stored}, trained at {@code batch} sequences of
+   * {@code seq} tokens (the chat figures do not depend on them).
+   */
+  public static MemoryEstimate of(LlamaConfig c, DType stored, int batch, int seq) {
     boolean half = stored == DType.BF16 || stored == DType.F16;
     long params = c.parameterCount();
     long weights = params * (half ? 2 : 4);
@@ -66,21 +84,33 @@ public record MemoryEstimate(long weightBytes, long kvCacheBytes, int contextLen
     boolean fast = !half && c.variant().fastDecodable();
     long layerF32 = half ? layerParameters(c) * Float.BYTES : 0;
     long chat = RUNTIME_BYTES + weights + kv + (fast ? weights + 4 * head : layerF32);
-    long tokens = (long) BATCH * SEQUENCE;
+    long tokens = (long) batch * seq;
     long inputs = (long) c.numHiddenLayers() * tokens * c.hiddenSize() * Float.BYTES;
-    long oneLayer = layerActivationBytes(c, BATCH, SEQUENCE);
+    long oneLayer = layerActivationBytes(c, batch, seq);
     long layerBackward = Math.round(BACKWARD_ACTIVATION_FACTOR * oneLayer) + layerF32;
     long headBackward = 4 * HEAD_BLOCK_BYTES + (half ? HEAD_CHUNK_BYTES : 0);
     long scratch = half ? layerF32 + HEAD_CHUNK_BYTES : 0;
     long lora = RUNTIME_BYTES + weights + inputs + scratch
         + Math.max(layerBackward, headBackward);
-    long logits = 3L * tokens * c.vocabSize() * Float.BYTES;
-    long loraPlain = RUNTIME_BYTES + weights + c.numHiddenLayers() * oneLayer + logits
-        + (half ? params * Float.BYTES : 0);
+    long loraPlain = RUNTIME_BYTES + weights + headBackward
+        + c.numHiddenLayers() * (Math.round(RECORDED_ACTIVATION_FACTOR * oneLayer) + layerF32);
     long full = RUNTIME_BYTES + 16 * params + inputs
         + Math.max(Math.round(BACKWARD_ACTIVATION_FACTOR * oneLayer), 4 * HEAD_BLOCK_BYTES);
     return new MemoryEstimate(weights, kv, context, chat, lora, loraPlain, full, half);
   }
+
+  /**
+   * Whether a LoRA run without gradient_checkpointing should turn it on: when its estimate
+   * passes {@link #MEMORY_SHARE} of the machine's {@code physicalBytes} and checkpointing needs
+   * less. The gradients are the same either way (GradientCheckpointingTest); only the time
+   * differs (each layer runs its forward twice).
+   */
+  public boolean loraNeedsCheckpointing(long physicalBytes) {
+    return loraPlainBytes > MEMORY_SHARE * physicalBytes && loraBytes < loraPlainBytes;
+  }
+
+  /** The share of physical memory a training run may plan to use. */
+  public static final double MEMORY_SHARE = 0.8;
 
   /** Parameters of one decoder layer (attention and MLP matrices). */
   static long layerParameters(LlamaConfig c) {

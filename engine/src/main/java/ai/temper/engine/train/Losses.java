@@ -31,8 +31,10 @@ public final class Losses {
   public static NDArray targetLogProbs(LlamaModel model, Batch batch, NDManager nd) {
     NDArray picked = targetHidden(model.hiddenStates(batch.inputIds(), null), batch, nd);
     NDArray labels = nd.create(batch.targetLabels()).reshape(batch.targetPositions().length, 1);
-    if (model.gradientCheckpointing() && ai.djl.pytorch.jni.JniUtils.isGradMode()) {
-      return model.checkpointedLogProbs(picked, labels); // the head recomputed in blocks too
+    if (ai.djl.pytorch.jni.JniUtils.isGradMode() && model.streamsOutputHead()) {
+      // the head recomputed in blocks, or a frozen one streamed: no (N, vocab) logits kept;
+      // the caller runs LlamaModel.backwardCheckpointed after its backward
+      return model.checkpointedLogProbs(picked, labels);
     }
     return model.logits(picked).logSoftmax(-1).gather(labels, 1).squeeze(1);
   }

@@ -26,8 +26,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * gradient_checkpointing recomputes each layer in the backward pass: the gradients must be
- * those of the ordinary backward pass, for LoRA adapters and for every weight in full training.
+ * gradient_checkpointing recomputes each layer in the backward pass, and a frozen output head
+ * (LoRA) is streamed outside autograd with or without it: the loss and gradients must be those
+ * of the ordinary backward pass through every layer and the head, for LoRA adapters and for
+ * every weight in full training.
  */
 class GradientCheckpointingTest {
   private static final LlamaConfig TINY = LlamaConfig.llama(48, 32, 64, 3, 4, 2, 32, true);
@@ -36,20 +38,32 @@ class GradientCheckpointingTest {
   @TempDir
   Path dir;
 
-  @Test
-  void loraGradientsEqualThoseWithoutCheckpointing() {
-    Map<String, float[]> plain = gradients(RANDOM, true, false);
-    Map<String, float[]> ckpt = gradients(RANDOM, true, true);
-    assertSame(plain, ckpt);
-    assertThat(plain).hasSize(3 * 7 * 2); // A and B of seven modules in three layers
+  /** How a step computes the loss and its gradients. */
+  private enum Pass {
+    /** Layers and output head all recorded by autograd: the reference. */
+    AUTOGRAD,
+    /** The default: recorded layers, a frozen head streamed outside autograd. */
+    DEFAULT,
+    /** gradient_checkpointing. */
+    CHECKPOINTED
   }
 
   @Test
-  void theOutputHeadRecomputedInBlocksGivesTheSameGradients() {
-    Map<String, float[]> plain = gradients(RANDOM, true, false);
-    System.setProperty("temper.headBlockBytes", "" + 5 * 48 * 4); // blocks of 5 target rows
+  void loraGradientsAndLossEqualThoseOfPlainAutograd() {
+    Map<String, float[]> reference = gradients(RANDOM, true, Pass.AUTOGRAD);
+    assertSame(reference, gradients(RANDOM, true, Pass.DEFAULT));
+    assertSame(reference, gradients(RANDOM, true, Pass.CHECKPOINTED));
+    // A and B of seven modules in three layers, and the loss
+    assertThat(reference).hasSize(3 * 7 * 2 + 1);
+  }
+
+  @Test
+  void theOutputHeadInBlocksGivesTheSameGradients() {
+    Map<String, float[]> reference = gradients(RANDOM, true, Pass.AUTOGRAD);
+    System.setProperty("temper.headBlockBytes", "" + 5 * 48 * 4); // blocks of 5 rows
     try {
-      assertSame(plain, gradients(RANDOM, true, true));
+      assertSame(reference, gradients(RANDOM, true, Pass.DEFAULT));
+      assertSame(reference, gradients(RANDOM, true, Pass.CHECKPOINTED));
     } finally {
       System.clearProperty("temper.headBlockBytes");
     }
@@ -57,14 +71,14 @@ class GradientCheckpointingTest {
 
   @Test
   void fullTrainingGradientsEqualThoseWithoutCheckpointing() {
-    Map<String, float[]> plain = gradients(RANDOM, false, false);
-    Map<String, float[]> ckpt = gradients(RANDOM, false, true);
-    assertSame(plain, ckpt);
+    Map<String, float[]> plain = gradients(RANDOM, false, Pass.DEFAULT);
+    assertSame(plain, gradients(RANDOM, false, Pass.AUTOGRAD)); // a trained head: recorded
+    assertSame(plain, gradients(RANDOM, false, Pass.CHECKPOINTED));
     assertThat(plain).containsKey("model.embed_tokens.weight"); // reached through layer 0
   }
 
   @Test
-  void loraGradientsOfABfloat16SoftCappedModelEqualThoseWithoutCheckpointing() {
+  void loraGradientsOfABfloat16SoftCappedModelEqualThoseOfPlainAutograd() {
     // Gemma 2: weights kept as float16, the frozen head streamed over blocks of its rows (the
     // hidden states' gradient formed without autograd), logits soft-capped
     var config = Families.gemma2().config().deepCopy().put("torch_dtype", "bfloat16");
@@ -75,10 +89,11 @@ class GradientCheckpointingTest {
           .isEqualTo(DataType.FLOAT16);
       assertThat(m.config().variant().finalSoftcap()).isPositive();
     }
-    Map<String, float[]> plain = gradients(load, true, false);
+    Map<String, float[]> reference = gradients(load, true, Pass.AUTOGRAD);
     System.setProperty("temper.headBlockBytes", "" + 25 * 4 * 100); // blocks of 100 rows
     try {
-      assertSame(plain, gradients(load, true, true));
+      assertSame(reference, gradients(load, true, Pass.DEFAULT));
+      assertSame(reference, gradients(load, true, Pass.CHECKPOINTED));
     } finally {
       System.clearProperty("temper.headBlockBytes");
     }
@@ -146,9 +161,12 @@ class GradientCheckpointingTest {
     assertThat(nonZero).as("gradients that are not all zero").isGreaterThan(plain.size() / 2);
   }
 
-  /** The gradients of one SFT loss on a fixed batch, by trainable array name. */
+  /**
+   * The gradients of one SFT loss on a fixed batch, by trainable array name, and the loss
+   * under "loss".
+   */
   private static Map<String, float[]> gradients(Supplier<LlamaModel> model, boolean lora,
-      boolean checkpointing) {
+      Pass pass) {
     Map<String, float[]> out = new LinkedHashMap<>();
     try (NoGrad ng = NoGrad.enter(); TrainableModel tm = new TrainableModel(model.get())) {
       int vocab = tm.model().config().vocabSize();
@@ -167,7 +185,9 @@ class GradientCheckpointingTest {
           }
         }
       }
-      tm.model().setGradientCheckpointing(checkpointing);
+      tm.model().setGradientCheckpointing(pass == Pass.CHECKPOINTED);
+      assertThat(tm.model().streamsOutputHead()).as("streams the head")
+          .isEqualTo(pass == Pass.CHECKPOINTED || lora);
       Random r = new Random(11);
       List<TokenSequence> seqs = new ArrayList<>();
       for (int i = 0; i < 2; i++) {
@@ -181,7 +201,18 @@ class GradientCheckpointingTest {
       tm.setTraining(true);
       try (NDScope scope = new NDScope(); NDManager nd = Devices.newManager();
           GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-        NDArray loss = objective.loss(new int[] {0, 1}, nd, new MetricSums());
+        NDArray loss;
+        if (pass == Pass.AUTOGRAD) {
+          // Losses.targetLogProbs as it was: the head's logits recorded whole
+          Batch b = Batch.of(nd, seqs, 0);
+          NDArray picked = Losses.targetHidden(tm.model().hiddenStates(b.inputIds(), null), b, nd);
+          NDArray labels = nd.create(b.targetLabels()).reshape(b.targetPositions().length, 1);
+          loss = tm.model().logits(picked).logSoftmax(-1).gather(labels, 1).squeeze(1).mean()
+              .neg();
+        } else {
+          loss = objective.loss(new int[] {0, 1}, nd, new MetricSums());
+        }
+        out.put("loss", new float[] {loss.getFloat()});
         gc.backward(loss);
         LlamaModel.backwardCheckpointed(gc);
         for (var e : tm.trainable().entrySet()) {

@@ -39,7 +39,16 @@ class PublishedConfigsTest {
     // LoRA 4 x 512 with gradient checkpointing measured 3.04 GB
     assertThat(bf16.loraBytes()).isBetween(2_700_000_000L, 3_400_000_000L);
     assertThat(bf16.loraBytes()).isLessThan(bf16.loraPlainBytes());
+    // without: 4- and 8-layer cuts of the shape measured 5.02 and 8.97 GB, i.e. 24.7 GB at 24
+    assertThat(bf16.loraPlainBytes()).isBetween(23_000_000_000L, 27_000_000_000L);
     assertThat(bf16.fullBytes()).isGreaterThan(16 * c.parameterCount());
+    // a default (no checkpointing) LoRA run turns checkpointing on where it would not fit
+    long gb = 1_000_000_000L;
+    assertThat(bf16.loraNeedsCheckpointing(24 * gb)).as("24 GB machine").isTrue();
+    assertThat(bf16.loraNeedsCheckpointing(64 * gb)).as("64 GB machine").isFalse();
+    MemoryEstimate short1 = MemoryEstimate.of(c, DType.BF16, 1, 128);
+    assertThat(short1.loraPlainBytes()).isLessThan(bf16.loraPlainBytes() / 4);
+    assertThat(short1.loraNeedsCheckpointing(24 * gb)).as("1 x 128 on 24 GB").isFalse();
   }
 
   @Test
