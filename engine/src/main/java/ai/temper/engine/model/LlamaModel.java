@@ -466,6 +466,22 @@ public final class LlamaModel implements AutoCloseable {
       return runCheckpointed(ids, step);
     }
     NDArray x = embed(ids);
+    if (cache == null && !ai.djl.pytorch.jni.JniUtils.isGradMode()) {
+      // nothing recorded (evaluation, reference log-probs): DJL frees an array only when it
+      // is closed, so each layer's temporaries go with a scope and only its output stays
+      for (int l = 0; l < config.numHiddenLayers(); l++) {
+        try (NDScope layer = new NDScope()) {
+          NDArray next = block(l, x, step, null);
+          NDScope.unregister(next);
+          step.keepCached();
+          if (l > 0) {
+            x.close(); // the previous layer's output, held by nothing else
+          }
+          x = next;
+        }
+      }
+      return finalNorm(x);
+    }
     for (int l = 0; l < config.numHiddenLayers(); l++) {
       x = block(l, x, step, cache);
     }
@@ -623,7 +639,7 @@ public final class LlamaModel implements AutoCloseable {
   public NDArray checkpointedLogProbs(NDArray hidden, NDArray labels) {
     NDArray w = parameter(headName());
     if (!w.hasGradient()) {
-      return frozenHeadLogProbs(hidden, labels, w);
+      return frozenHeadLogProbs(hidden, labels, w, true);
     }
     long n = hidden.getShape().get(0);
     long rows = Math.max(1, headBlockBytes() / ((long) config.vocabSize() * Float.BYTES));
@@ -681,7 +697,17 @@ public final class LlamaModel implements AutoCloseable {
    * weight block is widened into one reused float32 scratch array (once per pass), and no
    * (N, vocab) array exists: a block is at most {@code temper.headBlockBytes} of logits.
    */
-  private NDArray frozenHeadLogProbs(NDArray hidden, NDArray labels, NDArray w) {
+  /**
+   * log p(label) of each row of {@code hidden} (N, hidden) for {@code labels} (N, 1) while
+   * nothing is recorded (evaluation, reference log-probs): the head streamed over blocks of
+   * vocabulary rows as in {@link #checkpointedLogProbs}, so no (N, vocab) logits exist.
+   */
+  public NDArray headLogProbs(NDArray hidden, NDArray labels) {
+    return frozenHeadLogProbs(hidden, labels, parameter(headName()), false);
+  }
+
+  private NDArray frozenHeadLogProbs(NDArray hidden, NDArray labels, NDArray w,
+      boolean record) {
     long n = hidden.getShape().get(0);
     long vocab = w.getShape().get(0);
     long d = w.getShape().get(1);
@@ -715,6 +741,9 @@ public final class LlamaModel implements AutoCloseable {
       NDArray z = h.mul(labelRows).sum(new int[] {1}, true);
       labelLogits = cap > 0 ? softcap(z, cap) : z;
       lp = labelLogits.sub(lse).reshape(n);
+    }
+    if (!record) {
+      return lp;
     }
     lp.setRequiresGradient(true);
     NDArray logSumExp = lse;

@@ -36,6 +36,9 @@ public final class Losses {
       // the caller runs LlamaModel.backwardCheckpointed after its backward
       return model.checkpointedLogProbs(picked, labels);
     }
+    if (!ai.djl.pytorch.jni.JniUtils.isGradMode()) {
+      return model.headLogProbs(picked, labels); // no (N, vocab) logits while evaluating
+    }
     return model.logits(picked).logSoftmax(-1).gather(labels, 1).squeeze(1);
   }
 

@@ -115,6 +115,55 @@ class GradientCheckpointingTest {
     }
   }
 
+  /**
+   * Evaluation (nothing recorded): log-probs from the streamed head equal those of the whole
+   * logits' log-softmax, for a float32 model and a float16 soft-capped Gemma 2, and what the
+   * forward leaves in its manager does not grow with the layers.
+   */
+  @Test
+  void anEvaluationForwardStreamsTheHeadAndKeepsNoArraysPerLayer() {
+    var config = Families.gemma2().config().deepCopy().put("torch_dtype", "bfloat16");
+    Families.writeFolder(dir, config, 7, DType.BF16);
+    List<Supplier<LlamaModel>> models = List.of(RANDOM,
+        () -> LlamaModel.create(HfCheckpoint.read(dir)));
+    for (Supplier<LlamaModel> model : models) {
+      try (NoGrad ng = NoGrad.enter(); LlamaModel m = model.get();
+          NDManager nd = Devices.newManager()) {
+        Random r = new Random(4);
+        int[] ids = new int[14];
+        for (int j = 0; j < ids.length; j++) {
+          ids[j] = r.nextInt(m.config().vocabSize());
+        }
+        Batch b = Batch.of(nd, List.of(TokenSequence.allTrained(ids)), 0);
+        float[] streamed = Losses.targetLogProbs(m, b, nd).toFloatArray();
+        NDArray picked = Losses.targetHidden(m.hiddenStates(b.inputIds(), null), b, nd);
+        NDArray labels = nd.create(b.targetLabels()).reshape(b.targetPositions().length, 1);
+        float[] whole = m.logits(picked).logSoftmax(-1).gather(labels, 1).squeeze(1)
+            .toFloatArray();
+        assertThat(streamed).hasSize(ids.length - 1);
+        for (int i = 0; i < whole.length; i++) {
+          assertThat(streamed[i]).as(m.config().variant() + " target " + i)
+              .isCloseTo(whole[i], org.assertj.core.data.Offset.offset(2e-4f));
+        }
+      }
+    }
+    assertThat(liveAfterEvaluation(5)).isEqualTo(liveAfterEvaluation(2));
+  }
+
+  private static int liveAfterEvaluation(int layers) {
+    LlamaConfig c = LlamaConfig.llama(48, 32, 64, layers, 4, 2, 32, true);
+    try (NoGrad ng = NoGrad.enter(); LlamaModel m = LlamaModel.random(c, 5);
+        NDManager nd = Devices.newManager()) {
+      Batch b = Batch.of(nd, List.of(TokenSequence.allTrained(
+          new int[] {3, 9, 4, 17, 8, 30, 2, 11, 5, 40, 7, 1})), 0);
+      int weights = m.manager().getManagedArrays().size();
+      try (NDScope scope = new NDScope()) {
+        Losses.targetLogProbs(m, b, nd);
+        return nd.getManagedArrays().size() + m.manager().getManagedArrays().size() - weights;
+      }
+    }
+  }
+
   /** Arrays alive in the step's manager, and added to the model's, after a checkpointed step. */
   private static int[] liveAfterStep(boolean lora, int layers, int headBlockBytes) {
     LlamaConfig c = LlamaConfig.llama(48, 32, 64, layers, 4, 2, 32, true);
