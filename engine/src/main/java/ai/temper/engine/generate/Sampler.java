@@ -143,19 +143,8 @@ final class Sampler {
       total += probs[off + i];
     }
     double u = rng.nextDouble() * total;
-    double cum = 0;
-    int last = 0;
-    for (int i = 0; i < vocab; i++) {
-      float p = probs[off + i];
-      if (p > 0) {
-        cum += p;
-        last = i;
-        if (u < cum) {
-          return i;
-        }
-      }
-    }
-    return last;
+    int picked = scan(FloatBuffer.wrap(probs), off, 0, vocab, 0, u);
+    return Math.max(picked, 0); // no token with a probability: token 0, as before
   }
 
   /**
