@@ -44,10 +44,6 @@ final class Pages {
         : remembered.filter(p -> !p.equals("welcome")).orElse("datasets");
   }
 
-  static List<Page> create(Workbench wb) {
-    return create(wb, device -> { }, id -> { });
-  }
-
   /**
    * The pages. {@code rememberDevice} keeps the Models page's device choice for the next
    * start; {@code navigate} shows a page by id (cross-page actions go where they act).

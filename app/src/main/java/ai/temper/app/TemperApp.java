@@ -9,6 +9,8 @@ import ai.temper.views.shell.ShellView;
 import ai.temper.views.shell.ShellViewModel;
 import java.nio.file.Path;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import javafx.application.Application;
 import javafx.application.Platform;
 import javafx.geometry.Rectangle2D;
@@ -56,10 +58,10 @@ public final class TemperApp extends Application {
     if (System.getenv(Devices.ENV) == null && Devices.requestedExplicitly() == null) {
       settings.get("device").ifPresent(Devices::select);
     }
-    shell = new ShellViewModel(workbench, Pages.create(workbench, device -> {
+    shell = shell(workbench, device -> {
       settings.put("device", device);
       settings.save();
-    }, id -> shell.select(id)));
+    });
     // a new home opens on the welcome, one with content on the page last shown (F1: welcome)
     if (!shell.select(Pages.firstPage(workbench, settings.get("page")))) {
       shell.select("datasets");
@@ -67,10 +69,9 @@ public final class TemperApp extends Application {
     ShellView view = new ShellView(shell);
     // the first window fits the screen it opens on (a 1024x680 laptop or a 4K monitor)
     Rectangle2D screen = Screen.getPrimary().getVisualBounds();
-    Scene scene = new Scene(view,
+    Scene scene = scene(view,
         Math.min(settings.getDouble("window.width", 1280), screen.getWidth()),
         Math.min(settings.getDouble("window.height", 820), screen.getHeight()));
-    scene.getStylesheets().add(stylesheet());
     scene.getAccelerators().put(new KeyCodeCombination(KeyCode.F1), () -> shell.select("welcome"));
     stage.setTitle("Temper — " + workbench.home());
     stage.getIcons().add(new Image(Objects.requireNonNull(
@@ -81,6 +82,25 @@ public final class TemperApp extends Application {
     stage.show();
     // from now on a database query or model load on the FX thread is logged with its stack
     BlockingCheck.guard(Thread.currentThread());
+  }
+
+  /**
+   * The shell over every page of {@code workbench}, pages able to open one another;
+   * {@code rememberDevice} keeps the device chosen on the Models page.
+   */
+  static ShellViewModel shell(Workbench workbench, Consumer<String> rememberDevice) {
+    AtomicReference<ShellViewModel> ref = new AtomicReference<>();
+    ShellViewModel s = new ShellViewModel(workbench,
+        Pages.create(workbench, rememberDevice, id -> ref.get().select(id)));
+    ref.set(s);
+    return s;
+  }
+
+  /** A scene of {@code width} x {@code height} showing {@code view}, with Temper's stylesheet. */
+  static Scene scene(javafx.scene.Parent view, double width, double height) {
+    Scene scene = new Scene(view, width, height);
+    scene.getStylesheets().add(stylesheet());
+    return scene;
   }
 
   public static String stylesheet() {

@@ -45,10 +45,8 @@ class LayoutTest {
         "/some/where/models/stories260K/stories260K.bin", "chat.jsonl,1.0", null);
     workbench.db().metrics().log(List.of(new Metric(run, 1, "loss", 2.0),
         new Metric(run, 2, "loss", 1.5)));
-    model = new ShellViewModel(workbench, Pages.create(workbench));
-    Scene scene = new Scene(new ShellView(model), 1024, 680);
-    scene.getStylesheets().add(TemperApp.stylesheet());
-    stage.setScene(scene);
+    model = TemperApp.shell(workbench, d -> { });
+    stage.setScene(TemperApp.scene(new ShellView(model), 1024, 680));
     stage.show();
   }
 

@@ -50,14 +50,8 @@ class ShellViewTest {
       workbench.db().metrics().log(List.of(new Metric(runA, s, "loss", 3.0 / s),
           new Metric(runB, s, "loss", 2.0 / s)));
     }
-    java.util.concurrent.atomic.AtomicReference<ShellViewModel> shell =
-        new java.util.concurrent.atomic.AtomicReference<>();
-    model = new ShellViewModel(workbench, Pages.create(workbench, d -> { },
-        id -> shell.get().select(id)));
-    shell.set(model);
-    Scene scene = new Scene(new ShellView(model), 1200, 800);
-    scene.getStylesheets().add(TemperApp.stylesheet());
-    stage.setScene(scene);
+    model = TemperApp.shell(workbench, d -> { });
+    stage.setScene(TemperApp.scene(new ShellView(model), 1200, 800));
     stage.show();
   }
 

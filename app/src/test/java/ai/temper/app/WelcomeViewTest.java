@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import javafx.scene.Node;
 import javafx.scene.Scene;
 import javafx.scene.control.ListView;
@@ -37,14 +36,9 @@ class WelcomeViewTest {
   void start(Stage stage) throws Exception {
     home = Files.createTempDirectory("temper-welcome");
     workbench = Workbench.open(home);
-    AtomicReference<ShellViewModel> shell = new AtomicReference<>();
-    model = new ShellViewModel(workbench, Pages.create(workbench, d -> { },
-        id -> shell.get().select(id)));
-    shell.set(model);
+    model = TemperApp.shell(workbench, d -> { });
     model.select(Pages.firstPage(workbench, Optional.of("runs")));
-    Scene scene = new Scene(new ShellView(model), 1024, 680);
-    scene.getStylesheets().add(TemperApp.stylesheet());
-    stage.setScene(scene);
+    stage.setScene(TemperApp.scene(new ShellView(model), 1024, 680));
     stage.show();
   }
 
