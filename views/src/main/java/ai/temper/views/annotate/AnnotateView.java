@@ -94,7 +94,12 @@ public final class AnnotateView extends BorderPane {
     });
     model.annotators().addListener((ListChangeListener<String>) c -> {
       if (!model.annotators().isEmpty()) {
-        annotators.setValue(model.annotators().get(0));
+        String first = model.annotators().get(0);
+        if (first.equals(annotators.getValue())) {
+          model.startLabelling(first); // same name, new session: no change event to open it
+        } else {
+          annotators.setValue(first);
+        }
       }
     });
     Button create = new Button("New session…");

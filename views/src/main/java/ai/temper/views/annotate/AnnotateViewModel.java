@@ -161,8 +161,8 @@ public final class AnnotateViewModel implements Lifecycle {
       @SuppressWarnings("unchecked")
       List<String> names = (List<String>) r[1];
       Annotations.Question q = (Annotations.Question) r[2];
-      sessions.stream().filter(s -> s.name().equals(name)).findFirst().ifPresent(session::set);
-      annotators.setAll(names);
+      // the old queue goes first and the session last: a page reacting to the new annotators
+      // (opening the first one's queue) or to the new session must not see a half-set state
       question.set(q.text());
       askRating.set(q.rating());
       askReason.set(q.reason());
@@ -171,6 +171,8 @@ public final class AnnotateViewModel implements Lifecycle {
       suggestion.set("");
       queue.clear();
       showNothing();
+      annotators.setAll(names);
+      sessions.stream().filter(s -> s.name().equals(name)).findFirst().ifPresent(session::set);
     }).onFailure(this::fail).executeWith(tasks).future().thenApply(x -> null);
   }
 
