@@ -637,28 +637,53 @@ public final class LlamaModel implements AutoCloseable {
    * backward pass.
    */
   public NDArray checkpointedLogProbs(NDArray hidden, NDArray labels) {
+    return checkpointedLogProbs(hidden, labels, false)[0];
+  }
+
+  /**
+   * {@link #checkpointedLogProbs(NDArray, NDArray)} and, when {@code entropy}, the entropy of
+   * each row's distribution over the vocabulary computed in the same pass (not recorded: a
+   * metric): [log p (N), entropy (N) or null].
+   */
+  public NDArray[] checkpointedLogProbs(NDArray hidden, NDArray labels, boolean entropy) {
     NDArray w = parameter(headName());
     if (!w.hasGradient()) {
-      return frozenHeadLogProbs(hidden, labels, w, true);
+      return frozenHeadLogProbs(hidden, labels, w, true, entropy);
     }
     long n = hidden.getShape().get(0);
     long rows = Math.max(1, headBlockBytes() / ((long) config.vocabSize() * Float.BYTES));
     NDArray leaf = hidden.stopGradient();
     leaf.setRequiresGradient(true);
     NDArray lp;
+    NDArray h = null;
     try (ai.temper.engine.NoGrad ng = ai.temper.engine.NoGrad.enter()) {
       NDList parts = new NDList();
+      NDList entropies = new NDList();
       for (long r = 0; r < n; r += rows) {
         // each block's logits and log-softmax go with its scope: only the (rows) result stays
         try (NDScope block = new NDScope()) {
-          NDArray part = rowLogProbs(leaf, labels, r, Math.min(n, r + rows));
+          ai.djl.ndarray.index.NDIndex at =
+              new ai.djl.ndarray.index.NDIndex("{}:{}", r, Math.min(n, r + rows));
+          NDArray logSoftmax = logits(leaf.get(at)).logSoftmax(-1);
+          NDArray part = logSoftmax.gather(labels.get(at), 1).squeeze(1);
           NDScope.unregister(part);
           parts.add(part);
+          if (entropy) {
+            NDArray e = logSoftmax.exp().mul(logSoftmax).sum(new int[] {1}).neg();
+            NDScope.unregister(e);
+            entropies.add(e);
+          }
         }
       }
       lp = parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts, 0);
       if (parts.size() > 1) {
         parts.close();
+      }
+      if (entropy) {
+        h = entropies.size() == 1 ? entropies.get(0) : NDArrays.concat(entropies, 0);
+        if (entropies.size() > 1) {
+          entropies.close();
+        }
       }
     }
     lp.setRequiresGradient(true);
@@ -680,7 +705,7 @@ public final class LlamaModel implements AutoCloseable {
       gc.backward(hidden.mul(gh).sum());
       }
     });
-    return lp;
+    return new NDArray[] {lp, h};
   }
 
   private String headName() {
@@ -703,11 +728,24 @@ public final class LlamaModel implements AutoCloseable {
    * vocabulary rows as in {@link #checkpointedLogProbs}, so no (N, vocab) logits exist.
    */
   public NDArray headLogProbs(NDArray hidden, NDArray labels) {
-    return frozenHeadLogProbs(hidden, labels, parameter(headName()), false);
+    return frozenHeadLogProbs(hidden, labels, parameter(headName()), false, false)[0];
   }
 
-  private NDArray frozenHeadLogProbs(NDArray hidden, NDArray labels, NDArray w,
-      boolean record) {
+  /**
+   * {@link #headLogProbs(NDArray, NDArray)} and, when {@code entropy}, the entropy of each
+   * row's distribution from the same streamed pass: [log p (N), entropy (N) or null].
+   */
+  public NDArray[] headLogProbs(NDArray hidden, NDArray labels, boolean entropy) {
+    return frozenHeadLogProbs(hidden, labels, parameter(headName()), false, entropy);
+  }
+
+  /**
+   * [log p (N), entropy (N) or null]. The entropy H = L - A is accumulated over the blocks
+   * with L the running log-sum-exp and A = sum_j e^(z_j - L) z_j (z the capped logits): a
+   * block (L_b, A_b) merges as L' = logaddexp(L, L_b), A' = A e^(L - L') + A_b e^(L_b - L').
+   */
+  private NDArray[] frozenHeadLogProbs(NDArray hidden, NDArray labels, NDArray w,
+      boolean record, boolean entropy) {
     long n = hidden.getShape().get(0);
     long vocab = w.getShape().get(0);
     long d = w.getShape().get(1);
@@ -716,9 +754,11 @@ public final class LlamaModel implements AutoCloseable {
     double cap = config.variant().finalSoftcap();
     NDArray h = hidden.stopGradient();
     NDArray lse = null;
+    NDArray expected = null; // A: the softmax-weighted mean logit so far
     NDArray labelRows;
     NDArray labelLogits;
     NDArray lp;
+    NDArray ent = null;
     try (ai.temper.engine.NoGrad ng = ai.temper.engine.NoGrad.enter()) {
       for (long r = 0; r < vocab; r += rows) {
         try (NDScope block = new NDScope()) {
@@ -727,11 +767,25 @@ public final class LlamaModel implements AutoCloseable {
           NDArray blockLse = z.sub(max).exp().sum(new int[] {1}, true).log().add(max);
           NDArray next = lse == null ? blockLse : logAddExp(lse, blockLse);
           NDScope.unregister(next);
+          if (entropy) {
+            NDArray blockA = z.sub(blockLse).exp().mul(z).sum(new int[] {1}, true);
+            NDArray nextA = expected == null ? blockA : expected.mul(lse.sub(next).exp())
+                .add(blockA.mul(blockLse.sub(next).exp()));
+            NDScope.unregister(nextA);
+            if (expected != null) {
+              expected.close();
+            }
+            expected = nextA;
+          }
           if (lse != null) {
             lse.close();
           }
           lse = next;
         }
+      }
+      if (entropy) {
+        ent = lse.sub(expected).reshape(n);
+        expected.close();
       }
       // W[label] (N, hidden) widened, and the label logits from it
       NDArray picked = labels.getNDArrayInternal().embedding(labels.reshape(n), w,
@@ -743,7 +797,7 @@ public final class LlamaModel implements AutoCloseable {
       lp = labelLogits.sub(lse).reshape(n);
     }
     if (!record) {
-      return lp;
+      return new NDArray[] {lp, ent};
     }
     lp.setRequiresGradient(true);
     NDArray logSumExp = lse;
@@ -772,7 +826,7 @@ public final class LlamaModel implements AutoCloseable {
       // on into the layers: recorded ones directly, checkpointed ones by their task (next)
       gc.backward(hidden.mul(gh).sum());
     });
-    return lp;
+    return new NDArray[] {lp, ent};
   }
 
   /** Rows {@code from..to} of the head matrix, a view. */

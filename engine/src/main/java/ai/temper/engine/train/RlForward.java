@@ -2,6 +2,7 @@ package ai.temper.engine.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.temper.engine.NoGrad;
 import ai.temper.engine.model.LlamaModel;
 
@@ -13,12 +14,58 @@ import ai.temper.engine.model.LlamaModel;
 final class RlForward {
   private RlForward() {}
 
-  /** [log p of each target (N), entropy of the distribution at each target (N) or null]. */
-  static NDArray[] logProbs(LlamaModel model, Batch batch, NDManager nd, boolean entropy) {
+  /**
+   * How the output head turns the policy's hidden states into log-probs. The policy's old
+   * log-probs, the reference's and the recorded pass of an update must take the same path,
+   * so that at the first step the ratio is 1 and the KL 0 to the last bit.
+   */
+  enum Head {
+    /** The (N, vocab) logits and their log-softmax, whole (recorded when training). */
+    WHOLE,
+    /**
+     * A frozen head (LoRA) streamed over blocks of vocabulary rows
+     * ({@link LlamaModel#checkpointedLogProbs}, {@link LlamaModel#headLogProbs}): no
+     * (N, vocab) array, nothing of the head recorded.
+     */
+    STREAMED,
+    /**
+     * A trained head with gradient_checkpointing: recorded passes recompute it in blocks of
+     * target rows ({@link LlamaModel#checkpointedLogProbs}); passes that record nothing take
+     * it whole, the same log-softmax of the same rows.
+     */
+    ROW_BLOCKS
+  }
+
+  /** The path of {@code policy}'s head: that of its training pass. */
+  static Head head(LlamaModel policy) {
+    if (!policy.streamsOutputHead()) {
+      return Head.WHOLE;
+    }
+    String name = policy.config().tieWordEmbeddings() ? "model.embed_tokens.weight"
+        : "lm_head.weight";
+    return policy.parameter(name).hasGradient() ? Head.ROW_BLOCKS : Head.STREAMED;
+  }
+
+  /**
+   * [log p of each target (N), entropy of the distribution at each target (N) or null], the
+   * head taken as {@code head} says (the policy's path, also for the reference model). While
+   * gradients are recorded and the head is not {@link Head#WHOLE}, the caller runs
+   * {@link LlamaModel#backwardCheckpointed} after its backward. The entropy is a metric:
+   * nothing records it.
+   */
+  static NDArray[] logProbs(LlamaModel model, Batch batch, NDManager nd, boolean entropy,
+      Head head) {
     NDArray picked = Losses.targetHidden(model.hiddenStates(batch.inputIds(), null), batch, nd);
     int n = batch.targetPositions().length;
-    NDArray logSoftmax = model.logits(picked).logSoftmax(-1);
     NDArray labels = nd.create(batch.targetLabels()).reshape(n, 1);
+    boolean recording = JniUtils.isGradMode();
+    if (recording && head != Head.WHOLE) {
+      return model.checkpointedLogProbs(picked, labels, entropy);
+    }
+    if (!recording && head == Head.STREAMED) {
+      return model.headLogProbs(picked, labels, entropy);
+    }
+    NDArray logSoftmax = model.logits(picked).logSoftmax(-1);
     NDArray lp = logSoftmax.gather(labels, 1).squeeze(1);
     NDArray h = null;
     if (entropy) {

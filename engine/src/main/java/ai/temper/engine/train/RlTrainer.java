@@ -17,6 +17,7 @@ import ai.temper.engine.generate.Generator;
 import ai.temper.engine.generate.SamplingParams;
 import ai.temper.engine.generate.TokenListener;
 import ai.temper.engine.jobs.JobContext;
+import ai.temper.engine.model.LlamaModel;
 import ai.temper.engine.model.hf.SafetensorsFile;
 import ai.temper.engine.models.ModelLibrary;
 import ai.temper.engine.store.Database;
@@ -178,6 +179,10 @@ final class RlTrainer {
       model.addLora(config.loraTargetModules(), config.loraRank(), config.loraAlpha(),
           config.loraDropout(), config.seed());
     }
+    base.model().setGradientCheckpointing(config.gradientCheckpointing());
+    if (config.useLora() && !config.gradientCheckpointing()) {
+      Trainer.checkpointIfTooBig(base, config, this::log);
+    }
     if (resumeFrom == null) {
       db.metrics().deleteAfter(runId, -1);
       db.checkpoints().deleteAfter(runId, -1);
@@ -203,6 +208,12 @@ final class RlTrainer {
     }
     if (ppo) {
       value = valueModel();
+      // the value model is trained whole: its layers recomputed as the policy's are
+      value.model().setGradientCheckpointing(model.model().gradientCheckpointing());
+    }
+    if (config.gradientCheckpointing()) {
+      log("gradient_checkpointing: the policy's " + (ppo ? "and the value model's " : "")
+          + "layers keep only their inputs and are recomputed in the backward pass");
     }
     generator = new Generator(model.model(), base.tokenizer()).maxBatch(
         Math.max(1, rl.rolloutSize()));
@@ -561,13 +572,14 @@ final class RlTrainer {
     }
     // old (rollout-policy) and reference log-probs, in the micro-batches training will use
     MetricSums klSums = new MetricSums();
+    RlForward.Head head = RlForward.head(model.model());
     for (List<Sample> mini : split(train, rl.numMiniBatches())) {
       for (List<Sample> micro : micro(mini)) {
         try (NDScope scope = new NDScope(); NDManager nd = Devices.newManager()) {
           Batch b = batch(nd, micro);
-          float[] old = RlForward.logProbs(model.model(), b, nd, false)[0].toFloatArray();
+          float[] old = RlForward.logProbs(model.model(), b, nd, false, head)[0].toFloatArray();
           float[] ref = referenceBase == null ? null
-              : RlForward.logProbs(referenceBase.model(), b, nd, false)[0].toFloatArray();
+              : RlForward.logProbs(referenceBase.model(), b, nd, false, head)[0].toFloatArray();
           float[] vals = value == null ? null : RlForward.values(value, b, nd).toFloatArray();
           int at = 0;
           for (Sample s : micro) {
@@ -643,11 +655,13 @@ final class RlTrainer {
     for (Sample s : mini) {
       tokens += s.completion.length;
     }
+    RlForward.Head head = RlForward.head(model.model());
     for (List<Sample> micro : micro(mini)) {
       try (NDScope scope = new NDScope(); NDManager nd = Devices.newManager();
           GradientCollector gc = Engine.getInstance().newGradientCollector()) {
         Batch b = batch(nd, micro);
-        NDArray[] lp = RlForward.logProbs(model.model(), b, nd, true);
+        // the entropy is a metric: computed outside autograd, it only enters sums below
+        NDArray[] lp = RlForward.logProbs(model.model(), b, nd, true, head);
         int n = b.targetPositions().length;
         float[] old = new float[n];
         float[] ref = referenceBase == null ? null : new float[n];
@@ -689,6 +703,8 @@ final class RlTrainer {
               + ": lower learning_rate or check the rewards");
         }
         gc.backward(total);
+        // the streamed head's and checkpointed layers' backward (policy and value model)
+        LlamaModel.backwardCheckpointed(gc);
         // metrics (token means over the mini-batch, weighted by tokens)
         float[] ratio = tl.ratio().toFloatArray();
         float[] now = lp[0].toFloatArray();
@@ -707,6 +723,8 @@ final class RlTrainer {
         if (tl.kl() != null) {
           sums.add("kl", tl.kl().sum().getFloat() / n, n);
         }
+      } finally {
+        LlamaModel.clearCheckpointed();
       }
     }
     double norm = optimizer.clipGradNorm(config.maxGradNorm());

@@ -130,7 +130,7 @@ final class Trainer {
           config.loraDropout(), config.seed());
     }
     if (config.useLora() && !config.gradientCheckpointing()) {
-      checkpointIfTooBig();
+      checkpointIfTooBig(base, config, this::log);
     }
     ctx.checkCancelled();
     if (resumeFrom == null) {
@@ -461,7 +461,8 @@ final class Trainer {
    * (GradientCheckpointingTest), the step takes one more forward pass of the layers. Without
    * it, a default LoRA run of a 0.5B model at 4 x 512 would need about 25 GB.
    */
-  private void checkpointIfTooBig() {
+  static void checkpointIfTooBig(BaseModel base, TrainConfig config,
+      java.util.function.Consumer<String> log) {
     long ram = Devices.physicalMemory();
     if (Devices.current().isGpu() || ram <= 0) {
       return;
@@ -470,8 +471,8 @@ final class Trainer {
         config.batchSize(), config.maxSeqLength());
     if (need.loraNeedsCheckpointing(ram)) {
       base.model().setGradientCheckpointing(true);
-      log(String.format(Locale.ROOT, "gradient_checkpointing turned on: without it LoRA at %d"
-          + " x %d tokens would need about %s, more than %.0f%% of this machine's %s (with it"
+      log.accept(String.format(Locale.ROOT, "gradient_checkpointing turned on: without it LoRA"
+          + " at %d x %d tokens would need about %s, more than %.0f%% of this machine's %s (with it"
           + " about %s; the gradients are the same, each step runs the layers' forward twice)",
           config.batchSize(), config.maxSeqLength(), Sizes.bytes(need.loraPlainBytes()),
           100 * MemoryEstimate.MEMORY_SHARE, Sizes.bytes(ram), Sizes.bytes(need.loraBytes())));
