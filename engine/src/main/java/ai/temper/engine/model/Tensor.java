@@ -10,8 +10,9 @@ import java.util.Arrays;
  * float32 values in plain Java memory (row-major), a tensor still in its safetensors file
  * ({@link #stored}), whose values are read from disk each time {@link #data()} is called, or
  * values computed when they are written ({@link #computed}: a merged LoRA weight), a block of
- * rows at a time, so that saving a model never holds a Java copy of all its weights. The model builder reads stored tensors straight into native arrays in their
- * stored precision ({@link WeightArrays}), so loading never holds a Java copy of the weights.
+ * rows at a time, so that saving a model never holds a Java copy of all its weights. The
+ * model builder reads stored tensors straight into native arrays in their stored precision
+ * ({@link WeightArrays}), so loading never holds a Java copy of the weights either.
  */
 public final class Tensor {
   private final long[] shape;
