@@ -132,7 +132,7 @@ final class ForwardSession implements AutoCloseable {
     System.arraycopy(cache.keys, 0, next.keys, 0, next.keys.length);
     System.arraycopy(cache.values, 0, next.values, 0, next.values.length);
     NDArray result;
-    try (NDScope scope = new NDScope()) {
+    try (NDScope scope = new NDScope(); LlamaModel.Decoding d = model.decoding()) {
       NDArray idArr = manager.create(ids, new Shape(batch, t));
       LlamaModel.Step step = model.new Step(manager, queryPos, keyPos, keyReal, start,
           samePositions);

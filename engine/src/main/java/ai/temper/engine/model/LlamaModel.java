@@ -1097,27 +1097,53 @@ public final class LlamaModel implements AutoCloseable {
     return logits;
   }
 
+  /** Whether a decoding session is running a step (see {@link #decoding()}). */
+  private boolean decoding;
+
+  /** Marks a decoding session's step while it is open. */
+  final class Decoding implements AutoCloseable {
+    private final boolean before = decoding;
+
+    private Decoding() {
+      decoding = true;
+    }
+
+    @Override
+    public void close() {
+      decoding = before;
+    }
+  }
+
   /**
-   * Rows up to which a product with a float16 weight runs in float16 itself outside gradient
-   * recording. libtorch's float16 matrix-vector kernel reads the weight once and accumulates
-   * in float32; widening the weight to float32 first streams it three times (read, write,
-   * read), 3-14x slower for one row on a 2-core AVX-512 CPU. Its float16 matrix-matrix kernel
-   * has no fast path without AVX512-FP16, so past about 8 rows widening wins (measured: 1 row
-   * 0.26 ms against 0.86-4 ms, 8 rows 1.6 against 1.4-5.5 ms, 32 rows 6.7 against 3.3-7 ms,
-   * for Qwen2.5-0.5B's 4864 x 896 gate).
+   * Opens a decoding step: products of a few rows may then run in float16 ({@link
+   * #halfProduct}). Only decoding sessions do: training, scoring and log-prob passes keep one
+   * numerical path whatever their batch, so a policy's old and new log-probs agree exactly.
+   */
+  Decoding decoding() {
+    return new Decoding();
+  }
+
+  /**
+   * Rows up to which a product with a float16 weight runs in float16 itself while decoding.
+   * libtorch's float16 matrix-vector kernel reads the weight once and accumulates in float32;
+   * widening the weight to float32 first streams it three times (read, write, read), 3-14x
+   * slower for one row on a 2-core AVX-512 CPU. Its float16 matrix-matrix kernel has no fast
+   * path without AVX512-FP16, so past about 8 rows widening wins (measured: 1 row 0.26 ms
+   * against 0.86-4 ms, 8 rows 1.6 against 1.4-5.5 ms, 32 rows 6.7 against 3.3-7 ms, for
+   * Qwen2.5-0.5B's 4864 x 896 gate).
    */
   static final long HALF_PRODUCT_ROWS = 8;
 
   /**
    * x W^T for a float16 weight in float16, widened back to float32: decoding a few rows of a
-   * 16-bit model (chat, side-by-side chat). Null where it does not apply (a float32 weight,
-   * more rows, or gradients may be recorded) or where a value left float16's range (the
-   * result is not finite): the caller then computes in float32 from a widened weight. The
-   * inputs are rounded to float16's 11 significant bits, finer than the bfloat16 activations
-   * transformers computes a bfloat16 model with.
+   * 16-bit model (chat, side-by-side chat). Null where it does not apply (not a decoding step,
+   * a float32 weight, more rows, or gradients may be recorded) or where a value left
+   * float16's range (the result is not finite): the caller then computes in float32 from a
+   * widened weight. The inputs are rounded to float16's 11 significant bits, finer than the
+   * bfloat16 activations transformers computes a bfloat16 model with.
    */
   private NDArray halfProduct(NDArray x, NDArray w) {
-    if (w.getDataType() != DataType.FLOAT16
+    if (!decoding || w.getDataType() != DataType.FLOAT16
         || ai.djl.pytorch.jni.JniUtils.isGradMode() && mayRecord()) {
       return null;
     }

@@ -7,16 +7,30 @@ import java.util.Arrays;
 
 /**
  * A tensor as checkpoint readers and writers exchange it, before it becomes an NDArray:
- * either float32 values in plain Java memory (row-major), or a tensor still in its
- * safetensors file ({@link #stored}), whose values are read from disk each time {@link #data()}
- * is called. The model builder reads stored tensors straight into native arrays in their
- * stored precision ({@link WeightArrays}), so loading never holds a Java copy of the weights.
+ * float32 values in plain Java memory (row-major), a tensor still in its safetensors file
+ * ({@link #stored}), whose values are read from disk each time {@link #data()} is called, or
+ * values computed when they are written ({@link #computed}: a merged LoRA weight), a block of
+ * rows at a time, so that saving a model never holds a Java copy of all its weights. The
+ * model builder reads stored tensors straight into native arrays in their stored precision
+ * ({@link WeightArrays}), so loading never holds a Java copy of the weights either.
  */
 public final class Tensor {
   private final long[] shape;
   private final float[] data;
   private final Path file;
   private final SafetensorsFile.Entry entry;
+  private final Source source;
+
+  /** Values produced on demand, in row-major blocks. */
+  @FunctionalInterface
+  public interface Source {
+    /**
+     * Hands {@code sink} every value in row-major order, in blocks of at most
+     * {@code maxValues} (whole rows; at least one row); each array may be reused after the
+     * call returns.
+     */
+    void stream(long maxValues, java.util.function.Consumer<float[]> sink);
+  }
 
   public Tensor(long[] shape, float[] data) {
     long n = numel(shape);
@@ -28,6 +42,7 @@ public final class Tensor {
     this.data = data;
     this.file = null;
     this.entry = null;
+    this.source = null;
   }
 
   private Tensor(Path file, SafetensorsFile.Entry entry) {
@@ -35,6 +50,40 @@ public final class Tensor {
     this.data = null;
     this.file = file;
     this.entry = entry;
+    this.source = null;
+  }
+
+  private Tensor(long[] shape, Source source) {
+    this.shape = shape.clone();
+    this.data = null;
+    this.file = null;
+    this.entry = null;
+    this.source = source;
+  }
+
+  /** A tensor whose values {@code source} computes each time they are read. */
+  public static Tensor computed(long[] shape, Source source) {
+    return new Tensor(shape, source);
+  }
+
+  /**
+   * Hands {@code sink} the values in row-major order: an in-memory or stored tensor in one
+   * array, a computed one in blocks of at most {@code maxValues} (whole rows).
+   */
+  public void stream(long maxValues, java.util.function.Consumer<float[]> sink) {
+    if (source == null) {
+      sink.accept(data());
+      return;
+    }
+    long[] seen = {0};
+    source.stream(maxValues, block -> {
+      seen[0] += block.length;
+      sink.accept(block);
+    });
+    if (seen[0] != numel()) {
+      throw new IllegalStateException(this + ": its source gave " + seen[0] + " values of "
+          + numel());
+    }
   }
 
   /** A tensor left in {@code file}, read when its values are needed. */
@@ -53,6 +102,15 @@ public final class Tensor {
   public float[] data() {
     if (data != null) {
       return data;
+    }
+    if (source != null) {
+      float[] all = new float[Math.toIntExact(numel())];
+      int[] at = {0};
+      stream(Integer.MAX_VALUE, block -> {
+        System.arraycopy(block, 0, all, at[0], block.length);
+        at[0] += block.length;
+      });
+      return all;
     }
     try (SafetensorsFile f = SafetensorsFile.open(file)) {
       return f.read(entry).data();

@@ -84,33 +84,47 @@ public final class SafetensorsWriter {
         writeFully(ch, head);
         ByteBuffer buf = ByteBuffer.allocate(CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
         for (Tensor t : sorted.values()) {
-          float[] d = t.data();
-          for (int i = 0; i < d.length; i++) {
-            if (buf.remaining() < 4) {
-              buf.flip();
-              writeFully(ch, buf);
-              buf.clear();
+          // a computed tensor (a merged LoRA weight) arrives in blocks of rows
+          t.stream(CHUNK_BYTES / Float.BYTES, d -> {
+            try {
+              for (int i = 0; i < d.length; i++) {
+                if (buf.remaining() < 4) {
+                  buf.flip();
+                  writeFully(ch, buf);
+                  buf.clear();
+                }
+                switch (dtype) {
+                  case F32 -> buf.putFloat(d[i]);
+                  case F16 -> buf.putShort(DType.floatToHalf(d[i]));
+                  case BF16 -> buf.putShort(DType.floatToBf16(d[i]));
+                  default -> throw new IllegalStateException();
+                }
+              }
+            } catch (IOException e) {
+              throw new java.io.UncheckedIOException(e);
             }
-            switch (dtype) {
-              case F32 -> buf.putFloat(d[i]);
-              case F16 -> buf.putShort(DType.floatToHalf(d[i]));
-              case BF16 -> buf.putShort(DType.floatToBf16(d[i]));
-              default -> throw new IllegalStateException();
-            }
-          }
+          });
         }
         buf.flip();
         writeFully(ch, buf);
         ch.force(true);
       }
       Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    } catch (IOException e) {
+    } catch (IOException | java.io.UncheckedIOException e) {
       try {
         Files.deleteIfExists(tmp);
       } catch (IOException ignored) {
         // the write error below is what matters
       }
-      throw new TemperException(file + ": cannot write safetensors: " + e.getMessage(), e);
+      throw new TemperException(file + ": cannot write safetensors: "
+          + (e instanceof java.io.UncheckedIOException u ? u.getCause() : e).getMessage(), e);
+    } catch (RuntimeException e) {
+      try {
+        Files.deleteIfExists(tmp); // a computed tensor failed: no half-written file is left
+      } catch (IOException ignored) {
+        // the failure itself is what matters
+      }
+      throw e;
     }
   }
 

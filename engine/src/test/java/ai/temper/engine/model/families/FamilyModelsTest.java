@@ -179,10 +179,11 @@ class FamilyModelsTest {
   }
 
   /**
-   * A float16 product whose result leaves float16's range (here a head row of 60000s, so the
-   * logit of token 0 is far beyond 65504) is computed again from the widened weight: the few
-   * rows of a prefill give the same finite logits as a longer forward, which never takes the
-   * float16 path.
+   * A float16 product of a decoding step whose result leaves float16's range (here a head row
+   * of 60000s, so the logit of token 0 is far beyond 65504) is computed again from the widened
+   * weight: one-row decoding steps give the finite logits of a forward pass, which never takes
+   * the float16 path; a forward of as few rows as a step is not a decoding step and gives the
+   * longer forward's logits to float32 rounding.
    */
   @org.junit.jupiter.api.Test
   void aHalfProductBeyondFloat16RangeFallsBackToFloat32() {
@@ -191,6 +192,7 @@ class FamilyModelsTest {
     Families.writeFolder(dir, f.config(), 5, DType.BF16);
     HfCheckpoint.Contents c = HfCheckpoint.readContents(dir, true);
     int[] ids = {1, 17, 99, 300, 42, 7, 8, 9, 10, 11, 12, 13};
+    int n = PROMPT.length;
     try (ai.temper.engine.NoGrad ng = ai.temper.engine.NoGrad.enter();
         LlamaModel model = LlamaModel.create(c.config(), c.weights());
         NDManager m = Devices.newManager()) {
@@ -200,14 +202,28 @@ class FamilyModelsTest {
       assertThat(w.getDataType()).isEqualTo(ai.djl.ndarray.types.DataType.FLOAT16);
       w.set(new ai.djl.ndarray.index.NDIndex("0"), 60000f);
       float[][] longer = forward(model, ids, m);
-      float[][] few = forward(model, Arrays.copyOf(ids, PROMPT.length), m);
+      float[][] shortForward = forward(model, Arrays.copyOf(ids, 1), m);
+      double[] others = new double[longer[0].length - 1];
+      for (int i = 0; i < others.length; i++) {
+        others[i] = longer[0][i + 1];
+      }
+      // float32 rounding only (float16 products would miss by about 1e-3 of the scale)
+      assertClose("a one-row forward is no decoding step",
+          Arrays.copyOfRange(shortForward[0], 1, shortForward[0].length), others);
+      float[][] steps = new float[n][];
+      try (DecodeSession s = model.newSession(1, TOTAL)) {
+        steps[0] = s.prefill(new int[][] {{ids[0]}}, null, m, false).toFloatArray();
+        for (int t = 1; t < n; t++) {
+          steps[t] = s.step(new int[] {ids[t]}, m).toFloatArray();
+        }
+      }
       float largest = 0;
-      for (int t = 0; t < PROMPT.length; t++) {
+      for (int t = 0; t < n; t++) {
         largest = Math.max(largest, Math.abs(longer[t][0]));
       }
       assertThat(largest).as("token 0's largest logit").isGreaterThan(65504f * 2);
-      for (int t = 0; t < PROMPT.length; t++) {
-        for (float v : few[t]) {
+      for (int t = 0; t < n; t++) {
+        for (float v : steps[t]) {
           assertThat(Float.isFinite(v)).as("finite logits at " + t).isTrue();
         }
         // the other tokens' logits as a float16 decode gives them; token 0's error is the
@@ -216,9 +232,9 @@ class FamilyModelsTest {
         for (int i = 0; i < want.length; i++) {
           want[i] = longer[t][i + 1];
         }
-        assertClose("position " + t, Arrays.copyOfRange(few[t], 1, few[t].length), want,
+        assertClose("position " + t, Arrays.copyOfRange(steps[t], 1, steps[t].length), want,
             HALF_TOL);
-        assertThat((double) few[t][0]).as("token 0's logit at " + t)
+        assertThat((double) steps[t][0]).as("token 0's logit at " + t)
             .isCloseTo(longer[t][0], org.assertj.core.data.Offset.offset(2e-2 * largest));
       }
     }

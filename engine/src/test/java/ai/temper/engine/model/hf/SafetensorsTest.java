@@ -68,6 +68,25 @@ class SafetensorsTest {
   }
 
   @Test
+  void aComputedTensorThatFailsLeavesNoFileAndOneGivingTooFewValuesIsAnError() {
+    Path f = dir.resolve("c.safetensors");
+    Map<String, Tensor> m = new LinkedHashMap<>(sample());
+    m.put("e.computed", Tensor.computed(new long[] {4, 2}, (max, sink) -> {
+      sink.accept(new float[] {1, 2});
+      throw new IllegalStateException("merge failed");
+    }));
+    assertThatThrownBy(() -> SafetensorsWriter.write(f, m, DType.F32))
+        .hasMessageContaining("merge failed");
+    assertThat(f).doesNotExist();
+    assertThat(dir.resolve("c.safetensors.partial")).doesNotExist();
+    m.put("e.computed", Tensor.computed(new long[] {4, 2}, (max, sink) ->
+        sink.accept(new float[] {1, 2, 3, 4})));
+    assertThatThrownBy(() -> SafetensorsWriter.write(f, m, DType.F32))
+        .hasMessageContaining("gave 4 values of 8");
+    assertThat(f).doesNotExist();
+  }
+
+  @Test
   void sameWeightsGiveSameBytesWhateverTheInsertionOrder() throws IOException {
     Map<String, Tensor> m = sample();
     Map<String, Tensor> reversed = new LinkedHashMap<>();
