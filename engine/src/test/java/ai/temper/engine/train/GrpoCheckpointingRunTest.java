@@ -3,6 +3,7 @@ package ai.temper.engine.train;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import ai.temper.engine.Devices;
 import ai.temper.engine.Json;
 import ai.temper.engine.Workbench;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -72,6 +73,33 @@ class GrpoCheckpointingRunTest {
     // the value model (trained whole) is checkpointed too
     compare(TrainKind.PPO, "loss", "vf_loss", "grad_norm", "entropy", "ratio",
         "kl_per_sequence", "reward", "value");
+  }
+
+  /**
+   * A CPU LoRA run whose recorded layers would not fit in memory turns gradient_checkpointing
+   * on by itself and says so, as SFT does: here max_seq_length 200,000 (the estimate grows
+   * with its square), which no prompt comes near.
+   */
+  @Test
+  void loraRunTooBigForMemoryTurnsCheckpointingOn() throws Exception {
+    Path data = gsm8k();
+    assumeTrue(!Devices.current().isGpu() && Devices.physicalMemory() > 0,
+        "not a CPU with known memory");
+    try (Workbench wb = Workbench.open(home)) {
+      List<String> logs = new ArrayList<>();
+      wb.runs().addListener(new TrainListener() {
+        @Override
+        public void onLog(long runId, String line) {
+          logs.add(line);
+        }
+      });
+      TrainConfig c = config(TrainKind.GRPO, data, false).withSets(List.of(
+          "max_seq_length=200000", "max_train_steps=1"));
+      TrainResult r = TrainFixtures.run(wb, c);
+      assertThat(r.steps()).isEqualTo(1);
+      assertThat(logs).anyMatch(l -> l.startsWith("gradient_checkpointing turned on: without it"
+          + " LoRA at 8 x 200000 tokens would need about"));
+    }
   }
 
   private void compare(TrainKind kind, String... metrics) throws Exception {
