@@ -113,6 +113,9 @@ class ShellViewTest {
     // the item can show before the job's first report reaches it (indeterminate until then)
     waitUntil(() -> bar.getProgress() == 0.4);
     assertThat(bar.getProgress()).isEqualTo(0.4);
+    // the message may reach the label a pulse after the progress reached the bar
+    waitUntil(() -> robot.lookup(".job .label").queryLabeled().getText()
+        .contains("row 400 of 1000"));
     assertThat(robot.lookup(".job .label").queryLabeled().getText())
         .contains("Importing gsm8k").contains("row 400 of 1000");
     robot.clickOn(robot.lookup(".job .button").queryAs(Button.class));
