@@ -387,6 +387,22 @@ public final class LlamaModel implements AutoCloseable {
       this.shared = shared;
     }
 
+    /** Hands the arrays {@link #keepCached} kept to the enclosing scope. */
+    void returnCached() {
+      for (NDArray a : new NDArray[] {fullBias, slidingBias}) {
+        if (a != null) {
+          NDScope.register(a);
+        }
+      }
+      for (NDArray[] pair : new NDArray[][] {global, local}) {
+        if (pair != null) {
+          for (NDArray a : pair) {
+            NDScope.register(a);
+          }
+        }
+      }
+    }
+
     /** Keeps the masks and RoPE tables made so far out of the current NDScope. */
     void keepCached() {
       for (NDArray a : new NDArray[] {fullBias, slidingBias}) {
@@ -466,19 +482,29 @@ public final class LlamaModel implements AutoCloseable {
       return runCheckpointed(ids, step);
     }
     NDArray x = embed(ids);
-    if (cache == null && !ai.djl.pytorch.jni.JniUtils.isGradMode()) {
-      // nothing recorded (evaluation, reference log-probs): DJL frees an array only when it
-      // is closed, so each layer's temporaries go with a scope and only its output stays
+    if (!ai.djl.pytorch.jni.JniUtils.isGradMode()) {
+      // nothing recorded (evaluation, reference log-probs, a decoding session's prefill and
+      // steps): DJL frees an array only when it is closed, so each layer's temporaries go
+      // with a scope and only its output (and its new cache entries) stay
       for (int l = 0; l < config.numHiddenLayers(); l++) {
         try (NDScope layer = new NDScope()) {
-          NDArray next = block(l, x, step, null);
+          NDArray next = block(l, x, step, cache);
           NDScope.unregister(next);
+          if (cache != null) {
+            NDScope.unregister(cache.keys[l], cache.values[l]);
+          }
           step.keepCached();
           if (l > 0) {
             x.close(); // the previous layer's output, held by nothing else
           }
           x = next;
         }
+      }
+      if (cache != null) {
+        step.returnCached(); // the caller's scope frees the masks and RoPE tables
+      }
+      if (config.numHiddenLayers() > 0) {
+        NDScope.register(x); // the last layer's output, freed with the caller's scope
       }
       return finalNorm(x);
     }
