@@ -9,8 +9,11 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import ai.temper.engine.Devices;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
@@ -389,32 +392,32 @@ public final class LlamaModel implements AutoCloseable {
 
     /** Hands the arrays {@link #keepCached} kept to the enclosing scope. */
     void returnCached() {
-      for (NDArray a : new NDArray[] {fullBias, slidingBias}) {
-        if (a != null) {
-          NDScope.register(a);
-        }
-      }
-      for (NDArray[] pair : new NDArray[][] {global, local}) {
-        if (pair != null) {
-          for (NDArray a : pair) {
-            NDScope.register(a);
-          }
-        }
+      for (NDArray a : cachedArrays()) {
+        NDScope.register(a);
       }
     }
 
     /** Keeps the masks and RoPE tables made so far out of the current NDScope. */
     void keepCached() {
+      for (NDArray a : cachedArrays()) {
+        NDScope.unregister(a);
+      }
+    }
+
+    /** The masks and RoPE tables made so far. */
+    private List<NDArray> cachedArrays() {
+      List<NDArray> out = new ArrayList<>();
       for (NDArray a : new NDArray[] {fullBias, slidingBias}) {
         if (a != null) {
-          NDScope.unregister(a);
+          out.add(a);
         }
       }
       for (NDArray[] pair : new NDArray[][] {global, local}) {
         if (pair != null) {
-          NDScope.unregister(pair);
+          out.addAll(Arrays.asList(pair));
         }
       }
+      return out;
     }
 
     NDArray[] cosSin(boolean localLayer) {

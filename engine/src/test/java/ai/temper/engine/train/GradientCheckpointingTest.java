@@ -60,13 +60,10 @@ class GradientCheckpointingTest {
   @Test
   void theOutputHeadInBlocksGivesTheSameGradients() {
     Map<String, float[]> reference = gradients(RANDOM, true, Pass.AUTOGRAD);
-    System.setProperty("temper.headBlockBytes", "" + 5 * 48 * 4); // blocks of 5 rows
-    try {
+    TrainFixtures.withHeadBlockBytes(5 * 48 * 4, () -> { // blocks of 5 rows
       assertSame(reference, gradients(RANDOM, true, Pass.DEFAULT));
       assertSame(reference, gradients(RANDOM, true, Pass.CHECKPOINTED));
-    } finally {
-      System.clearProperty("temper.headBlockBytes");
-    }
+    });
   }
 
   @Test
@@ -90,13 +87,10 @@ class GradientCheckpointingTest {
       assertThat(m.config().variant().finalSoftcap()).isPositive();
     }
     Map<String, float[]> reference = gradients(load, true, Pass.AUTOGRAD);
-    System.setProperty("temper.headBlockBytes", "" + 25 * 4 * 100); // blocks of 100 rows
-    try {
+    TrainFixtures.withHeadBlockBytes(25 * 4 * 100, () -> { // blocks of 100 rows
       assertSame(reference, gradients(load, true, Pass.DEFAULT));
       assertSame(reference, gradients(load, true, Pass.CHECKPOINTED));
-    } finally {
-      System.clearProperty("temper.headBlockBytes");
-    }
+    });
   }
 
   /**
@@ -191,25 +185,6 @@ class GradientCheckpointingTest {
     }
   }
 
-  private static void assertSame(Map<String, float[]> plain, Map<String, float[]> ckpt) {
-    assertThat(ckpt.keySet()).containsExactlyElementsOf(plain.keySet());
-    int nonZero = 0;
-    for (var e : plain.entrySet()) {
-      float[] a = e.getValue();
-      float[] b = ckpt.get(e.getKey());
-      double scale = 0;
-      for (float v : a) {
-        scale = Math.max(scale, Math.abs(v));
-      }
-      nonZero += scale > 0 ? 1 : 0;
-      for (int i = 0; i < a.length; i++) {
-        assertThat((double) b[i]).as(e.getKey() + "[" + i + "]")
-            .isCloseTo(a[i], org.assertj.core.data.Offset.offset(1e-5 * Math.max(scale, 1e-3)));
-      }
-    }
-    assertThat(nonZero).as("gradients that are not all zero").isGreaterThan(plain.size() / 2);
-  }
-
   /**
    * The gradients of one SFT loss on a fixed batch, by trainable array name, and the loss
    * under "loss".
@@ -221,18 +196,7 @@ class GradientCheckpointingTest {
       int vocab = tm.model().config().vocabSize();
       if (lora) {
         tm.addLora(TrainConfig.LORA_MODULES, 4, 8, 0.0, 3);
-        // B starts at zero, which would make A's gradient zero: give B values
-        for (var e : tm.trainable().entrySet()) {
-          if (e.getKey().endsWith("lora_B.weight")) {
-            NDArray b = e.getValue();
-            float[] v = new float[(int) b.getShape().size()];
-            Random r = new Random(e.getKey().hashCode());
-            for (int i = 0; i < v.length; i++) {
-              v[i] = (float) r.nextGaussian() * 0.1f;
-            }
-            b.set(v);
-          }
-        }
+        TrainFixtures.randomLoraB(tm); // B starts at zero: A would get no gradient
       }
       tm.model().setGradientCheckpointing(pass == Pass.CHECKPOINTED);
       assertThat(tm.model().streamsOutputHead()).as("streams the head")
@@ -270,5 +234,9 @@ class GradientCheckpointingTest {
       }
     }
     return out;
+  }
+
+  private static void assertSame(Map<String, float[]> plain, Map<String, float[]> other) {
+    TrainFixtures.assertSameArrays(plain, other, Map.of());
   }
 }

@@ -18,7 +18,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -44,17 +43,7 @@ class MergedSaveTest {
     try (TrainableModel tm = new TrainableModel(LlamaModel.create(c.config(), c.weights()))) {
       assertThat(tm.model().halfWeights()).isTrue();
       tm.addLora(List.of("q_proj", "down_proj"), 4, 8, 0, 1);
-      Random r = new Random(9);
-      for (var e : tm.trainable().entrySet()) {
-        if (e.getKey().endsWith("lora_B.weight")) { // B starts at zero: give it values
-          NDArray b = e.getValue();
-          float[] v = new float[Math.toIntExact(b.size())];
-          for (int i = 0; i < v.length; i++) {
-            v[i] = (float) r.nextGaussian() * 0.1f;
-          }
-          b.set(v);
-        }
-      }
+      TrainFixtures.randomLoraB(tm); // B starts at zero: the merge would change nothing
       StateDict merged = tm.mergedStateDict();
       int adapted = 0;
       int blocked = 0;

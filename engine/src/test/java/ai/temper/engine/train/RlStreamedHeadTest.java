@@ -85,13 +85,10 @@ class RlStreamedHeadTest {
     assertThat(reference).hasSize(3 * 7 * 2 + 2); // A and B of 7 modules x 3 layers, loss, H
     assertSame(reference, update(RANDOM, true, false, null, ro));
     assertSame(reference, update(RANDOM, true, true, null, ro));
-    System.setProperty(BLOCK, "" + 5 * 4 * TARGETS); // blocks of 5 vocabulary rows
-    try {
+    TrainFixtures.withHeadBlockBytes(5 * 4 * TARGETS, () -> { // blocks of 5 vocabulary rows
       assertSame(reference, update(RANDOM, true, false, null, ro));
       assertSame(reference, update(RANDOM, true, true, null, ro));
-    } finally {
-      System.clearProperty(BLOCK);
-    }
+    });
   }
 
   @Test
@@ -103,25 +100,19 @@ class RlStreamedHeadTest {
     Supplier<LlamaModel> load = () -> LlamaModel.create(HfCheckpoint.read(dir));
     float[][] ro = rollout();
     Map<String, float[]> reference = update(load, true, false, RlForward.Head.WHOLE, ro);
-    System.setProperty(BLOCK, "" + 100 * 4 * TARGETS); // blocks of 100 vocabulary rows
-    try {
+    TrainFixtures.withHeadBlockBytes(100 * 4 * TARGETS, () -> { // blocks of 100 vocabulary rows
       assertSame(reference, update(load, true, false, null, ro));
       assertSame(reference, update(load, true, true, null, ro));
-    } finally {
-      System.clearProperty(BLOCK);
-    }
+    });
   }
 
   @Test
   void fullTrainingWithCheckpointingGivesTheSameGradients() {
     float[][] ro = rollout();
     Map<String, float[]> reference = update(RANDOM, false, false, null, ro);
-    System.setProperty(BLOCK, "" + 5 * 48 * 4); // the trained head in blocks of 5 target rows
-    try {
+    TrainFixtures.withHeadBlockBytes(5 * 48 * 4, () -> { // the trained head in blocks of 5 target rows
       assertSame(reference, update(RANDOM, false, true, null, ro));
-    } finally {
-      System.clearProperty(BLOCK);
-    }
+    });
   }
 
   /**
@@ -271,18 +262,7 @@ class RlStreamedHeadTest {
     try (NoGrad ng = NoGrad.enter(); TrainableModel tm = new TrainableModel(model.get())) {
       if (lora) {
         tm.addLora(TrainConfig.LORA_MODULES, 4, 8, 0.0, 3);
-        // B starts at zero, which would make A's gradient zero: give B values
-        for (var e : tm.trainable().entrySet()) {
-          if (e.getKey().endsWith("lora_B.weight")) {
-            NDArray b = e.getValue();
-            float[] v = new float[(int) b.getShape().size()];
-            Random r = new Random(e.getKey().hashCode());
-            for (int i = 0; i < v.length; i++) {
-              v[i] = (float) r.nextGaussian() * 0.1f;
-            }
-            b.set(v);
-          }
-        }
+        TrainFixtures.randomLoraB(tm); // B starts at zero: A would get no gradient
       }
       tm.model().setGradientCheckpointing(checkpointing);
       tm.setTraining(true);
@@ -307,22 +287,8 @@ class RlStreamedHeadTest {
     return out;
   }
 
+
   private static void assertSame(Map<String, float[]> plain, Map<String, float[]> other) {
-    assertThat(other.keySet()).containsExactlyElementsOf(plain.keySet());
-    int nonZero = 0;
-    for (var e : plain.entrySet()) {
-      float[] a = e.getValue();
-      float[] b = other.get(e.getKey());
-      double scale = 0;
-      for (float v : a) {
-        scale = Math.max(scale, Math.abs(v));
-      }
-      nonZero += scale > 0 ? 1 : 0;
-      double tol = e.getKey().equals("entropy") ? 2e-4 : 1e-5 * Math.max(scale, 1e-3);
-      for (int i = 0; i < a.length; i++) {
-        assertThat((double) b[i]).as(e.getKey() + "[" + i + "]").isCloseTo(a[i], within(tol));
-      }
-    }
-    assertThat(nonZero).as("arrays that are not all zero").isGreaterThan(plain.size() / 2);
+    TrainFixtures.assertSameArrays(plain, other, Map.of("entropy", 2e-4));
   }
 }
