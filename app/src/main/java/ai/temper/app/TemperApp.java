@@ -51,9 +51,9 @@ public final class TemperApp extends Application {
       return;
     }
     settings = Settings.load(workbench.home());
-    // SIGTERM (a logout, `kill`) skips stop(): cancel the jobs and let them reach a check
-    // before the JVM unloads libtorch under a running backward pass (it crashed there)
-    Runtime.getRuntime().addShutdownHook(shutdownHook);
+    // SIGTERM (a logout, `kill`) skips stop(): the workbench's own shutdown hook cancels the
+    // jobs (before the JVM unloads libtorch under a running backward pass: it crashed there)
+    // and closes the database
     // --device or TEMPER_DEVICE win; else the device last chosen on the Models page
     if (System.getenv(Devices.ENV) == null && Devices.requestedExplicitly() == null) {
       settings.get("device").ifPresent(Devices::select);
@@ -134,19 +134,8 @@ public final class TemperApp extends Application {
   }
 
   /** Cancels running jobs on a JVM shutdown that did not come through {@link #stop}. */
-  private final Thread shutdownHook = new Thread(() -> {
-    if (workbench != null) {
-      workbench.jobs().close();
-    }
-  }, "temper-shutdown");
-
   @Override
   public void stop() {
-    try {
-      Runtime.getRuntime().removeShutdownHook(shutdownHook);
-    } catch (IllegalStateException | IllegalArgumentException shuttingDownOrNeverAdded) {
-      // the hook runs (or the home never opened)
-    }
     if (shell != null) {
       shell.close();
     }

@@ -12,6 +12,7 @@ import ai.temper.engine.train.TrainingRuns;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -34,11 +35,30 @@ public final class Workbench implements AutoCloseable {
   private Evaluations evaluations;
   private Annotations annotations;
 
+  private final Object closing = new Object();
+  private boolean closed;
+  /**
+   * SIGTERM (a logout, `kill`, Ctrl-C) runs this before the JVM halts: jobs are cancelled and
+   * reach a check, the database closes cleanly and the lock goes. The JVM waits for it, and a
+   * close already under way in another thread (a window closing as the session ends) finishes
+   * first, so the JVM never halts in the middle of H2 closing its file.
+   */
+  private final Thread closeAtExit = new Thread(
+      () -> close(EXIT_WAIT, Duration.ofSeconds(1), true), "temper-close-home");
+
+  /** How long SIGTERM waits for a job to reach a check; a stuck one is left to the halt. */
+  static final Duration EXIT_WAIT = Duration.ofSeconds(3);
+
   private Workbench(Path home, HomeLock lock, Database database) {
     this.home = home;
     this.lock = lock;
     this.database = database;
     this.jobs = new JobRunner(database.jobs());
+    try {
+      Runtime.getRuntime().addShutdownHook(closeAtExit);
+    } catch (IllegalStateException shuttingDown) {
+      // opened while the JVM exits: nothing to guard
+    }
   }
 
   /** The explicit home if given, else $TEMPER_HOME, else ~/.temper. */
@@ -153,10 +173,38 @@ public final class Workbench implements AutoCloseable {
     return jobs;
   }
 
+  /**
+   * Cancels running jobs, closes the database and releases the home; a second call waits
+   * for the first to finish.
+   */
   @Override
   public void close() {
-    jobs.close();
-    database.close();
-    lock.close();
+    close(Duration.ofSeconds(5), Duration.ofSeconds(10), false);
+  }
+
+  private void close(Duration eachJob, Duration pool, boolean exiting) {
+    synchronized (closing) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      try {
+        jobs.close(eachJob, pool);
+        if (exiting) {
+          database.shutdown(); // a stuck job may still hold a connection
+        } else {
+          database.close();
+        }
+      } finally {
+        lock.close();
+      }
+    }
+    if (Thread.currentThread() != closeAtExit) {
+      try {
+        Runtime.getRuntime().removeShutdownHook(closeAtExit);
+      } catch (IllegalStateException shuttingDown) {
+        // the hook runs now and finds the home closed
+      }
+    }
   }
 }

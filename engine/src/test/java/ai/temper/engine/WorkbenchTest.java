@@ -106,6 +106,41 @@ class WorkbenchTest {
     }
   }
 
+  /**
+   * SIGTERM while a thread commits metrics in a loop: the shutdown hook closes the database
+   * itself (the writing thread's statements fail from then on) before the JVM halts; the
+   * home reopens with every committed row.
+   */
+  @Test
+  void sigtermWhileWritingLeavesEveryCommittedRow() throws Exception {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+        KillTarget.class.getName(), home.toString())
+        .redirectError(home.resolve("target.err").toFile()).start();
+    long committed = 0;
+    try (BufferedReader r = new BufferedReader(
+        new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+      String line;
+      while ((line = r.readLine()) != null) {
+        committed = Long.parseLong(line.trim());
+        if (committed >= 200) {
+          p.destroy(); // SIGTERM: the shutdown hooks run, then the JVM halts
+          break;
+        }
+      }
+    }
+    assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(committed).as(Files.readString(home.resolve("target.err")))
+        .isGreaterThanOrEqualTo(200);
+    try (Workbench wb = Workbench.open(home)) {
+      long runId = wb.db().runs().list().get(0).id();
+      assertThat((long) wb.db().metrics().series(runId, "loss").size())
+          .isGreaterThanOrEqualTo(committed);
+      assertThat(wb.db().runs().find(runId).orElseThrow().status())
+          .isEqualTo(RunStatus.INTERRUPTED);
+    }
+  }
+
   @Test
   void runsAreRenamedAndTagged() {
     try (Workbench wb = Workbench.open(home)) {

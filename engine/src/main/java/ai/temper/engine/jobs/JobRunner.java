@@ -141,13 +141,22 @@ public final class JobRunner implements AutoCloseable {
   /** Cancels what still runs and waits briefly for it to stop. */
   @Override
   public void close() {
+    close(java.time.Duration.ofSeconds(5), java.time.Duration.ofSeconds(10));
+  }
+
+  /**
+   * Cancels what still runs, waits up to {@code eachJob} for each job to stop and up to
+   * {@code pool} for the threads to end; a job stuck where it checks for nothing is recorded
+   * as abandoned and left behind.
+   */
+  public void close(java.time.Duration eachJob, java.time.Duration pool) {
     for (JobHandle<?> h : active) {
-      h.cancelAndWait(java.time.Duration.ofSeconds(5));
+      h.cancelAndWait(eachJob);
     }
-    pool.shutdown();
+    this.pool.shutdown();
     try {
-      if (!pool.awaitTermination(10, TimeUnit.SECONDS)) {
-        pool.shutdownNow();
+      if (!this.pool.awaitTermination(pool.toMillis(), TimeUnit.MILLISECONDS)) {
+        this.pool.shutdownNow();
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
