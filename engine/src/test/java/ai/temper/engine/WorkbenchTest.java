@@ -77,24 +77,7 @@ class WorkbenchTest {
 
   @Test
   void committedRowsSurviveKillMinusNine() throws Exception {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-        KillTarget.class.getName(), home.toString())
-        .redirectError(home.resolve("target.err").toFile()).start();
-    long committed = 0;
-    try (BufferedReader r = new BufferedReader(
-        new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-      String line;
-      while ((line = r.readLine()) != null) {
-        committed = Long.parseLong(line.trim());
-        if (committed >= 200) {
-          p.destroyForcibly(); // SIGKILL: no shutdown hooks, no clean close
-          break;
-        }
-      }
-    }
-    assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
-    assertThat(committed).as(Files.readString(home.resolve("target.err"))).isGreaterThanOrEqualTo(200);
+    long committed = commitThenStop(Process::destroyForcibly); // SIGKILL: no hooks, no close
     try (Workbench wb = Workbench.open(home)) {
       long runId = wb.db().runs().list().get(0).id();
       List<?> metrics = wb.db().metrics().series(runId, "loss");
@@ -113,25 +96,7 @@ class WorkbenchTest {
    */
   @Test
   void sigtermWhileWritingLeavesEveryCommittedRow() throws Exception {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-        KillTarget.class.getName(), home.toString())
-        .redirectError(home.resolve("target.err").toFile()).start();
-    long committed = 0;
-    try (BufferedReader r = new BufferedReader(
-        new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-      String line;
-      while ((line = r.readLine()) != null) {
-        committed = Long.parseLong(line.trim());
-        if (committed >= 200) {
-          p.destroy(); // SIGTERM: the shutdown hooks run, then the JVM halts
-          break;
-        }
-      }
-    }
-    assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
-    assertThat(committed).as(Files.readString(home.resolve("target.err")))
-        .isGreaterThanOrEqualTo(200);
+    long committed = commitThenStop(Process::destroy); // SIGTERM: hooks run, then the halt
     try (Workbench wb = Workbench.open(home)) {
       long runId = wb.db().runs().list().get(0).id();
       assertThat((long) wb.db().metrics().series(runId, "loss").size())
@@ -160,5 +125,32 @@ class WorkbenchTest {
   private static String sha256(Path p) throws Exception {
     return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
         .digest(Files.readAllBytes(p)));
+  }
+
+  /**
+   * Runs {@link KillTarget} on the home until it has committed 200 steps, stops it with
+   * {@code stop}, waits for it and returns the last step it reported committed.
+   */
+  private long commitThenStop(java.util.function.Consumer<Process> stop) throws Exception {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+        KillTarget.class.getName(), home.toString())
+        .redirectError(home.resolve("target.err").toFile()).start();
+    long committed = 0;
+    try (BufferedReader r = new BufferedReader(
+        new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+      String line;
+      while ((line = r.readLine()) != null) {
+        committed = Long.parseLong(line.trim());
+        if (committed >= 200) {
+          stop.accept(p);
+          break;
+        }
+      }
+    }
+    assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(committed).as(Files.readString(home.resolve("target.err")))
+        .isGreaterThanOrEqualTo(200);
+    return committed;
   }
 }
