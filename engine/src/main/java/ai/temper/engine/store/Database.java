@@ -42,6 +42,9 @@ public final class Database implements AutoCloseable {
     // metrics survive a killed process (H2 otherwise buffers commits for up to a second).
     String url = "jdbc:h2:file:" + home.resolve("temper") + ";DB_CLOSE_ON_EXIT=FALSE"
         + ";WRITE_DELAY=0";
+    if (existed && !H2FileCheck.closedCleanly(file)) {
+      settle(file, url);
+    }
     JdbcConnectionPool pool = JdbcConnectionPool.create(url, "temper", "");
     pool.setMaxConnections(16);
     try {
@@ -86,6 +89,23 @@ public final class Database implements AutoCloseable {
    */
   void finishOrDefer(String table, long id, String status, String error, Runnable update) {
     sql.finishOrDefer(table, id, status, error, update);
+  }
+
+  /**
+   * After a process that did not close the file cleanly, opens it once and shuts it down
+   * before the session proper. A store left by a process that died while H2 was closing it
+   * (a GUI whose X session ended under a SIGTERM) opened straight away kept every commit of
+   * the next session in memory until that session closed: a kill -9 then lost them all
+   * (StoreDurabilityTest). One clean close first, and commits reach the file again as they
+   * are made.
+   */
+  private static void settle(Path file, String url) {
+    try (Connection c = java.sql.DriverManager.getConnection(url, "temper", "");
+        var st = c.createStatement()) {
+      st.execute("SHUTDOWN");
+    } catch (SQLException e) {
+      throw new TemperException("Cannot open the database " + file + ": " + rootMessage(e), e);
+    }
   }
 
   /**

@@ -21,6 +21,15 @@ final class H2FileCheck {
 
   private H2FileCheck() {}
 
+  /** Whether the file's header says H2 closed it cleanly (an unreadable header: false). */
+  static boolean closedCleanly(Path file) {
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+      return "1".equals(fields(read(ch, 0, Math.min(BLOCK, (int) ch.size()))).get("clean"));
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
+  }
+
   static void check(Path file) {
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
       long size = ch.size();
