@@ -182,14 +182,14 @@ public final class Workbench implements AutoCloseable {
     close(Duration.ofSeconds(5), Duration.ofSeconds(10), false);
   }
 
-  private void close(Duration eachJob, Duration pool, boolean exiting) {
+  private void close(Duration eachJob, Duration threads, boolean exiting) {
     synchronized (closing) {
       if (closed) {
         return;
       }
       closed = true;
       try {
-        jobs.close(eachJob, pool);
+        jobs.close(eachJob, threads);
         if (exiting) {
           database.shutdown(); // a stuck job may still hold a connection
         } else {

@@ -4,15 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.temper.engine.store.RunStatus;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
+import ai.temper.engine.testing.CommittingChild;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -77,7 +74,9 @@ class WorkbenchTest {
 
   @Test
   void committedRowsSurviveKillMinusNine() throws Exception {
-    long committed = commitThenStop(Process::destroyForcibly); // SIGKILL: no hooks, no close
+    // SIGKILL: no shutdown hooks, no clean close
+    long committed = CommittingChild.runUntil(KillTarget.class, home, 200,
+        Process::destroyForcibly);
     try (Workbench wb = Workbench.open(home)) {
       long runId = wb.db().runs().list().get(0).id();
       List<?> metrics = wb.db().metrics().series(runId, "loss");
@@ -96,7 +95,8 @@ class WorkbenchTest {
    */
   @Test
   void sigtermWhileWritingLeavesEveryCommittedRow() throws Exception {
-    long committed = commitThenStop(Process::destroy); // SIGTERM: hooks run, then the halt
+    // SIGTERM: the shutdown hooks run, then the JVM halts
+    long committed = CommittingChild.runUntil(KillTarget.class, home, 200, Process::destroy);
     try (Workbench wb = Workbench.open(home)) {
       long runId = wb.db().runs().list().get(0).id();
       assertThat((long) wb.db().metrics().series(runId, "loss").size())
@@ -125,32 +125,5 @@ class WorkbenchTest {
   private static String sha256(Path p) throws Exception {
     return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
         .digest(Files.readAllBytes(p)));
-  }
-
-  /**
-   * Runs {@link KillTarget} on the home until it has committed 200 steps, stops it with
-   * {@code stop}, waits for it and returns the last step it reported committed.
-   */
-  private long commitThenStop(java.util.function.Consumer<Process> stop) throws Exception {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-        KillTarget.class.getName(), home.toString())
-        .redirectError(home.resolve("target.err").toFile()).start();
-    long committed = 0;
-    try (BufferedReader r = new BufferedReader(
-        new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-      String line;
-      while ((line = r.readLine()) != null) {
-        committed = Long.parseLong(line.trim());
-        if (committed >= 200) {
-          stop.accept(p);
-          break;
-        }
-      }
-    }
-    assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
-    assertThat(committed).as(Files.readString(home.resolve("target.err")))
-        .isGreaterThanOrEqualTo(200);
-    return committed;
   }
 }

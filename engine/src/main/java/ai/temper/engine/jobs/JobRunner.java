@@ -146,17 +146,17 @@ public final class JobRunner implements AutoCloseable {
 
   /**
    * Cancels what still runs, waits up to {@code eachJob} for each job to stop and up to
-   * {@code pool} for the threads to end; a job stuck where it checks for nothing is recorded
+   * {@code threads} for the threads to end; a job stuck where it checks for nothing is recorded
    * as abandoned and left behind.
    */
-  public void close(java.time.Duration eachJob, java.time.Duration pool) {
+  public void close(java.time.Duration eachJob, java.time.Duration threads) {
     for (JobHandle<?> h : active) {
       h.cancelAndWait(eachJob);
     }
-    this.pool.shutdown();
+    pool.shutdown();
     try {
-      if (!this.pool.awaitTermination(pool.toMillis(), TimeUnit.MILLISECONDS)) {
-        this.pool.shutdownNow();
+      if (!pool.awaitTermination(threads.toMillis(), TimeUnit.MILLISECONDS)) {
+        pool.shutdownNow();
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

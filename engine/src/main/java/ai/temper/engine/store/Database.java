@@ -34,15 +34,16 @@ public final class Database implements AutoCloseable {
   public static Database open(Path home) {
     Path file = home.resolve(FILE_NAME);
     boolean existed = Files.exists(file);
+    boolean clean = true;
     if (existed) {
-      H2FileCheck.check(file);
+      clean = H2FileCheck.check(file);
       verifyReadOnly(home, file);
     }
     // WRITE_DELAY=0: a commit is written to the file before it returns, so labels, runs and
     // metrics survive a killed process (H2 otherwise buffers commits for up to a second).
     String url = "jdbc:h2:file:" + home.resolve("temper") + ";DB_CLOSE_ON_EXIT=FALSE"
         + ";WRITE_DELAY=0";
-    if (existed && !H2FileCheck.closedCleanly(file)) {
+    if (!clean) {
       settle(file, url);
     }
     JdbcConnectionPool pool = JdbcConnectionPool.create(url, "temper", "");

@@ -21,16 +21,11 @@ final class H2FileCheck {
 
   private H2FileCheck() {}
 
-  /** Whether the file's header says H2 closed it cleanly (an unreadable header: false). */
-  static boolean closedCleanly(Path file) {
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-      return "1".equals(fields(read(ch, 0, Math.min(BLOCK, (int) ch.size()))).get("clean"));
-    } catch (IOException | RuntimeException e) {
-      return false;
-    }
-  }
-
-  static void check(Path file) {
+  /**
+   * Checks the file (see the class comment) and returns whether its header says H2 closed it
+   * cleanly.
+   */
+  static boolean check(Path file) {
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
       long size = ch.size();
       Map<String, String> header = fields(read(ch, 0, Math.min(BLOCK, (int) size)));
@@ -41,7 +36,7 @@ final class H2FileCheck {
         throw damaged(file, "its size, " + size + " bytes, is not a whole number of blocks");
       }
       if (!"1".equals(header.get("clean")) || !header.containsKey("block")) {
-        return; // not closed cleanly: H2's own read-only open decides
+        return false; // not closed cleanly: H2's own read-only open decides
       }
       long block = Long.parseLong(header.get("block"), 16);
       String chunk = header.getOrDefault("chunk", "");
@@ -62,6 +57,7 @@ final class H2FileCheck {
       if (!chunk.equals(footer.get("chunk"))) {
         throw damaged(file, "the end of the last chunk (byte " + end + ") is corrupt");
       }
+      return true;
     } catch (IOException e) {
       throw new TemperException("Cannot read the database " + file + ": " + e.getMessage(), e);
     } catch (NumberFormatException e) {

@@ -29,7 +29,7 @@ class StoreDurabilityTest {
         "/h2/closed-while-closing.mv.db.gz"))) {
       Files.copy(in, file);
     }
-    assertThat(H2FileCheck.closedCleanly(file)).isFalse();
+    assertThat(H2FileCheck.check(file)).as("closed cleanly").isFalse();
     Path crashed = dir.resolve("after-kill");
     Files.createDirectories(crashed);
     long run;
