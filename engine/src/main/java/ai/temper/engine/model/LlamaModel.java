@@ -691,10 +691,9 @@ public final class LlamaModel implements AutoCloseable {
       for (long r = 0; r < n; r += rows) {
         // each block's logits and log-softmax go with its scope: only the (rows) result stays
         try (NDScope block = new NDScope()) {
-          ai.djl.ndarray.index.NDIndex at =
-              new ai.djl.ndarray.index.NDIndex("{}:{}", r, Math.min(n, r + rows));
-          NDArray logSoftmax = logits(leaf.get(at)).logSoftmax(-1);
-          NDArray part = logSoftmax.gather(labels.get(at), 1).squeeze(1);
+          long end = Math.min(n, r + rows);
+          NDArray logSoftmax = rowLogSoftmax(leaf, r, end);
+          NDArray part = labelled(logSoftmax, labels, r, end);
           NDScope.unregister(part);
           parts.add(part);
           if (entropy) {
@@ -724,14 +723,14 @@ public final class LlamaModel implements AutoCloseable {
       for (long r = 0; r < n; r += rows) {
         long end = Math.min(n, r + rows);
         try (NDScope block = new NDScope()) {
-          NDArray part = rowLogProbs(leaf, labels, r, end);
+          NDArray part = labelled(rowLogSoftmax(leaf, r, end), labels, r, end);
           gc.backward(part.mul(g.get(new ai.djl.ndarray.index.NDIndex("{}:{}", r, end))).sum());
         }
       }
       NDArray gh = gradientOf(leaf);
       if (gh != null) {
         // on into the layers: recorded ones directly, checkpointed ones by their task (next)
-      gc.backward(hidden.mul(gh).sum());
+        gc.backward(hidden.mul(gh).sum());
       }
     });
     return new NDArray[] {lp, h};
@@ -741,16 +740,6 @@ public final class LlamaModel implements AutoCloseable {
     return config.tieWordEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight";
   }
 
-  /**
-   * log p(label) = z_label - logsumexp_j z_j with z = h W^T (soft-capped where the variant
-   * caps logits) for a frozen head W, streamed over blocks of vocabulary rows: the forward
-   * keeps only each row's log-sum-exp and label logit, the backward recomputes each block's
-   * logits and forms the hidden states' gradient itself,
-   * d lp / d h = c'(z_label) W[label] - sum_j softmax_j c'(z_j) W[j] (c' the soft-cap's
-   * derivative, else 1), times the incoming gradient. Nothing is recorded for autograd, each
-   * weight block is widened into one reused float32 scratch array (once per pass), and no
-   * (N, vocab) array exists: a block is at most {@code temper.headBlockBytes} of logits.
-   */
   /**
    * log p(label) of each row of {@code hidden} (N, hidden) for {@code labels} (N, 1) while
    * nothing is recorded (evaluation, reference log-probs): the head streamed over blocks of
@@ -769,9 +758,19 @@ public final class LlamaModel implements AutoCloseable {
   }
 
   /**
-   * [log p (N), entropy (N) or null]. The entropy H = L - A is accumulated over the blocks
-   * with L the running log-sum-exp and A = sum_j e^(z_j - L) z_j (z the capped logits): a
-   * block (L_b, A_b) merges as L' = logaddexp(L, L_b), A' = A e^(L - L') + A_b e^(L_b - L').
+   * log p(label) = z_label - logsumexp_j z_j with z = h W^T (soft-capped where the variant
+   * caps logits) for a frozen head W, streamed over blocks of vocabulary rows: the forward
+   * keeps only each row's log-sum-exp and label logit, the backward recomputes each block's
+   * logits and forms the hidden states' gradient itself,
+   * d lp / d h = c'(z_label) W[label] - sum_j softmax_j c'(z_j) W[j] (c' the soft-cap's
+   * derivative, else 1), times the incoming gradient. Nothing is recorded for autograd, each
+   * weight block is widened into one reused float32 scratch array (once per pass), and no
+   * (N, vocab) array exists: a block is at most {@code temper.headBlockBytes} of logits.
+   *
+   * <p>Returns [log p (N), entropy (N) or null]. The entropy H = L - A is accumulated over
+   * the blocks with L the running log-sum-exp and A = sum_j e^(z_j - L) z_j (z the capped
+   * logits): a block (L_b, A_b) merges as L' = logaddexp(L, L_b), A' = A e^(L - L') + A_b
+   * e^(L_b - L').
    */
   private NDArray[] frozenHeadLogProbs(NDArray hidden, NDArray labels, NDArray w,
       boolean record, boolean entropy) {
@@ -881,9 +880,16 @@ public final class LlamaModel implements AutoCloseable {
     return a.sub(max).exp().add(b.sub(max).exp()).log().add(max);
   }
 
-  private NDArray rowLogProbs(NDArray hidden, NDArray labels, long from, long to) {
-    ai.djl.ndarray.index.NDIndex rows = new ai.djl.ndarray.index.NDIndex("{}:{}", from, to);
-    return logits(hidden.get(rows)).logSoftmax(-1).gather(labels.get(rows), 1).squeeze(1);
+  /** The log-softmax of the head over rows {@code from..to} of {@code hidden}. */
+  private NDArray rowLogSoftmax(NDArray hidden, long from, long to) {
+    return logits(hidden.get(new ai.djl.ndarray.index.NDIndex("{}:{}", from, to)))
+        .logSoftmax(-1);
+  }
+
+  /** Each row's log-prob of its label, rows {@code from..to} of {@code labels}. */
+  private static NDArray labelled(NDArray logSoftmax, NDArray labels, long from, long to) {
+    return logSoftmax.gather(labels.get(new ai.djl.ndarray.index.NDIndex("{}:{}", from, to)), 1)
+        .squeeze(1);
   }
 
   /** Drops checkpointed forwards that will not be back-propagated (a failed step). */
