@@ -326,7 +326,7 @@ public final class LlamaModel implements AutoCloseable {
 
   /** The output head applied to hidden states (..., hidden) -> (..., vocab). */
   public NDArray logits(NDArray hidden) {
-    String head = config.tieWordEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight";
+    String head = headName();
     NDArray logits = parameter(head).getDataType() == DataType.FLOAT32 ? linear(hidden, head, null)
         : chunkedHead(hidden, parameter(head));
     double cap = config.variant().finalSoftcap();
@@ -736,7 +736,8 @@ public final class LlamaModel implements AutoCloseable {
     return new NDArray[] {lp, h};
   }
 
-  private String headName() {
+  /** The output head's weight: the embeddings when tied, else lm_head. */
+  public String headName() {
     return config.tieWordEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight";
   }
 

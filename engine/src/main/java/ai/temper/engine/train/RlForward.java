@@ -41,8 +41,7 @@ final class RlForward {
     if (!policy.streamsOutputHead()) {
       return Head.WHOLE;
     }
-    String name = policy.config().tieWordEmbeddings() ? "model.embed_tokens.weight"
-        : "lm_head.weight";
+    String name = policy.headName();
     return policy.parameter(name).hasGradient() ? Head.ROW_BLOCKS : Head.STREAMED;
   }
 
