@@ -20,6 +20,11 @@ public final class ModelOptions {
 
   /** Loads the model with its tokenizer. */
   public LoadedModel load() {
+    if (!java.nio.file.Files.exists(model)) {
+      // a library name given where a path is wanted is the usual cause
+      throw new ai.temper.engine.TemperException(model + ": no such file or directory (--model"
+          + " takes a path; `temper models show NAME` prints a library model's path)");
+    }
     return ModelLoader.load(model, tokenizer);
   }
 }

@@ -112,6 +112,14 @@ class GenerateCommandTest {
   }
 
   @Test
+  void aLibraryNameWhereAPathIsWantedSaysHowToFindThePath() {
+    Run r = run("generate", "--model", "q05", "--max-new-tokens", "4");
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err().strip().lines()).hasSize(1);
+    assertThat(r.err()).contains("q05: no such file or directory").contains("models show");
+  }
+
+  @Test
   void truncatedModelIsOneClearLine(@TempDir Path dir) throws Exception {
     byte[] all = Files.readAllBytes(MODEL);
     Path cut = dir.resolve("cut.bin");
